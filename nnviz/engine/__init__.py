@@ -1,0 +1,22 @@
+"""nnviz's NumPy neural-network engine. Imports no Qt.
+
+>>> from nnviz.engine import Sequential, Dense, Adam
+>>> model = Sequential([Dense(8, activation="relu"), Dense(1, activation="sigmoid")],
+...                    input_shape=(2,), loss="binary_crossentropy")
+"""
+
+from .gradcheck import GradientCheckResult, gradient_check
+from .history import History
+from .io import load_model, save_model
+from .layers import (BatchNorm, Dense, Dropout, Flatten, Layer,
+                     layer_from_config)
+from .model import Sequential, infer_shapes
+from .optimizers import SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, get_optimizer
+from .training import TrainingDiverged, fit
+
+__all__ = [
+    "Sequential", "infer_shapes", "Layer", "Dense", "Flatten", "Dropout",
+    "BatchNorm", "layer_from_config", "SGD", "Momentum", "RMSProp", "Adagrad", "Adam",
+    "Optimizer", "get_optimizer", "gradient_check", "GradientCheckResult", "History",
+    "load_model", "save_model", "fit", "TrainingDiverged",
+]

@@ -1,0 +1,61 @@
+"""Fully connected layer: ``a = activation(x @ W + b)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..initializers import get_initializer
+from .base import ActivatedLayer, check_positive_int
+
+
+class Dense(ActivatedLayer):
+    """Dense layer with ``units`` outputs.
+
+    W is (in_features, units) and b is (units,). Input (m, in_features),
+    output (m, units).
+    """
+
+    kind = "dense"
+    regularized = ("W",)
+
+    def __init__(self, units: int, activation: str | None = None, init: str | None = None,
+                 name: str | None = None):
+        super().__init__(activation=activation, init=init, name=name)
+        self.units = check_positive_int(name or "Dense", "units", units)
+        self._x = None
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise self._error(
+                f"expects flat input (features,), but receives shape {tuple(input_shape)}; "
+                "add a Flatten layer before it.")
+        return (self.units,)
+
+    def param_shapes(self, input_shape):
+        return {"W": (int(input_shape[0]), self.units), "b": (self.units,)}
+
+    def build(self, input_shape, rng, dtype, default_init="he"):
+        super().build(input_shape, rng, dtype, default_init)
+        fan_in = self.input_shape[0]
+        init = get_initializer(self.init or default_init, owner=self.name or "Dense")
+        self.params = {
+            "W": init((fan_in, self.units), fan_in, self.units, rng).astype(dtype),
+            "b": np.zeros(self.units, dtype=dtype),
+        }
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def forward(self, x, training=False):
+        self._x = x
+        return self._activate(x @ self.params["W"] + self.params["b"])
+
+    def backward(self, grad, need_input_grad=True, from_logits=False):
+        dz = self._preactivation_grad(grad, from_logits)
+        np.matmul(self._x.T, dz, out=self.grads["W"])
+        np.sum(dz, axis=0, out=self.grads["b"])
+        return dz @ self.params["W"].T if need_input_grad else None
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+    def describe(self):
+        return f"Dense({self.units}, {self.activation.name})"

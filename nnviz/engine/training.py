@@ -1,0 +1,136 @@
+"""The training loop. Plain Python: callbacks and a stop flag, no Qt.
+
+Callbacks are objects with any of these methods (all optional):
+
+- ``on_train_begin(model, info)`` with info = {"epochs", "iterations_per_epoch", "start_epoch"}
+- ``on_batch_end(model, info)`` after each optimizer step, info =
+  {"epoch", "iteration", "batch_cost", "batch_size"}
+- ``on_epoch_end(model, info)`` with {"epoch", "iteration", "cost",
+  "train_accuracy", "test_cost", "test_accuracy"} (test values may be None)
+- ``on_train_end(model, history)``
+
+A callback may block (to pause), or stop the run by setting
+``model.stop_training = True``; ``should_stop()`` is also polled between
+steps. Epochs and iterations count from the model's earlier runs, so a
+second ``fit`` continues the same history.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .optimizers import SGD, Optimizer
+
+
+class TrainingDiverged(ArithmeticError):
+    """The cost became NaN or infinite."""
+
+
+def _call(callbacks, method, *args):
+    for cb in callbacks:
+        fn = getattr(cb, method, None)
+        if fn is not None:
+            fn(*args)
+
+
+def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_size=None,
+        validation_data=None, callbacks=None, shuffle=True, seed=None, should_stop=None,
+        validation_freq: int = 1):
+    """Train ``model`` on X (m, ...) and y (m,) class indices; return ``model.history``.
+
+    ``batch_size=None`` means full batch. Shuffling is seeded by ``seed``
+    (default: the model's seed plus the epoch). The run ends "completed",
+    "stopped" (flag set) or "diverged" (non-finite cost: the history so far
+    is kept and the status says so); an exception inside a callback marks
+    the history "error" and propagates.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs <= 0:
+        raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
+    X, y = model.check_inputs(X, y)
+    m = X.shape[0]
+    if m == 0:
+        raise ValueError("cannot train on an empty dataset (0 samples).")
+    if batch_size is not None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer or None (full batch). Received: batch_size={batch_size!r}")
+        batch_size = min(int(batch_size), m)
+    full_batch = batch_size is None or batch_size >= m
+    batch_size = m if full_batch else batch_size
+    if validation_data is not None:
+        X_val, y_val = model.check_inputs(*validation_data)
+    optimizer = optimizer or SGD(0.01)
+    callbacks = list(callbacks or [])
+    history = model.history
+    Y = model.targets(y)
+    pairs = [(layer.params[k], layer.grads[k]) for _, layer, k in model.parameters()]
+    base_seed = model.seed if seed is None else int(seed)
+    steps = math.ceil(m / batch_size)
+    start_epoch = history.epochs_done
+    model.stop_training = False
+    history.status, history.message = "running", ""
+    _call(callbacks, "on_train_begin", model,
+          {"epochs": epochs, "iterations_per_epoch": steps, "start_epoch": start_epoch})
+    try:
+        for epoch in range(start_epoch, start_epoch + epochs):
+            if shuffle and not full_batch:
+                order = np.random.default_rng([base_seed, epoch]).permutation(m)
+            else:
+                order = None
+            cost_sum, correct = 0.0, 0
+            for step in range(steps):
+                if model.stop_training or (should_stop is not None and should_stop()):
+                    history.status = "stopped"
+                    return history
+                if full_batch:
+                    xb, yb, Yb = X, y, Y
+                else:
+                    idx = order[step * batch_size:(step + 1) * batch_size] if order is not None \
+                        else slice(step * batch_size, (step + 1) * batch_size)
+                    xb, yb, Yb = X[idx], y[idx], Y[idx]
+                cost, a = model.cost_and_gradients(xb, Yb)
+                if not math.isfinite(cost):
+                    raise TrainingDiverged(
+                        f"the cost became {cost} at epoch {epoch + 1}, iteration {history.iterations_done + 1}; "
+                        "try a smaller learning rate.")
+                optimizer.step(pairs)
+                nb = xb.shape[0]
+                cost_sum += cost * nb
+                correct += int(np.count_nonzero(_classes(a) == yb))
+                history.iteration_cost.append(cost)
+                if callbacks:
+                    _call(callbacks, "on_batch_end", model, {
+                        "epoch": epoch, "iteration": history.iterations_done,
+                        "batch_cost": cost, "batch_size": nb})
+            history.epoch.append(epoch + 1)
+            history.cost.append(cost_sum / m)
+            history.train_accuracy.append(correct / m)
+            test_cost = test_acc = None
+            if validation_data is not None and ((epoch + 1) % validation_freq == 0
+                                                or epoch == start_epoch + epochs - 1):
+                result = model.evaluate(X_val, y_val)
+                test_cost, test_acc = result["loss"], result["accuracy"]
+            history.test_cost.append(test_cost if test_cost is not None else math.nan)
+            history.test_accuracy.append(test_acc if test_acc is not None else math.nan)
+            if callbacks:
+                _call(callbacks, "on_epoch_end", model, {
+                    "epoch": epoch + 1, "iteration": history.iterations_done,
+                    "cost": history.cost[-1], "train_accuracy": history.train_accuracy[-1],
+                    "test_cost": test_cost, "test_accuracy": test_acc})
+        history.status = "completed"
+        return history
+    except TrainingDiverged as exc:
+        history.status, history.message = "diverged", str(exc)
+        return history
+    except BaseException as exc:
+        history.status, history.message = "error", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        _call(callbacks, "on_train_end", model, history)
+
+
+def _classes(a):
+    if a.shape[1] == 1:
+        return a[:, 0] > 0.5
+    return np.argmax(a, axis=1)
