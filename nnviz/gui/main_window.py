@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
                                QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
@@ -28,6 +28,7 @@ from nnviz.presets import layer_to_spec, list_presets, load_preset
 from . import datasets
 from .banner import MessageBanner
 from .config import NEXT_RUN_FIELDS, RunConfig
+from .export import export_widget
 from .icons import app_icon
 from .panels.builder import BuilderPanel
 from .panels.controls import ControlBar, format_seconds
@@ -100,11 +101,7 @@ class MainWindow(QMainWindow):
                 and saved_dataset in datasets.available():
             self.dataset_panel.set_values(saved_dataset, {})
             self._refresh("dataset")
-        geometry = self.settings.get("geometry")
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        self._restore_geometry()
         splitter = self.settings.get("splitter")
         if not splitter.isEmpty():
             self.splitter.restoreState(splitter)
@@ -112,6 +109,21 @@ class MainWindow(QMainWindow):
             self.presentationAction.setChecked(True)
 
     # ------------------------------------------------------------------ layout
+    def _restore_geometry(self) -> None:
+        """The saved geometry if it fits the screen, else most of the screen (at most 1500×950)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        geometry = self.settings.get("geometry")
+        if not geometry.isEmpty() and self.restoreGeometry(geometry):
+            if avail is None or avail.contains(self.frameGeometry().center()):
+                return
+        if avail is None:
+            self.resize(1400, 900)
+            return
+        w, h = min(1500, int(avail.width() * 0.96)), min(950, int(avail.height() * 0.94))
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+
     def _build_ui(self) -> None:
         self.presetCombo = QComboBox(objectName="presetCombo")
         for name in list_presets():
@@ -379,8 +391,9 @@ class MainWindow(QMainWindow):
         if key == self._dataset_key:
             return
         self._dataset_key = key
-        if any(k in config.problems() for k in ("n_samples", "noise", "test_fraction")):
-            self.dataset, self.dataset_error = None, "the dataset options are invalid."
+        option_problems = [m for k, m in config.problems().items() if k in ("n_samples", "noise", "test_fraction")]
+        if option_problems:
+            self.dataset, self.dataset_error = None, option_problems[0]
             return
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
@@ -478,7 +491,7 @@ class MainWindow(QMainWindow):
         config = self.current_config()
         unit = self._unit(config)
         done = self.model.history.epochs_done if self.model is not None else 0
-        text = f"Ready: {unit} {done:,} — press Train for {config.epochs:,} {unit}s" if config.epochs > 0 else "Ready"
+        text = f"Ready: {unit} {done:,} — {config.epochs:,} {unit}s per run" if config.epochs > 0 else "Ready"
         self.controls.show_text(text, 0.0)
 
     @staticmethod
@@ -523,6 +536,8 @@ class MainWindow(QMainWindow):
         self._update_controls()
 
     def _start_run(self, step_unit: str | None) -> None:
+        if self._closing:
+            return
         config = self.current_config()
         if self.model is None or self._stale(config):
             self._new_model(quiet=self.model is None)
@@ -682,12 +697,20 @@ class MainWindow(QMainWindow):
             return False
         try:
             save_model(self.model, path, optimizer=self.optimizer,
-                       extra={"app": "nnviz", "run_config": (self._model_config or self.current_config()).to_dict()})
+                       extra={"app": "nnviz", "run_config": self._config_to_save().to_dict()})
         except (OSError, ValueError, TypeError) as exc:
             self.banner.show_message(html.escape(f"Could not save the model to {path}: {exc}"), "error")
             return False
         self.statusBar().showMessage(f"Model saved to {path}.", 5000)
         return True
+
+    def _config_to_save(self) -> RunConfig:
+        """The model's own settings, with the run settings (lr, epochs, batch size) as the panels show them."""
+        current = self.current_config()
+        config = self._model_config.copy() if self._model_config is not None else current
+        for field in ("lr", "epochs", "batch_size", "count_label"):
+            setattr(config, field, getattr(current, field))
+        return config
 
     def export_plot_dialog(self, view) -> None:
         default = str(Path(self.settings.get("lastFileDir") or ".") / f"{view.objectName()}.png")
@@ -697,15 +720,10 @@ class MainWindow(QMainWindow):
             self.export_plot(view, path)
 
     def export_plot(self, view, path) -> bool:
-        from pyqtgraph.exporters import ImageExporter, SVGExporter
-        path = str(path)
-        item = view.export_item()
+        """Save ``view``'s plot as PNG (2× resolution) or SVG; problems go to the banner."""
         try:
-            exporter = SVGExporter(item) if path.lower().endswith(".svg") else ImageExporter(item)
-            if not path.lower().endswith((".svg", ".png", ".jpg", ".jpeg")):
-                path += ".png"
-            exporter.export(path)
-        except Exception as exc:  # exporters raise many kinds; report them all
+            path = export_widget(view.export_item(), path, title=f"nnviz — {view.title}")
+        except (OSError, ValueError) as exc:
             self.banner.show_message(html.escape(f"Could not export {view.title} to {path}: {exc}"), "error")
             return False
         self.statusBar().showMessage(f"{view.title} exported to {path}.", 5000)

@@ -143,7 +143,7 @@ class BoundaryView(LiveView):
         self.heading.setFont(font)
 
     def export_item(self):
-        return self.plot
+        return self.plot_widget
 
     # --- helpers ------------------------------------------------------------------
     def _show_message(self, text: str) -> None:

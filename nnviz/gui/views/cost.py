@@ -164,7 +164,7 @@ class CostView(LiveView):
         self._apply_labels()
 
     def export_item(self):
-        return self.graphics.scene()
+        return self.graphics
 
     # --- drawing ------------------------------------------------------------------
     @property
