@@ -1,6 +1,6 @@
 """HDF5 save/load: round trip, atomic saves, refusing files that are not models."""
 
-import os
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -82,9 +82,7 @@ def test_damaged_weights_are_named(tmp_path):
 def test_no_pickle_anywhere():
     import nnviz
 
-    root = os.path.dirname(nnviz.__file__)
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            if name.endswith(".py"):
-                text = open(os.path.join(dirpath, name), encoding="utf-8").read()
-                assert "import pickle" not in text and "allow_pickle=True" not in text, name
+    root = Path(nnviz.__file__).parent
+    for source in root.rglob("*.py"):
+        text, name = source.read_text(encoding="utf-8"), source.name
+        assert "import pickle" not in text and "allow_pickle=True" not in text, name
