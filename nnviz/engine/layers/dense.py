@@ -56,7 +56,11 @@ class Dense(ActivatedLayer):
         # Summing over the batch as ones @ dz is a BLAS gemv: several times
         # faster than dz.sum(axis=0) for the small batches we train on.
         np.matmul(self._ones(dz.shape[0], dz.dtype), dz, out=self.grads["b"])
-        return dz @ self.params["W"].T if need_input_grad else None
+        if not need_input_grad:
+            return None
+        if self.units == 1:  # an outer product: broadcasting beats matmul's generic path
+            return dz * self.params["W"][:, 0]
+        return dz @ self.params["W"].T
 
     def _ones(self, m, dtype):
         ones = getattr(self, "_ones_cache", None)
