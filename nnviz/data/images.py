@@ -1,0 +1,223 @@
+"""Turn an image file into network input, the way the training data was made.
+
+* cats: RGB, centre-cropped to a square, resized to 64 × 64 → (3, 64, 64)
+  float32 in [0, 1].
+* MNIST: grayscale, inverted when the background is light (ink must be
+  bright on black, as in MNIST), cropped to the digit's bounding box, scaled
+  so its longer side is 20 pixels (aspect kept), placed in a 28 × 28 field
+  and shifted by whole pixels so its centre of mass sits at (14, 14), which
+  is how the MNIST digits were centred → (1, 28, 28) float32 in [0, 1].
+
+Huge files are decoded at reduced size when the format allows it (JPEG's
+``draft``) and shrunk with ``thumbnail`` right after decoding.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError
+
+#: images with more pixels than this are shrunk while (or right after) being decoded
+MAX_PIXELS = 4_000_000
+CATS_SIDE = 64
+MNIST_SIDE = 28
+MNIST_BOX = 20
+#: the centre of mass of MNIST digits, in pixel indices (the t10k mean is 13.99, 14.01)
+MNIST_CENTER = 14
+#: ink below this (0..1, after background removal) does not count for the digit's bounding box
+INK_THRESHOLD = 0.1
+#: the border band (fraction of the shorter side) whose mean says whether the background is light
+BORDER_FRACTION = 0.04
+#: working size for finding a digit in a large picture
+MNIST_WORK_SIDE = 512
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, zlib.error, Image.DecompressionBombError)
+
+
+def _flatten_to_rgb(img: Image.Image) -> Image.Image:
+    """Any mode → RGB; transparency is composited over white (drawings are ink on paper)."""
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        top = values.max() if values.size else 0
+        scale = 255.0 / top if top > 255 else 1.0
+        img = Image.fromarray(np.clip(values * scale, 0, 255).astype(np.uint8), "L")
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def load_image(path, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Read an image file as an RGB PIL image with at most about ``max_pixels`` pixels.
+
+    Reads PNG, JPEG, GIF (first frame), BMP, TIFF, WebP and whatever else
+    Pillow knows; applies the EXIF orientation of photos. Raises ImageError
+    naming the file when it is missing, not an image, or damaged.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
+    try:
+        with warnings.catch_warnings():  # we shrink big images ourselves
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+    except UnidentifiedImageError:
+        raise ImageError(f"{path} is not an image nnviz can read (expected PNG, JPEG, GIF, BMP, TIFF, WebP…)") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{path} is too large to open safely ({exc})") from None
+    except DECODE_ERRORS as exc:
+        raise ImageError(f"could not read {path}: {exc}") from None
+    with img:
+        try:
+            if img.size[0] * img.size[1] > max_pixels:
+                # JPEG decodes at 1/2, 1/4 or 1/8 size (still >= the target); other formats ignore it
+                img.draft("RGB", _fit(img.size, max_pixels))
+            img.load()
+            out = _flatten_to_rgb(ImageOps.exif_transpose(img))
+            if out.size[0] * out.size[1] > max_pixels:
+                out.thumbnail(_fit(out.size, max_pixels), Image.LANCZOS, reducing_gap=3.0)
+        except DECODE_ERRORS as exc:
+            raise ImageError(f"{path} is damaged or truncated: {exc}") from None
+    return out
+
+
+def _fit(size, max_pixels):
+    """(width, height) with the aspect of ``size`` and about ``max_pixels`` pixels."""
+    w, h = size
+    scale = math.sqrt(max_pixels / (w * h))
+    return max(1, int(w * scale)), max(1, int(h * scale))
+
+
+def _as_image(image) -> Image.Image:
+    """A PIL image from a PIL image, a path, or an (H, W) / (H, W, 3) array of 0..255 or 0..1."""
+    if isinstance(image, Image.Image):
+        return _flatten_to_rgb(image) if image.mode != "RGB" else image
+    if isinstance(image, (str, os.PathLike)):
+        return load_image(image)
+    if isinstance(image, np.ndarray):
+        array = np.asarray(image, dtype=np.float64)
+        if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+            raise ValueError(f"an image array must have shape (H, W), (H, W, 3) or (H, W, 4). Received: {image.shape}")
+        if array.size and array.max() <= 1.0:
+            array = array * 255
+        mode = {2: "L", 3: "RGB", 4: "RGBA"}[array.shape[2] if array.ndim == 3 else 2]
+        return _flatten_to_rgb(Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8), mode))
+    raise TypeError(f"expected a PIL image, a file path or a NumPy array. Received: {type(image).__name__}")
+
+
+def to_cats_input(image) -> np.ndarray:
+    """An image (PIL image, path or array) → (3, 64, 64) float32 in [0, 1], RGB.
+
+    The image is centre-cropped to a square (its shorter side) and resized
+    with a Lanczos filter, like the 64 × 64 photos of the cats dataset.
+    """
+    img = _as_image(image)
+    square = ImageOps.fit(img, (CATS_SIDE, CATS_SIDE), method=Image.LANCZOS, reducing_gap=3.0)
+    return np.asarray(square, dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
+
+
+def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
+    """Grayscale (H, W) in [0, 1] → ink (H, W) in [0, 1]: bright digit on a zero background."""
+    h, w = gray.shape
+    band = max(1, int(round(BORDER_FRACTION * min(h, w))))
+    border = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()])
+    if border.mean() > 0.5:  # light background: dark ink on paper
+        gray, border = 1.0 - gray, 1.0 - border
+    background = float(np.median(border))
+    contrast = float(gray.max()) - background
+    if contrast < 0.15:
+        raise ImageError("no digit found: the image is nearly uniform (expected a dark digit on a light "
+                         "background or a light digit on a dark one)")
+    return np.clip((gray - background) / contrast, 0.0, 1.0)
+
+
+def _center_digit(ink: np.ndarray, where: str = "the image") -> np.ndarray:
+    """Ink (H, W) in [0, 1] → (28, 28) float32: bounding box, 20-pixel box, centre of mass at (14, 14)."""
+    rows = np.flatnonzero(ink.max(axis=1) > INK_THRESHOLD)
+    cols = np.flatnonzero(ink.max(axis=0) > INK_THRESHOLD)
+    if rows.size == 0:
+        raise ImageError(f"no digit found in {where}: it has no ink")
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float32)
+    h, w = crop.shape
+    scale = MNIST_BOX / max(h, w)
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))  # PIL: (width, height)
+    digit = np.asarray(Image.fromarray(crop, "F").resize(size, Image.LANCZOS, reducing_gap=3.0), dtype=np.float32)
+    digit = np.clip(digit, 0.0, 1.0)
+    dh, dw = digit.shape
+    mass = digit.sum()
+    cy = (digit.sum(axis=1) @ np.arange(dh)) / mass
+    cx = (digit.sum(axis=0) @ np.arange(dw)) / mass
+    top = int(np.clip(round(MNIST_CENTER - cy), 0, MNIST_SIDE - dh))
+    left = int(np.clip(round(MNIST_CENTER - cx), 0, MNIST_SIDE - dw))
+    field = np.zeros((MNIST_SIDE, MNIST_SIDE), dtype=np.float32)
+    field[top:top + dh, left:left + dw] = digit
+    return field
+
+
+def to_mnist_input(image) -> np.ndarray:
+    """An image (PIL image, path or array) of one digit → (1, 28, 28) float32 in [0, 1], MNIST-style.
+
+    Dark-on-light images are inverted (decided by the mean of a band along the
+    border); the background level becomes 0 and the strongest ink 1.
+    """
+    img = _as_image(image).convert("L")
+    if max(img.size) > MNIST_WORK_SIDE:
+        img.thumbnail((MNIST_WORK_SIDE, MNIST_WORK_SIDE), Image.LANCZOS, reducing_gap=3.0)
+    gray = np.asarray(img, dtype=np.float32) / np.float32(255)
+    where = str(image) if isinstance(image, (str, os.PathLike)) else "the image"
+    try:
+        ink = _ink_from_gray(gray)
+    except ImageError as exc:
+        raise ImageError(f"{where}: {exc}") from None
+    return _center_digit(ink, where)[None]
+
+
+def array_to_mnist_input(gray2d) -> np.ndarray:
+    """A drawing-pad array (H, W), ink = 1 on a 0 background → (1, 28, 28) float32, MNIST-style.
+
+    No inversion is done; values are clipped to [0, 1].
+    """
+    ink = np.asarray(gray2d, dtype=np.float32)
+    if ink.ndim != 2 or min(ink.shape) < 1:
+        raise ValueError(f"a drawing must be a 2-D array (H, W). Received shape {ink.shape}")
+    if not np.all(np.isfinite(ink)):
+        raise ValueError("a drawing must hold finite numbers; it contains NaN or infinity")
+    return _center_digit(np.clip(ink, 0.0, 1.0), "the drawing")[None]
+
+
+def preprocess_for_model(image, input_shape) -> np.ndarray:
+    """Turn an image into one sample of ``input_shape`` (no batch axis).
+
+    (3, 64, 64) → cats-style RGB; (1, 28, 28) → MNIST-style digit; (784,) →
+    the MNIST digit flattened; (12288,) → the cats input flattened (C, H, W
+    order, like a Flatten layer); other (3, H, W) / (1, H, W) → resized RGB /
+    grayscale. (2,) raises: such a model takes points, not images.
+    """
+    shape = tuple(int(d) for d in input_shape)
+    if len(shape) == 1 and shape[0] == 2:
+        raise ValueError("this model takes 2-D points (x, y), not images")
+    if shape == (3, CATS_SIDE, CATS_SIDE):
+        return to_cats_input(image)
+    if shape == (1, MNIST_SIDE, MNIST_SIDE):
+        return to_mnist_input(image)
+    if shape == (MNIST_SIDE * MNIST_SIDE,):
+        return to_mnist_input(image).reshape(shape)
+    if shape == (3 * CATS_SIDE * CATS_SIDE,):
+        return to_cats_input(image).reshape(shape)
+    if len(shape) == 3 and shape[0] in (1, 3) and shape[1] > 0 and shape[2] > 0:
+        img = ImageOps.fit(_as_image(image), (shape[2], shape[1]), method=Image.LANCZOS)
+        if shape[0] == 1:
+            return (np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255))[None]
+        return np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
+    raise ValueError(f"cannot turn an image into this model's input of shape {shape}: expected (C, H, W) "
+                     f"with 1 or 3 channels, (784,) or (12288,)")
