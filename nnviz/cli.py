@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--preset", required=True)
     check.add_argument("--dataset")
     check.add_argument("--data-dir")
-    check.add_argument("--samples", type=_positive_int, default=64,
-                       help="training samples the cost is computed on (default 64)")
+    check.add_argument("--samples", type=_positive_int, default=32,
+                       help="training samples the cost is computed on (default 32)")
     check.add_argument("--max-coords", type=_positive_int, default=1000,
                        help="parameter coordinates to sample, spread over all tensors (default 1000)")
     check.add_argument("--epsilon", type=_positive_float, default=1e-5)
