@@ -165,7 +165,8 @@ def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
     """Grayscale (H, W) in [0, 1] → ink (H, W) in [0, 1]: bright digit on a zero background."""
     h, w = gray.shape
     band = max(1, int(round(BORDER_FRACTION * min(h, w))))
-    border = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()])
+    border = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(),
+                             gray[:, :band].ravel(), gray[:, -band:].ravel()])
     if border.mean() > 0.5:  # light background: dark ink on paper
         gray, border = 1.0 - gray, 1.0 - border
     background = float(np.median(border))

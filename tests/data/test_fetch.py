@@ -106,7 +106,7 @@ def test_fetch_real_t10k_files_from_a_local_mirror(real_data_dir, tmp_path, serv
         size = (real_data_dir / name).stat().st_size
         mine = [c for c in calls if c[0] == name]
         assert mine[0] == (name, 0, size) and mine[-1] == (name, size, size)
-        assert all(a[1] <= b[1] for a, b in zip(mine, mine[1:]))
+        assert all(a[1] <= b[1] for a, b in zip(mine, mine[1:], strict=False))
     assert len(load_dataset("mnist-10k", data_dir=dest).y_test) == 2000
     # a second fetch finds the files verified and downloads nothing
     QuietHandler.requests = []

@@ -154,3 +154,11 @@ def test_open_files_that_are_not_datasets(tmp_path):
         load_dataset(str(tmp_path / "missing.npz"))
     with pytest.raises(DatasetError, match="is a folder"):
         load_dataset_file(tmp_path)
+
+
+def test_a_lone_images_file_is_reported_with_its_missing_partner(tmp_path, files):
+    files.write_mnist_idx(tmp_path, n_train=None, n_test=8010)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DatasetError, match="found t10k-images-idx3-ubyte.gz in .* but not its partner "
+                                           "t10k-labels-idx1-ubyte.gz"):
+        load_dataset("mnist-10k", data_dir=tmp_path)
