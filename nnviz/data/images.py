@@ -36,6 +36,11 @@ MNIST_CENTER = 14
 INK_THRESHOLD = 0.1
 #: the border band (fraction of the shorter side) whose mean says whether the background is light
 BORDER_FRACTION = 0.04
+#: strokes thinner than this (pixels, in the 20-pixel box) are thickened to TARGET_STROKE
+THIN_STROKE = 1.5
+TARGET_STROKE = 2.5
+#: crops smaller than this (pixels) are too coarse to measure their stroke width
+THICKEN_MIN_SIDE = 60
 #: working size for finding a digit in a large picture
 MNIST_WORK_SIDE = 512
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "I", "F")
@@ -186,6 +191,7 @@ def _center_digit(ink: np.ndarray, where: str = "the image") -> np.ndarray:
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float32)
     h, w = crop.shape
     scale = MNIST_BOX / max(h, w)
+    crop = _thicken_thin_strokes(crop, scale)
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))  # PIL: (width, height)
     digit = np.asarray(Image.fromarray(crop, "F").resize(size, Image.LANCZOS, reducing_gap=3.0), dtype=np.float32)
     digit = np.clip(digit, 0.0, 1.0)
@@ -198,6 +204,42 @@ def _center_digit(ink: np.ndarray, where: str = "the image") -> np.ndarray:
     field = np.zeros((MNIST_SIDE, MNIST_SIDE), dtype=np.float32)
     field[top:top + dh, left:left + dw] = digit
     return field
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width in pixels of the ink (> 0.5): twice the median distance-transform ridge, minus 1."""
+    from scipy import ndimage
+
+    mask = np.pad(ink > 0.5, 1)
+    if not mask.any():
+        return 0.0
+    distance = ndimage.distance_transform_edt(mask)
+    ridge = mask & (distance >= ndimage.maximum_filter(distance, size=3))
+    return float(2 * np.median(distance[ridge]) - 1)
+
+
+def _thicken_thin_strokes(crop: np.ndarray, scale: float) -> np.ndarray:
+    """Dilate strokes that would be thinner than MNIST's after scaling by ``scale``.
+
+    MNIST strokes are 2–4 pixels wide in the 20-pixel box; a pen line on a
+    large photo shrinks to a faint 1-pixel trace. Only crops large enough to
+    measure (longer side >= THICKEN_MIN_SIDE) are touched, never thinned.
+    """
+    from scipy import ndimage
+
+    if max(crop.shape) < THICKEN_MIN_SIDE:
+        return crop
+    width = stroke_width(crop)
+    if width <= 0 or width * scale >= THIN_STROKE:
+        return crop
+    grow = int(round(TARGET_STROKE / scale - width))
+    if grow < 1:
+        return crop
+    radius = grow / 2
+    r = int(math.ceil(radius))
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    disk = yy**2 + xx**2 <= radius**2 + 0.25
+    return ndimage.grey_dilation(crop, footprint=disk)
 
 
 def to_mnist_input(image) -> np.ndarray:

@@ -208,3 +208,19 @@ def test_a_header_claiming_a_gigantic_image_is_refused(tmp_path):
     (tmp_path / "bomb.png").write_bytes(png)
     with pytest.raises(ImageError, match="bomb.png is too large to open safely"):
         load_image(tmp_path / "bomb.png")
+
+
+def test_thin_pen_strokes_are_thickened_to_mnist_width(t10k):
+    from nnviz.data.images import stroke_width
+
+    images, _ = t10k
+    mnist_widths = [stroke_width(images[i] / 255.0) for i in range(200)]
+    img = Image.new("L", (800, 800), 255)
+    ImageDraw.Draw(img).ellipse([250, 150, 550, 650], outline=0, width=4)  # a 500-pixel "0" in a 4-pixel pen
+    x = to_mnist_input(img)[0]
+    assert stroke_width(x) >= np.percentile(mnist_widths, 10)
+    assert (x > 0.5).sum() >= 0.5 * np.mean([(im > 127).sum() for im in images[:200]])
+    # a bold drawing is left as it is: no stroke is thickened past its own width
+    bold = Image.new("L", (800, 800), 255)
+    ImageDraw.Draw(bold).ellipse([250, 150, 550, 650], outline=0, width=60)
+    assert stroke_width(to_mnist_input(bold)[0]) <= 60 * 20 / 500 + 1
