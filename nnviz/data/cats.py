@@ -44,7 +44,8 @@ def read_cats_file(path, part: str) -> tuple[np.ndarray, np.ndarray, list[str] |
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
-        raise DatasetError(f"{path} is not a readable HDF5 file ({exc}); expected the cats file {part}_catvnoncat.h5") from None
+        raise DatasetError(f"{path} is not a readable HDF5 file ({exc}); "
+                           f"expected the cats file {part}_catvnoncat.h5") from None
     with f:
         keys = sorted(f.keys())
         x_key, y_key = f"{part}_set_x", f"{part}_set_y"
@@ -99,7 +100,8 @@ def find_cats(data_dir=None) -> tuple[Path, Path]:
                 found[name] = path
                 break
         else:
-            raise missing_error(f"The cats dataset needs {name}, which was not found.", places, DATASETS["cats"].how_to_get)
+            raise missing_error(f"The cats dataset needs {name}, which was not found.", places,
+                                DATASETS["cats"].how_to_get)
     return found[TRAIN_FILE], found[TEST_FILE]
 
 
@@ -135,7 +137,8 @@ def load_cats_from_file(path) -> Dataset:
         raise DatasetError(f"{path} is an HDF5 file without train_set_x or test_set_x: it is not one of "
                            f"the cats files ({TRAIN_FILE}, {TEST_FILE})")
     other_part = "test" if part == "train" else "train"
-    candidates = [path.with_name(path.name.replace(part, other_part)), path.with_name(f"{other_part}_catvnoncat.h5")]
+    candidates = [path.with_name(path.name.replace(part, other_part)),
+                  path.with_name(f"{other_part}_catvnoncat.h5")]
     other = next((c for c in candidates if c != path and c.is_file()), None)
     if other is None:
         raise DatasetError(f"{path} is the cats {part} file, but its partner {other_part}_catvnoncat.h5 is "

@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .errors import ImageError
 
@@ -36,8 +36,19 @@ MNIST_CENTER = 14
 INK_THRESHOLD = 0.1
 #: the border band (fraction of the shorter side) whose mean says whether the background is light
 BORDER_FRACTION = 0.04
+#: strokes thinner than this (pixels, in the 20-pixel box) are thickened to TARGET_STROKE
+THIN_STROKE = 1.5
+TARGET_STROKE = 2.5
+#: crops smaller than this (pixels) are too coarse to measure their stroke width
+THICKEN_MIN_SIDE = 60
 #: working size for finding a digit in a large picture
 MNIST_WORK_SIDE = 512
+REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "I", "F")
+EXIF_ORIENTATION = 0x0112
+#: EXIF orientation → the transpose that shows the photo upright
+ORIENTATION_FIX = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+                   4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+                   6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, zlib.error, Image.DecompressionBombError)
 
 
@@ -79,16 +90,32 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> Image.Image:
         raise ImageError(f"could not read {path}: {exc}") from None
     with img:
         try:
+            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
             if img.size[0] * img.size[1] > max_pixels:
                 # JPEG decodes at 1/2, 1/4 or 1/8 size (still >= the target); other formats ignore it
                 img.draft("RGB", _fit(img.size, max_pixels))
             img.load()
-            out = _flatten_to_rgb(ImageOps.exif_transpose(img))
-            if out.size[0] * out.size[1] > max_pixels:
-                out.thumbnail(_fit(out.size, max_pixels), Image.LANCZOS, reducing_gap=3.0)
+            out = _shrink(img, max_pixels)
+            if orientation in ORIENTATION_FIX:
+                out = out.transpose(ORIENTATION_FIX[orientation])
+            out = _flatten_to_rgb(out)
         except DECODE_ERRORS as exc:
             raise ImageError(f"{path} is damaged or truncated: {exc}") from None
     return out
+
+
+def _shrink(img: Image.Image, max_pixels: int) -> Image.Image:
+    """A copy with at most ``max_pixels`` pixels: a whole-factor box reduction in the image's own mode."""
+    w, h = img.size
+    if w * h <= max_pixels:
+        return img.copy()
+    if img.mode not in REDUCIBLE_MODES:
+        img = img.convert("RGBA" if img.mode == "P" and "transparency" in img.info else
+                          ("RGBA" if "A" in img.mode else "RGB"))
+    factor = math.ceil(math.sqrt(w * h / max_pixels))
+    while (-(-w // factor)) * (-(-h // factor)) > max_pixels:
+        factor += 1
+    return img.reduce(factor)
 
 
 def _fit(size, max_pixels):
@@ -121,16 +148,30 @@ def to_cats_input(image) -> np.ndarray:
     The image is centre-cropped to a square (its shorter side) and resized
     with a Lanczos filter, like the 64 × 64 photos of the cats dataset.
     """
-    img = _as_image(image)
-    square = ImageOps.fit(img, (CATS_SIDE, CATS_SIDE), method=Image.LANCZOS, reducing_gap=3.0)
+    square = _crop_resize(_as_image(image), CATS_SIDE, CATS_SIDE)
     return np.asarray(square, dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
+
+
+def _crop_resize(img: Image.Image, width: int, height: int) -> Image.Image:
+    """Centre-crop ``img`` to the aspect of width × height, then resize to exactly that (Lanczos)."""
+    w, h = img.size
+    if w * height > h * width:  # too wide
+        crop_w, crop_h = max(1, round(h * width / height)), h
+    else:
+        crop_w, crop_h = w, max(1, round(w * height / width))
+    left, top = (w - crop_w) // 2, (h - crop_h) // 2
+    box = (left, top, left + crop_w, top + crop_h)
+    if (crop_w, crop_h) == (width, height):
+        return img.crop(box)
+    return img.resize((width, height), Image.LANCZOS, box=box, reducing_gap=3.0)
 
 
 def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
     """Grayscale (H, W) in [0, 1] → ink (H, W) in [0, 1]: bright digit on a zero background."""
     h, w = gray.shape
     band = max(1, int(round(BORDER_FRACTION * min(h, w))))
-    border = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()])
+    border = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(),
+                             gray[:, :band].ravel(), gray[:, -band:].ravel()])
     if border.mean() > 0.5:  # light background: dark ink on paper
         gray, border = 1.0 - gray, 1.0 - border
     background = float(np.median(border))
@@ -150,6 +191,7 @@ def _center_digit(ink: np.ndarray, where: str = "the image") -> np.ndarray:
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float32)
     h, w = crop.shape
     scale = MNIST_BOX / max(h, w)
+    crop = _thicken_thin_strokes(crop, scale)
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))  # PIL: (width, height)
     digit = np.asarray(Image.fromarray(crop, "F").resize(size, Image.LANCZOS, reducing_gap=3.0), dtype=np.float32)
     digit = np.clip(digit, 0.0, 1.0)
@@ -162,6 +204,42 @@ def _center_digit(ink: np.ndarray, where: str = "the image") -> np.ndarray:
     field = np.zeros((MNIST_SIDE, MNIST_SIDE), dtype=np.float32)
     field[top:top + dh, left:left + dw] = digit
     return field
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width in pixels of the ink (> 0.5): twice the median distance-transform ridge, minus 1."""
+    from scipy import ndimage
+
+    mask = np.pad(ink > 0.5, 1)
+    if not mask.any():
+        return 0.0
+    distance = ndimage.distance_transform_edt(mask)
+    ridge = mask & (distance >= ndimage.maximum_filter(distance, size=3))
+    return float(2 * np.median(distance[ridge]) - 1)
+
+
+def _thicken_thin_strokes(crop: np.ndarray, scale: float) -> np.ndarray:
+    """Dilate strokes that would be thinner than MNIST's after scaling by ``scale``.
+
+    MNIST strokes are 2–4 pixels wide in the 20-pixel box; a pen line on a
+    large photo shrinks to a faint 1-pixel trace. Only crops large enough to
+    measure (longer side >= THICKEN_MIN_SIDE) are touched, never thinned.
+    """
+    from scipy import ndimage
+
+    if max(crop.shape) < THICKEN_MIN_SIDE:
+        return crop
+    width = stroke_width(crop)
+    if width <= 0 or width * scale >= THIN_STROKE:
+        return crop
+    grow = int(round(TARGET_STROKE / scale - width))
+    if grow < 1:
+        return crop
+    radius = grow / 2
+    r = int(math.ceil(radius))
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    disk = yy**2 + xx**2 <= radius**2 + 0.25
+    return ndimage.grey_dilation(crop, footprint=disk)
 
 
 def to_mnist_input(image) -> np.ndarray:
@@ -215,7 +293,7 @@ def preprocess_for_model(image, input_shape) -> np.ndarray:
     if shape == (3 * CATS_SIDE * CATS_SIDE,):
         return to_cats_input(image).reshape(shape)
     if len(shape) == 3 and shape[0] in (1, 3) and shape[1] > 0 and shape[2] > 0:
-        img = ImageOps.fit(_as_image(image), (shape[2], shape[1]), method=Image.LANCZOS)
+        img = _crop_resize(_as_image(image), shape[2], shape[1])
         if shape[0] == 1:
             return (np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255))[None]
         return np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / np.float32(255)

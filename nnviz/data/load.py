@@ -15,7 +15,6 @@ from .mnist_files import GZIP_SIGNATURE, IMAGES_MAGIC, LABELS_MAGIC
 from .registry import DATASETS, dataset_info
 
 DATASET_SUFFIXES = (".h5", ".hdf5", ".mat", ".npz", ".gz", "-ubyte")
-GENERATOR_OPTIONS = ("n_samples", "noise", "test_fraction", "seed")
 
 
 def _looks_like_path(name) -> bool:
@@ -51,10 +50,14 @@ def load_dataset(name, *, data_dir=None, n_samples=None, noise=None, test_fracti
     ValueError for an unknown name or a bad option; DatasetError for a
     missing or broken file (the message says where nnviz looked).
     """
+    options = {"n_samples": n_samples, "noise": noise, "test_fraction": test_fraction, "seed": seed}
     if not (isinstance(name, str) and name in DATASETS) and _looks_like_path(name):
+        given = [k for k, v in options.items() if v is not None]
+        if given:
+            raise ValueError(f"the options {', '.join(given)} only apply to generated datasets, "
+                             f"not to the file {name}")
         return load_dataset_file(name)
     info = dataset_info(name)
-    options = {"n_samples": n_samples, "noise": noise, "test_fraction": test_fraction, "seed": seed}
     if info.generated:
         merged = {k: (info.defaults[k] if v is None else v) for k, v in options.items()}
         return generate(name, split_seed=split_seed, **merged)

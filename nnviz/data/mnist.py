@@ -89,8 +89,23 @@ def find_mnist(name: str = "mnist", data_dir=None) -> MnistSource:
                     f"Looked in: {describe_places(places)}.")
     needed = " and ".join(IDX_NAMES[k][0] for k in (("train-images", "train-labels", "t10k-images", "t10k-labels")
                                                    if full else ("t10k-images", "t10k-labels")))
-    raise missing_error(f"The {name} dataset needs {needed} (or {NPZ_NAME}, or {MAT_NAME}), which were not found.",
-                        places, info.how_to_get)
+    first = f"The {name} dataset needs {needed} (or {NPZ_NAME}, or {MAT_NAME}), which were not found."
+    partial = _partial_pairs(places)
+    if partial:
+        first += f" Incomplete: {partial}."
+    raise missing_error(first, places, info.how_to_get)
+
+
+def _partial_pairs(places) -> str:
+    """'found X in /d but not its partner Y; ...' for image/label files found without their partner."""
+    notes = []
+    for place in places:
+        for part in ("train", "t10k"):
+            images, labels = find_in(place, IDX_NAMES[f"{part}-images"]), find_in(place, IDX_NAMES[f"{part}-labels"])
+            if (images is None) != (labels is None):
+                have, lack = (images, f"{part}-labels") if labels is None else (labels, f"{part}-images")
+                notes.append(f"found {have.name} in {place.path} but not its partner {IDX_NAMES[lack][0]}")
+    return "; ".join(notes)
 
 
 def to_chw(x: np.ndarray) -> np.ndarray:

@@ -161,7 +161,21 @@ def read_npz(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """
     path = Path(path)
     try:
-        archive = np.load(path, allow_pickle=False)
+        handle = open(path, "rb")  # ours to close, whatever np.load does on a broken file
+    except OSError as exc:
+        raise DatasetError(f"could not read {path}: {exc}") from None
+    with handle:
+        arrays = _npz_arrays(path, handle)
+    x_train = as_images(arrays["x_train"], f"{path}: x_train")
+    x_test = as_images(arrays["x_test"], f"{path}: x_test")
+    y_train = as_labels(arrays["y_train"], len(x_train), f"{path}: y_train")
+    y_test = as_labels(arrays["y_test"], len(x_test), f"{path}: y_test")
+    return x_train, y_train, x_test, y_test
+
+
+def _npz_arrays(path: Path, handle) -> dict[str, np.ndarray]:
+    try:
+        archive = np.load(handle, allow_pickle=False)
     except ValueError as exc:
         raise DatasetError(f"{path} is not an .npz archive of plain arrays ({exc}); nnviz never "
                            "unpickles data files") from None
@@ -184,8 +198,4 @@ def read_npz(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             except Exception as exc:
                 raise DatasetError(f"{path}: could not read {key} ({type(exc).__name__}: {exc}); "
                                    "the archive may be damaged") from None
-    x_train = as_images(arrays["x_train"], f"{path}: x_train")
-    x_test = as_images(arrays["x_test"], f"{path}: x_test")
-    y_train = as_labels(arrays["y_train"], len(x_train), f"{path}: y_train")
-    y_test = as_labels(arrays["y_test"], len(x_test), f"{path}: y_test")
-    return x_train, y_train, x_test, y_test
+    return arrays
