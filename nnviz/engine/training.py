@@ -72,6 +72,10 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     history.status, history.message = "running", ""
     _call(callbacks, "on_train_begin", model,
           {"epochs": epochs, "iterations_per_epoch": steps, "start_epoch": start_epoch})
+    # Overflow is detected below from the cost itself, so NumPy's warnings
+    # would only repeat it (and, under -W error, turn it into a crash).
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+    errstate.__enter__()
     try:
         for epoch in range(start_epoch, start_epoch + epochs):
             if shuffle and not full_batch:
@@ -127,6 +131,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
         history.status, history.message = "error", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        errstate.__exit__(None, None, None)
         _call(callbacks, "on_train_end", model, history)
 
 
