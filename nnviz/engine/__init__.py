@@ -8,14 +8,14 @@
 from .gradcheck import GradientCheckResult, gradient_check
 from .history import History
 from .io import load_model, save_model
-from .layers import (BatchNorm, Dense, Dropout, Flatten, Layer,
+from .layers import (BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D,
                      layer_from_config)
 from .model import Sequential, infer_shapes
 from .optimizers import SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, get_optimizer
 from .training import TrainingDiverged, fit
 
 __all__ = [
-    "Sequential", "infer_shapes", "Layer", "Dense", "Flatten", "Dropout",
+    "Sequential", "infer_shapes", "Layer", "Dense", "Conv2D", "MaxPool2D", "Flatten", "Dropout",
     "BatchNorm", "layer_from_config", "SGD", "Momentum", "RMSProp", "Adagrad", "Adam",
     "Optimizer", "get_optimizer", "gradient_check", "GradientCheckResult", "History",
     "load_model", "save_model", "fit", "TrainingDiverged",

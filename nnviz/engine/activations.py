@@ -40,7 +40,7 @@ def _relu(z):
 
 
 def _relu_backward(z, a, grad):
-    return grad * (z > 0)
+    return grad * (a > 0)
 
 
 def _leaky_relu(z):

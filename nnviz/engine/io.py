@@ -3,7 +3,8 @@
 Layout of a model file::
 
     /                      attrs: format ("nnviz-model"), format_version, config (JSON),
-                                  history (JSON), optimizer (JSON or absent)
+                                  history (JSON), optimizer (JSON or absent), extra (JSON),
+                                  rng_states (JSON: dropout mask generators)
     /weights/<layer>/<key>       parameter arrays
     /buffers/<layer>/<key>       non-trainable state (BatchNorm running statistics)
     /optimizer_state/<layer.key>/<slot>   optimizer slots, plus attr iterations
@@ -50,6 +51,7 @@ def save_model(model, path, optimizer: Optimizer | None = None, extra: dict | No
             f.attrs["config"] = json.dumps(model.get_config())
             f.attrs["history"] = json.dumps(model.history.to_dict())
             f.attrs["extra"] = json.dumps(extra or {})
+            f.attrs["rng_states"] = json.dumps({l.name: l.rng_state for l in model.layers if hasattr(l, "rng_state")})
             weights, buffers = f.create_group("weights"), f.create_group("buffers")
             for layer in model.layers:
                 for store, group in ((layer.params, weights), (layer.buffers, buffers)):
@@ -123,6 +125,13 @@ def load_model(path, with_optimizer: bool = False, with_extra: bool = False):
                         raise ModelFileError(f"{path}: {where} has shape {data.shape}, expected {value.shape}.")
                     value[...] = data
         model.history = History.from_dict(_read_json_attr(f, "history", path))
+        states = _read_json_attr(f, "rng_states", path) if "rng_states" in f.attrs else {}
+        for layer in model.layers:
+            if layer.name in states and hasattr(layer, "rng_state"):
+                try:
+                    layer.rng_state = states[layer.name]
+                except (TypeError, ValueError, KeyError) as exc:
+                    raise ModelFileError(f"{path}: the random state of {layer.name} is damaged ({exc}).") from None
         optimizer = None
         if with_optimizer and "optimizer" in f.attrs:
             optimizer = get_optimizer(_read_json_attr(f, "optimizer", path))

@@ -30,7 +30,8 @@ class Loss:
             return y.reshape(-1, 1).astype(dtype)
         return one_hot(y, output_units, dtype)
 
-    def cost(self, a, z, Y, fused: bool) -> float:
+    def cost(self, a, z, Y, fused: bool):
+        """Mean cost over the batch, as a NumPy scalar of the arrays' dtype."""
         raise NotImplementedError
 
     def gradient(self, a, z, Y, fused: bool) -> np.ndarray:
@@ -47,10 +48,10 @@ class BinaryCrossEntropy(Loss):
         if fused:
             # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z*y + log(1+exp(-|z|))
             per = np.maximum(z, 0) - z * Y + np.log1p(np.exp(-np.abs(z)))
-            return float(np.sum(per) / m)
+            return np.sum(per) / m
         eps = np.finfo(a.dtype).eps
         a = np.clip(a, eps, 1 - eps)
-        return float(-np.sum(Y * np.log(a) + (1 - Y) * np.log(1 - a)) / m)
+        return -np.sum(Y * np.log(a) + (1 - Y) * np.log(1 - a)) / m
 
     def gradient(self, a, z, Y, fused):
         m = Y.shape[0]
@@ -70,9 +71,9 @@ class CategoricalCrossEntropy(Loss):
         if fused:
             shifted = z - z.max(axis=1, keepdims=True)
             log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-            return float(-np.sum(Y * log_softmax) / m)
+            return -np.sum(Y * log_softmax) / m
         eps = np.finfo(a.dtype).eps
-        return float(-np.sum(Y * np.log(np.clip(a, eps, 1.0))) / m)
+        return -np.sum(Y * np.log(np.clip(a, eps, 1.0))) / m
 
     def gradient(self, a, z, Y, fused):
         m = Y.shape[0]
@@ -89,7 +90,7 @@ class MeanSquaredError(Loss):
 
     def cost(self, a, z, Y, fused):
         diff = a - Y
-        return float(0.5 * np.sum(diff * diff) / Y.shape[0])
+        return 0.5 * np.sum(diff * diff) / Y.shape[0]
 
     def gradient(self, a, z, Y, fused):
         return (a - Y) / a.dtype.type(Y.shape[0])

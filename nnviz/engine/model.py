@@ -179,11 +179,12 @@ class Sequential:
             a = layer.forward(a, training=training)
         return a
 
-    def regularization_cost(self, m: int) -> float:
+    def regularization_cost(self, m: int):
+        """λ/(2m)·ΣW², summed in at least float64 (a NumPy scalar)."""
         if self.l2 == 0:
             return 0.0
-        total = sum(float(np.sum(np.square(layer.params[k], dtype=np.float64)))
-                    for layer in self.layers for k in layer.regularized)
+        total = sum(np.sum(np.square(p.astype(np.promote_types(p.dtype, np.float64), copy=False)))
+                    for p in (layer.params[k] for layer in self.layers for k in layer.regularized))
         return self.l2 / (2 * m) * total
 
     def cost_and_gradients(self, X, Y):
@@ -196,7 +197,7 @@ class Sequential:
         fused = self.fused_output
         z = last._z if isinstance(last, ActivatedLayer) else a
         m = X.shape[0]
-        cost = self.loss.cost(a, z, Y, fused) + self.regularization_cost(m)
+        cost = float(self.loss.cost(a, z, Y, fused) + self.regularization_cost(m))
         grad = self.loss.gradient(a, z, Y, fused)
         grad = last.backward(grad, need_input_grad=len(self.layers) > 1, from_logits=fused) \
             if isinstance(last, ActivatedLayer) else last.backward(grad, need_input_grad=len(self.layers) > 1)
@@ -229,18 +230,18 @@ class Sequential:
             xb, yb = X[i:i + batch_size], y[i:i + batch_size]
             a = self.forward(xb, training=False)
             z = last._z if isinstance(last, ActivatedLayer) else a
-            total += self.loss.cost(a, z, self.targets(yb), self.fused_output) * xb.shape[0]
+            total += float(self.loss.cost(a, z, self.targets(yb), self.fused_output)) * xb.shape[0]
             correct += count_correct(a, yb)
         m = max(1, X.shape[0])
-        return {"loss": total / m + self.regularization_cost(m), "accuracy": correct / m}
+        return {"loss": total / m + float(self.regularization_cost(m)), "accuracy": correct / m}
 
     def fit(self, X, y, optimizer=None, epochs=1, batch_size=None, validation_data=None,
-            callbacks=None, shuffle=True, seed=None, should_stop=None, validation_freq=1):
+            callbacks=None, shuffle=True, seed=None, should_stop=None, validation_freq=1, gradient_fn=None):
         """Train; see :func:`nnviz.engine.training.fit`. Returns ``self.history``."""
         from .training import fit
         return fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                    validation_data=validation_data, callbacks=callbacks, shuffle=shuffle,
-                   seed=seed, should_stop=should_stop, validation_freq=validation_freq)
+                   seed=seed, should_stop=should_stop, validation_freq=validation_freq, gradient_fn=gradient_fn)
 
     # --- copies and files ----------------------------------------------------
     def copy(self, dtype=None) -> "Sequential":

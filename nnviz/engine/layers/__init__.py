@@ -2,11 +2,13 @@
 
 from .base import ActivatedLayer, Layer
 from .batchnorm import BatchNorm
+from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
+from .pool import MaxPool2D
 
-LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Dropout, BatchNorm, Flatten)}
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Dropout, BatchNorm, Flatten)}
 
 
 def layer_from_config(class_name: str, config: dict) -> Layer:
@@ -16,5 +18,5 @@ def layer_from_config(class_name: str, config: dict) -> Layer:
     return LAYER_TYPES[class_name](**config)
 
 
-__all__ = ["Layer", "ActivatedLayer", "Dense", "Dropout", "BatchNorm", "Flatten",
+__all__ = ["Layer", "ActivatedLayer", "Dense", "Conv2D", "MaxPool2D", "Dropout", "BatchNorm", "Flatten",
            "LAYER_TYPES", "layer_from_config"]

@@ -46,13 +46,27 @@ class Dense(ActivatedLayer):
 
     def forward(self, x, training=False):
         self._x = x
-        return self._activate(x @ self.params["W"] + self.params["b"])
+        z = x @ self.params["W"]
+        z += self.params["b"]
+        return self._activate(z)
 
     def backward(self, grad, need_input_grad=True, from_logits=False):
         dz = self._preactivation_grad(grad, from_logits)
         np.matmul(self._x.T, dz, out=self.grads["W"])
-        np.sum(dz, axis=0, out=self.grads["b"])
-        return dz @ self.params["W"].T if need_input_grad else None
+        # Summing over the batch as ones @ dz is a BLAS gemv: several times
+        # faster than dz.sum(axis=0) for the small batches we train on.
+        np.matmul(self._ones(dz.shape[0], dz.dtype), dz, out=self.grads["b"])
+        if not need_input_grad:
+            return None
+        if self.units == 1:  # an outer product: broadcasting beats matmul's generic path
+            return dz * self.params["W"][:, 0]
+        return dz @ self.params["W"].T
+
+    def _ones(self, m, dtype):
+        ones = getattr(self, "_ones_cache", None)
+        if ones is None or ones.shape[0] != m or ones.dtype != dtype:
+            ones = self._ones_cache = np.ones(m, dtype=dtype)
+        return ones
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}

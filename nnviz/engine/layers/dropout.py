@@ -46,6 +46,15 @@ class Dropout(Layer):
             return None
         return grad if self._mask is None else grad * self._mask
 
+    @property
+    def rng_state(self) -> dict:
+        """The mask generator's state (plain ints and strings: JSON-safe)."""
+        return self._rng.bit_generator.state
+
+    @rng_state.setter
+    def rng_state(self, state: dict) -> None:
+        self._rng.bit_generator.state = state
+
     def freeze_mask(self, frozen: bool = True) -> None:
         self.mask_frozen = frozen
 

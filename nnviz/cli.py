@@ -1,0 +1,258 @@
+"""The `nnviz` command: the desktop app by default, headless sub-commands otherwise.
+
+    nnviz                                   open the app
+    nnviz train --preset NAME [--dataset D] [--epochs N] [--lr X] [--data-dir DIR] [--save FILE]
+    nnviz gradcheck --preset NAME
+    nnviz predict MODEL_FILE IMAGE_FILE...
+    nnviz data list | nnviz data fetch NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import numpy as np
+
+GRADCHECK_THRESHOLD = 1e-7
+
+
+def _positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnviz", description="A desktop lab for learning how neural networks work.")
+    parser.add_argument("--version", action="version", version=f"nnviz {__import__('nnviz').__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("--preset", help="preset to open with")
+    gui.add_argument("--data-dir", help="directory holding dataset files")
+
+    train = sub.add_parser("train", help="train a preset headless and report test accuracy")
+    train.add_argument("--preset", required=True, help="preset name (see `nnviz presets`)")
+    train.add_argument("--dataset", help="train on another dataset than the preset's")
+    train.add_argument("--epochs", type=_positive_int, help="epochs (full-batch presets: iterations)")
+    train.add_argument("--lr", type=_positive_float, help="learning rate")
+    train.add_argument("--batch-size", type=_positive_int, help="mini-batch size (default: the preset's)")
+    train.add_argument("--seed", type=int, help="random seed for weights and shuffling")
+    train.add_argument("--data-dir", help="directory holding dataset files")
+    train.add_argument("--save", metavar="FILE", help="save the trained model (HDF5)")
+
+    check = sub.add_parser("gradcheck", help="check backprop against numerical gradients")
+    check.add_argument("--preset", required=True)
+    check.add_argument("--dataset")
+    check.add_argument("--data-dir")
+    check.add_argument("--samples", type=_positive_int, default=32,
+                       help="training samples the cost is computed on (default 32)")
+    check.add_argument("--max-coords", type=_positive_int, default=1000,
+                       help="parameter coordinates to sample, spread over all tensors (default 1000)")
+    check.add_argument("--epsilon", type=_positive_float, default=1e-5)
+    check.add_argument("--precision", choices=("extended", "float64"), default="extended",
+                       help="precision of the numerical side (default extended: 80-bit where available)")
+
+    predict = sub.add_parser("predict", help="classify image files with a saved model")
+    predict.add_argument("model", help="model file saved by `nnviz train --save` or the app")
+    predict.add_argument("images", nargs="+", help="image files (PNG, JPEG, BMP, GIF)")
+
+    sub.add_parser("presets", help="list the presets")
+
+    data = sub.add_parser("data", help="list or download datasets")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data_list = data_sub.add_parser("list", help="which datasets are found where")
+    data_list.add_argument("--data-dir")
+    fetch = data_sub.add_parser("fetch", help="download a dataset with checksum verification")
+    fetch.add_argument("name", help="dataset name, e.g. mnist")
+    fetch.add_argument("--data-dir", help="where to save (default: the user data directory)")
+    return parser
+
+
+def _dataset_for(preset, name, data_dir):
+    from nnviz.data import load_dataset
+
+    name = name or preset.dataset
+    options = dict(preset.dataset_options) if name == preset.dataset else {}
+    return load_dataset(name, data_dir=data_dir, **options)
+
+
+def cmd_train(args) -> int:
+    from nnviz.console import TrainingProgress
+    from nnviz.engine import save_model
+    from nnviz.presets import load_preset
+
+    preset = load_preset(args.preset)
+    ds = _dataset_for(preset, args.dataset, args.data_dir)
+    if args.seed is not None:
+        preset.seed = args.seed
+    model = preset.build_model(ds.input_shape)
+    optimizer = preset.build_optimizer(**({"lr": args.lr} if args.lr else {}))
+    epochs = args.epochs or preset.epochs
+    batch = args.batch_size or preset.batch_size
+    print(f"preset {preset.name}: {preset.title}")
+    print(f"dataset {ds.name}: {len(ds.y_train)} training, {len(ds.y_test)} test samples, input {ds.input_shape}")
+    print(model.summary())
+    print(f"optimizer {optimizer.name} lr {optimizer.lr:g}, {epochs} {preset.count_label}, "
+          f"batch {'full' if batch is None else batch}")
+    validation_freq = max(1, epochs // 50)
+    progress = TrainingProgress(label=preset.count_label.rstrip("s"))
+    try:
+        history = model.fit(ds.X_train, ds.y_train, optimizer=optimizer, epochs=epochs, batch_size=batch,
+                            validation_data=(ds.X_test, ds.y_test), callbacks=[progress],
+                            validation_freq=validation_freq)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping.", file=sys.stderr)
+        model.history.status = "stopped"
+        history = model.history
+    if history.status == "diverged":
+        print(f"nnviz: training diverged: {history.message}", file=sys.stderr)
+    train_acc = model.evaluate(ds.X_train, ds.y_train)["accuracy"]
+    test = model.evaluate(ds.X_test, ds.y_test)
+    if args.save:
+        save_model(model, args.save, optimizer=optimizer,
+                   extra={"preset": preset.name, "dataset": ds.name, "class_names": list(ds.class_names)})
+        print(f"saved model to {args.save}")
+    print(f"train accuracy: {train_acc:.4f}")
+    print(f"test cost: {test['loss']:.4f}")
+    print(f"test accuracy: {test['accuracy']:.4f}")
+    return {"completed": 0, "stopped": 130}.get(history.status, 1)
+
+
+def cmd_gradcheck(args) -> int:
+    from nnviz.engine import gradient_check
+    from nnviz.presets import load_preset
+
+    preset = load_preset(args.preset)
+    ds = _dataset_for(preset, args.dataset, args.data_dir)
+    model = preset.build_model(ds.input_shape)
+    n = min(args.samples, len(ds.y_train))
+    numeric = "longdouble" if args.precision == "extended" else "float64"
+    print(f"gradient check of {preset.name} ({model.count_params():,} parameters) on {n} training samples, "
+          f"epsilon {args.epsilon:g}, up to {args.max_coords} coordinates, numerical side in "
+          f"{np.dtype(numeric).name}")
+    last = [0]
+
+    def progress(done, total):
+        if sys.stdout.isatty() and done - last[0] >= 50 or done == total:
+            last[0] = done
+            print(f"\r  {done}/{total} coordinates", end="\n" if done == total else "", flush=True)
+
+    r = gradient_check(model, ds.X_train[:n], ds.y_train[:n], epsilon=args.epsilon,
+                       max_coords=args.max_coords, numeric_dtype=numeric, progress=progress)
+    width = max(len(k) for k in r.per_parameter)
+    for name, diff in r.per_parameter.items():
+        kinks = r.kinks.get(name, 0)
+        checked = len(r.samples[name][0])
+        if np.isnan(diff):
+            verdict = "not checkable (every sampled coordinate sits on a ReLU kink)"
+        else:
+            verdict = "ok" if diff < GRADCHECK_THRESHOLD else "TOO LARGE"
+        note = f", {kinks} on a kink excluded" if kinks else ""
+        print(f"  {name.ljust(width)}  {diff:10.3e}  {verdict}  ({checked} coords{note})")
+    print(f"overall relative difference: {r.relative_difference:.3e} (threshold {GRADCHECK_THRESHOLD:g})")
+    if r.passed(GRADCHECK_THRESHOLD):
+        print("backprop is right.")
+        return 0
+    print("backprop disagrees with the numerical gradient.")
+    return 1
+
+
+def cmd_predict(args) -> int:
+    from nnviz.data.images import ImageError, load_image, preprocess_for_model
+    from nnviz.engine import load_model
+
+    model, _, extra = load_model(args.model, with_extra=True)
+    names = extra.get("class_names") or [str(i) for i in range(max(2, model.output_units))]
+    status = 0
+    for path in args.images:
+        try:
+            x = preprocess_for_model(load_image(path), model.input_shape)
+        except (ImageError, ValueError) as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        p = model.predict(x[None].astype(model.dtype))[0]
+        probs = np.array([1 - p[0], p[0]]) if p.shape[0] == 1 else p
+        top = int(np.argmax(probs))
+        ranked = ", ".join(f"{names[i]} {probs[i]:.3f}" for i in np.argsort(probs)[::-1][:3])
+        print(f"{path}: {names[top]} ({probs[top]:.1%})  [{ranked}]")
+    return status
+
+
+def cmd_presets(args) -> int:
+    from nnviz.presets import list_presets, load_preset
+
+    for name in list_presets():
+        print(f"{name:24s} {load_preset(name).title}")
+    return 0
+
+
+def cmd_data(args) -> int:
+    from nnviz.data import fetch_dataset, format_dataset_table, list_datasets
+
+    if args.data_command == "list":
+        print(format_dataset_table(list_datasets(data_dir=args.data_dir)))
+        return 0
+    tty = sys.stdout.isatty()
+
+    def progress(name, done, total):
+        if total and done >= total:
+            print(f"\r  {name}: {total:,} bytes, checking SHA-256", flush=True)
+        elif tty:
+            amount = f"{done / total:6.1%}" if total else f"{done:,} bytes"
+            print(f"\r  {name}: {amount}", end="", flush=True)
+
+    print(f"fetching {args.name} ...")
+    for path in fetch_dataset(args.name, data_dir=args.data_dir, progress=progress):
+        print(f"  ok  {path}")
+    return 0
+
+
+def _no_display_reason() -> str | None:
+    """Why Qt could not open a window here (Linux without X11/Wayland), or None."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the app cannot open a window; "
+            "train headless with `nnviz train --preset moons`, or run the app where there is a screen.")
+
+
+def run_gui(preset=None, data_dir=None) -> int:
+    reason = _no_display_reason()
+    if reason:
+        print(f"nnviz: {reason}", file=sys.stderr)
+        return 2
+    from nnviz.gui.app import run
+
+    return run(data_dir=data_dir, preset=preset)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "gui"):
+        return run_gui(getattr(args, "preset", None), getattr(args, "data_dir", None))
+    from nnviz.data import DatasetError
+    from nnviz.engine.io import ModelFileError
+
+    commands = {"train": cmd_train, "gradcheck": cmd_gradcheck, "predict": cmd_predict,
+                "presets": cmd_presets, "data": cmd_data}
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL) if hasattr(signal, "SIGPIPE") else None
+    try:
+        return commands[args.command](args)
+    except (DatasetError, ModelFileError, ValueError, OSError) as exc:
+        print(f"nnviz: error: {exc}", file=sys.stderr)
+        return 2
