@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--preset", required=True)
     check.add_argument("--dataset")
     check.add_argument("--data-dir")
-    check.add_argument("--samples", type=_positive_int, default=64,
-                       help="training samples the cost is computed on (default 64)")
+    check.add_argument("--samples", type=_positive_int, default=32,
+                       help="training samples the cost is computed on (default 32)")
     check.add_argument("--max-coords", type=_positive_int, default=1000,
                        help="parameter coordinates to sample, spread over all tensors (default 1000)")
     check.add_argument("--epsilon", type=_positive_float, default=1e-5)
@@ -199,26 +199,23 @@ def cmd_presets(args) -> int:
 
 
 def cmd_data(args) -> int:
-    from nnviz.data import fetch_dataset, list_datasets
+    from nnviz.data import fetch_dataset, format_dataset_table, list_datasets
 
     if args.data_command == "list":
-        for row in list_datasets(data_dir=args.data_dir):
-            print(row)
+        print(format_dataset_table(list_datasets(data_dir=args.data_dir)))
         return 0
-    last = {}
+    tty = sys.stdout.isatty()
 
     def progress(name, done, total):
-        pct = f"{done / total:6.1%}" if total else f"{done:,} bytes"
-        if sys.stdout.isatty():
-            print(f"\r  {name}: {pct}", end="", flush=True)
-        elif last.get(name) != (done == total):
-            last[name] = done == total
-        if total and done == total:
-            print(f"\r  {name}: done ({total:,} bytes)")
+        if total and done >= total:
+            print(f"\r  {name}: {total:,} bytes, checking SHA-256", flush=True)
+        elif tty:
+            amount = f"{done / total:6.1%}" if total else f"{done:,} bytes"
+            print(f"\r  {name}: {amount}", end="", flush=True)
 
-    paths = fetch_dataset(args.name, data_dir=args.data_dir, progress=progress)
-    for path in paths:
-        print(f"  {path}")
+    print(f"fetching {args.name} ...")
+    for path in fetch_dataset(args.name, data_dir=args.data_dir, progress=progress):
+        print(f"  ok  {path}")
     return 0
 
 

@@ -56,10 +56,23 @@ def relative_difference(analytic: np.ndarray, numerical: np.ndarray) -> float:
 
 
 def _coordinate_budget(sizes: list[int], max_coords: int | None) -> list[int]:
-    if max_coords is None:
-        return sizes
-    share = max(1, int(max_coords) // max(1, len(sizes)))
-    return [min(size, share) for size in sizes]
+    """Coordinates to check per tensor: at least one each, the budget shared out evenly,
+    what small tensors cannot use going to the larger ones."""
+    if max_coords is None or sum(sizes) <= max_coords:
+        return list(sizes)
+    counts = [0] * len(sizes)
+    left, open_ = max(int(max_coords), len(sizes)), list(range(len(sizes)))
+    while open_ and left > 0:
+        share = max(1, left // len(open_))
+        for i in list(open_):
+            take = min(share, sizes[i] - counts[i], left)
+            counts[i] += take
+            left -= take
+            if counts[i] == sizes[i]:
+                open_.remove(i)
+        if share == 1:
+            break
+    return counts
 
 
 def _frozen_copy(model, dtype):

@@ -37,14 +37,15 @@ def _call(callbacks, method, *args):
 
 def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_size=None,
         validation_data=None, callbacks=None, shuffle=True, seed=None, should_stop=None,
-        validation_freq: int = 1):
+        validation_freq: int = 1, gradient_fn=None):
     """Train ``model`` on X (m, ...) and y (m,) class indices; return ``model.history``.
 
     ``batch_size=None`` means full batch. Shuffling is seeded by ``seed``
     (default: the model's seed plus the epoch). The run ends "completed",
     "stopped" (flag set) or "diverged" (non-finite cost: the history so far
     is kept and the status says so); an exception inside a callback marks
-    the history "error" and propagates.
+    the history "error" and propagates. ``gradient_fn(model, X, Y)`` replaces
+    the model's backprop (see :mod:`nnviz.engine.bugs`).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs <= 0:
         raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
@@ -64,6 +65,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     callbacks = list(callbacks or [])
     history = model.history
     Y = model.targets(y)
+    step_fn = gradient_fn or type(model).cost_and_gradients
     pairs = [(layer.params[k], layer.grads[k]) for _, layer, k in model.parameters()]
     base_seed = model.seed if seed is None else int(seed)
     steps = math.ceil(m / batch_size)
@@ -93,7 +95,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
                     idx = order[step * batch_size:(step + 1) * batch_size] if order is not None \
                         else slice(step * batch_size, (step + 1) * batch_size)
                     xb, yb, Yb = X[idx], y[idx], Y[idx]
-                cost, a = model.cost_and_gradients(xb, Yb)
+                cost, a = step_fn(model, xb, Yb)
                 if not math.isfinite(cost):
                     raise TrainingDiverged(
                         f"the cost became {cost} at epoch {epoch + 1}, iteration {history.iterations_done + 1}; "

@@ -1,0 +1,72 @@
+"""Start the desktop app: ``run(data_dir=None, preset=None) -> exit code``.
+
+Environment variables, for demos, screenshots and tests:
+
+- ``NNVIZ_AUTOSTART=1``: press Train once the window is shown;
+- ``NNVIZ_PRESENTATION=1``: start in presentation mode;
+- ``NNVIZ_QUIT_AFTER_MS=N``: close the window N ms after it is shown.
+
+Once the window is on screen the app prints ``nnviz: window shown`` to
+stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
+and SIGTERM close the window cleanly (training is stopped and joined).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def run(data_dir=None, preset: str | None = None, argv=None) -> int:
+    """Create the QApplication (or reuse one), show the main window, run the event loop."""
+    import pyqtgraph as pg
+
+    from .icons import app_icon
+    from .main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName("nnviz")
+    app.setOrganizationName("nnviz")
+    app.setApplicationDisplayName("nnviz")
+    app.setWindowIcon(app_icon())
+    pg.setConfigOptions(antialias=True)
+
+    window = MainWindow(data_dir=data_dir, preset=preset)
+    if _env_flag("NNVIZ_PRESENTATION"):
+        window.set_presentation(True)
+    window.show()
+
+    quit_after = os.environ.get("NNVIZ_QUIT_AFTER_MS")
+
+    def shown():
+        if quit_after is not None:
+            print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
+                  file=sys.stderr, flush=True)
+        if _env_flag("NNVIZ_AUTOSTART"):
+            window.train()
+
+    QTimer.singleShot(0, shown)
+    if quit_after is not None:
+        QTimer.singleShot(max(0, int(quit_after)), window.close)
+
+    # Python signal handlers only run between bytecodes: wake the interpreter now and then.
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, lambda *_: window.close())
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+    try:
+        return int(app.exec())
+    finally:
+        heartbeat.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

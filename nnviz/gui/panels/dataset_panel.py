@@ -1,0 +1,174 @@
+"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed; load errors inline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from .. import datasets
+from ..config import GENERATED_DEFAULTS
+from ..style import ERROR_BG, ERROR_FG
+from .widgets import mark_invalid
+
+
+class DatasetPanel(QWidget):
+    """Emits ``edited(field)`` when the user changes anything; ``openFileRequested`` from the error box."""
+
+    edited = Signal(str)
+    openFileRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._updating = False
+        self.datasetCombo = QComboBox(objectName="datasetCombo")
+        for name in datasets.available():
+            self.datasetCombo.addItem(datasets.label(name), name)
+        self.datasetCombo.setToolTip("The data the network learns from")
+        self.samplesSpin = QSpinBox(objectName="samplesSpin")
+        self.samplesSpin.setRange(0, 1_000_000)
+        self.samplesSpin.setSingleStep(100)
+        self.samplesSpin.setKeyboardTracking(False)
+        self.noiseSpin = QDoubleSpinBox(objectName="noiseSpin")
+        self.noiseSpin.setRange(0.0, 5.0)
+        self.noiseSpin.setSingleStep(0.05)
+        self.noiseSpin.setDecimals(2)
+        self.noiseSpin.setKeyboardTracking(False)
+        self.testFractionSpin = QDoubleSpinBox(objectName="testFractionSpin")
+        self.testFractionSpin.setRange(0.0, 0.9)
+        self.testFractionSpin.setSingleStep(0.05)
+        self.testFractionSpin.setDecimals(2)
+        self.testFractionSpin.setKeyboardTracking(False)
+        self.dataSeedSpin = QSpinBox(objectName="dataSeedSpin")
+        self.dataSeedSpin.setRange(0, 2**31 - 1)
+        self.dataSeedSpin.setKeyboardTracking(False)
+        for w, tip in ((self.samplesSpin, "How many points to generate (training + test)"),
+                       (self.noiseSpin, "Standard deviation of the Gaussian noise added to each point"),
+                       (self.testFractionSpin, "Share of the points held out to measure test accuracy"),
+                       (self.dataSeedSpin, "Seed of the random generator that makes the points")):
+            w.setProperty("help", tip)
+            w.setToolTip(tip)
+        self.infoLabel = QLabel(objectName="datasetInfoLabel")
+        self.infoLabel.setWordWrap(True)
+
+        self.errorBox = QFrame(objectName="datasetErrorBox")
+        self.errorBox.setStyleSheet(f"QFrame#datasetErrorBox {{ background: {ERROR_BG}; border-radius: 4px; }}")
+        self.errorLabel = QLabel(objectName="datasetErrorLabel")
+        self.errorLabel.setWordWrap(True)
+        self.errorLabel.setStyleSheet(f"color: {ERROR_FG};")
+        self.errorLabel.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.openButton = QPushButton("Open dataset file…", objectName="openDatasetButton")
+        eb = QVBoxLayout(self.errorBox)
+        eb.addWidget(self.errorLabel)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.openButton)
+        eb.addLayout(row)
+        self.errorBox.hide()
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Dataset"), 0, 0)
+        grid.addWidget(self.datasetCombo, 0, 1, 1, 3)
+        grid.addWidget(QLabel("Samples"), 1, 0)
+        grid.addWidget(self.samplesSpin, 1, 1)
+        grid.addWidget(QLabel("Noise"), 1, 2)
+        grid.addWidget(self.noiseSpin, 1, 3)
+        grid.addWidget(QLabel("Test fraction"), 2, 0)
+        grid.addWidget(self.testFractionSpin, 2, 1)
+        grid.addWidget(QLabel("Data seed"), 2, 2)
+        grid.addWidget(self.dataSeedSpin, 2, 3)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid)
+        layout.addWidget(self.infoLabel)
+        layout.addWidget(self.errorBox)
+
+        self.datasetCombo.currentIndexChanged.connect(self._on_dataset_changed)
+        self.samplesSpin.valueChanged.connect(lambda: self._emit("n_samples"))
+        self.noiseSpin.valueChanged.connect(lambda: self._emit("noise"))
+        self.testFractionSpin.valueChanged.connect(lambda: self._emit("test_fraction"))
+        self.dataSeedSpin.valueChanged.connect(lambda: self._emit("data_seed"))
+        self.openButton.clicked.connect(self.openFileRequested)
+        self._update_enabled()
+
+    # --- values ---------------------------------------------------------------------
+    def dataset(self) -> str:
+        return self.datasetCombo.currentData()
+
+    def options(self) -> dict:
+        name = self.dataset()
+        if datasets.is_generated(name):
+            return {"n_samples": self.samplesSpin.value(), "noise": round(self.noiseSpin.value(), 4),
+                    "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
+        return dict(self.datasetCombo.currentData(Qt.UserRole + 1) or {})
+
+    def set_values(self, name: str, options: dict) -> None:
+        self._updating = True
+        try:
+            idx = self.datasetCombo.findData(name)
+            if idx < 0:
+                self.datasetCombo.addItem(datasets.label(name), name)
+                idx = self.datasetCombo.count() - 1
+            if not datasets.is_generated(name):
+                self.datasetCombo.setItemData(idx, dict(options), Qt.UserRole + 1)
+            self.datasetCombo.setCurrentIndex(idx)
+            opts = {**GENERATED_DEFAULTS, **options}
+            if datasets.is_generated(name):
+                self.samplesSpin.setValue(int(opts["n_samples"]))
+                self.noiseSpin.setValue(float(opts["noise"]))
+                self.testFractionSpin.setValue(float(opts["test_fraction"]))
+                self.dataSeedSpin.setValue(int(opts["seed"]))
+        finally:
+            self._updating = False
+        self._update_enabled()
+
+    def add_file_dataset(self, path: str, title: str) -> None:
+        """List an opened file as a dataset entry and select it."""
+        idx = self.datasetCombo.findData("file")
+        if idx < 0:
+            self.datasetCombo.addItem(title, "file")
+            idx = self.datasetCombo.count() - 1
+        self.datasetCombo.setItemText(idx, title)
+        self.datasetCombo.setItemData(idx, {"path": path}, Qt.UserRole + 1)
+        self.datasetCombo.setCurrentIndex(idx)
+
+    # --- feedback -----------------------------------------------------------------
+    def show_dataset(self, ds) -> None:
+        self.errorBox.hide()
+        self.infoLabel.setText(datasets.describe(ds))
+        self.infoLabel.show()
+
+    def show_error(self, message: str) -> None:
+        self.infoLabel.hide()
+        self.errorLabel.setText(f"<b>Could not load this dataset.</b><br>{_html(message)}"
+                                "<br>Pick another dataset, or open the file with File → Open dataset file…")
+        self.errorBox.show()
+
+    def set_problems(self, problems: dict) -> None:
+        for key, widget in (("n_samples", self.samplesSpin), ("noise", self.noiseSpin),
+                            ("test_fraction", self.testFractionSpin)):
+            mark_invalid(widget, problems.get(key))
+
+    # --- internals ----------------------------------------------------------------
+    def _update_enabled(self) -> None:
+        gen = datasets.is_generated(self.dataset() or "")
+        for w in (self.samplesSpin, self.noiseSpin, self.testFractionSpin, self.dataSeedSpin):
+            w.setEnabled(gen)
+            if not gen:
+                w.setToolTip("Fixed by the dataset's files")
+            else:
+                w.setToolTip(w.property("problem") or w.property("help") or "")
+
+    def _on_dataset_changed(self) -> None:
+        self._update_enabled()
+        self._emit("dataset")
+
+    def _emit(self, field: str) -> None:
+        if not self._updating:
+            self.edited.emit(field)
+
+
+def _html(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>"))

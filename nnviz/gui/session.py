@@ -1,0 +1,325 @@
+"""One training run as the app sees it, without Qt.
+
+:class:`TrainingSession` calls the engine's ``model.fit`` with itself as the
+callback. Between steps it obeys a :class:`RunControl` (pause, step, stop,
+a new learning rate) and, at most ``max_rate`` times a second, hands a
+:class:`Snapshot` (copies, ready to draw) to an ``emit`` function. The Qt
+worker passes a signal's ``emit``; a test passes a list's ``append``.
+
+Probes are the worker-side half of a live view: ``probe.compute(model)``
+returns what the view draws (e.g. the decision-boundary grid). Each probe
+is throttled on its own so that computing it takes at most ``probe_budget``
+of the training time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+MAX_RATE = 30.0          # snapshots per second, at most
+PROBE_BUDGET = 0.06      # fraction of wall time the probes may take
+
+
+class RunControl:
+    """Thread-safe pause / step / stop / learning-rate requests from the GUI to a running session."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._paused = False
+        self._stop = False
+        self._budget: int | None = None     # steps left before pausing (None: run freely)
+        self._unit = "iteration"
+        self._lr: float | None = None
+
+    # --- GUI side -----------------------------------------------------------
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._budget = None
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._budget = None
+            self._cond.notify_all()
+
+    def step(self, unit: str = "iteration", count: int = 1) -> None:
+        """Run ``count`` iterations (or epochs) and pause again."""
+        if unit not in ("iteration", "epoch"):
+            raise ValueError(f"step unit must be 'iteration' or 'epoch'. Received: {unit!r}")
+        with self._cond:
+            self._unit, self._budget = unit, int(count)
+            self._paused = False
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        with self._cond:
+            self._lr = float(lr)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop
+
+    # --- worker side ----------------------------------------------------------
+    def should_stop(self) -> bool:
+        return self._stop
+
+    def take_lr(self) -> float | None:
+        with self._cond:
+            lr, self._lr = self._lr, None
+            return lr
+
+    def count_step(self, epoch_done: bool) -> None:
+        """Called after each step; uses up the step budget and pauses when it runs out."""
+        with self._cond:
+            if self._budget is not None and (self._unit == "iteration" or epoch_done):
+                self._budget -= 1
+                if self._budget <= 0:
+                    self._budget = None
+                    self._paused = True
+
+    def wait_while_paused(self, on_pause: Callable[[], None] | None = None) -> float:
+        """Block while paused (until resumed, stepped or stopped); return the seconds spent waiting."""
+        if not self._paused or self._stop:
+            return 0.0
+        if on_pause is not None:
+            on_pause()
+        start = time.perf_counter()
+        with self._cond:
+            while self._paused and not self._stop:
+                self._cond.wait(0.5)
+        return time.perf_counter() - start
+
+
+@dataclass
+class Snapshot:
+    """What the GUI needs to draw one moment of a run. Arrays are copies owned by the receiver.
+
+    ``new_*`` hold the history entries added since the previous snapshot of
+    this run: per-epoch values start at index ``epoch_offset`` of the
+    model's history, per-iteration costs at ``iteration_offset``.
+    ``probes`` maps a probe key to its result (only probes due this time).
+    """
+
+    run_id: int
+    reason: str                     # "progress", "paused" or "final"
+    epoch: int                      # epochs completed (whole history)
+    iteration: int                  # iterations completed (whole history)
+    run_start_epoch: int
+    run_start_iteration: int
+    run_epochs: int                 # epochs this run was asked for
+    iterations_per_epoch: int
+    elapsed: float                  # seconds of training in this run, pauses excluded
+    lr: float
+    status: str
+    epoch_offset: int = 0
+    new_epochs: np.ndarray = field(default_factory=lambda: np.empty(0))
+    new_epoch_iterations: np.ndarray = field(default_factory=lambda: np.empty(0))
+    new_cost: np.ndarray = field(default_factory=lambda: np.empty(0))
+    new_train_accuracy: np.ndarray = field(default_factory=lambda: np.empty(0))
+    new_test_cost: np.ndarray = field(default_factory=lambda: np.empty(0))
+    new_test_accuracy: np.ndarray = field(default_factory=lambda: np.empty(0))
+    iteration_offset: int = 0
+    new_iteration_cost: np.ndarray = field(default_factory=lambda: np.empty(0))
+    probes: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def run_iterations(self) -> int:
+        return self.run_epochs * self.iterations_per_epoch
+
+    @property
+    def progress(self) -> float:
+        """Fraction of this run done, 0..1."""
+        total = self.run_iterations
+        return 0.0 if total <= 0 else min(1.0, (self.iteration - self.run_start_iteration) / total)
+
+    @property
+    def eta(self) -> float | None:
+        """Estimated seconds left, or None before there is anything to go on."""
+        done = self.progress
+        if done <= 0 or self.elapsed <= 0:
+            return None
+        return self.elapsed * (1 - done) / done
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str          # "completed", "stopped", "diverged" or "error"
+    message: str = ""
+    details: str = ""    # traceback for errors
+    epochs_done: int = 0
+    iterations_done: int = 0
+    elapsed: float = 0.0
+
+
+class _ProbeSlot:
+    def __init__(self, probe, min_interval):
+        self.probe = probe
+        self.min_interval = min_interval
+        self.next_due = 0.0
+
+
+class TrainingSession:
+    """Run ``model.fit`` once, reporting throttled snapshots and obeying ``control``.
+
+    ``data`` is ``(X_train, y_train, X_test, y_test)`` (test may be None).
+    ``emit(snapshot)`` is called from the training thread. ``ready()``, if
+    given, tells whether the receiver has drawn the previous snapshot;
+    progress snapshots wait for it (paused and final ones never do).
+    """
+
+    def __init__(self, model, optimizer, data, epochs: int, batch_size=None, control: RunControl | None = None,
+                 emit: Callable[[Snapshot], None] | None = None, probes=(), run_id: int = 0,
+                 max_rate: float = MAX_RATE, probe_budget: float = PROBE_BUDGET,
+                 ready: Callable[[], bool] | None = None, clock=time.perf_counter):
+        self.model, self.optimizer = model, optimizer
+        self.X, self.y, self.X_test, self.y_test = data
+        self.epochs, self.batch_size = epochs, batch_size
+        self.control = control or RunControl()
+        self.emit = emit or (lambda s: None)
+        self.ready = ready
+        self.run_id = run_id
+        self.min_interval = 1.0 / max_rate
+        self.probe_budget = probe_budget
+        self.clock = clock
+        self._probes = [_ProbeSlot(p, self.min_interval) for p in probes]
+        self._epoch_iterations: list[int] = []
+        self._sent_epochs = 0
+        self._sent_iterations = 0
+        self._last_emit = -1e9
+        self._paused_time = 0.0
+        self._start = 0.0
+        self._batch_in_epoch = 0
+        self._steps = 1
+
+    # --- running --------------------------------------------------------------
+    def run(self) -> RunResult:
+        """Train; exceptions propagate (the history is marked "error" by the engine)."""
+        validation = (self.X_test, self.y_test) if self.X_test is not None and len(self.X_test) else None
+        history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
+                                 batch_size=self.batch_size, validation_data=validation,
+                                 callbacks=[self], should_stop=self.control.should_stop)
+        return RunResult(run_id=self.run_id, status=history.status, message=history.message,
+                         epochs_done=history.epochs_done, iterations_done=history.iterations_done,
+                         elapsed=self.elapsed())
+
+    def elapsed(self) -> float:
+        return max(0.0, self.clock() - self._start - self._paused_time)
+
+    # --- engine callbacks -------------------------------------------------------
+    def on_train_begin(self, model, info):
+        self._start = self.clock()
+        self._steps = int(info["iterations_per_epoch"])
+        self._run_start_epoch = int(info["start_epoch"])
+        self._run_start_iteration = model.history.iterations_done
+        h = model.history
+        # Epoch-end iteration numbers of earlier runs are unknown here; assume their own batch size.
+        self._epoch_iterations = [round((i + 1) * h.iterations_done / max(1, h.epochs_done))
+                                  for i in range(h.epochs_done)]
+        self._sent_epochs = h.epochs_done
+        self._sent_iterations = h.iterations_done
+        self._batch_in_epoch = 0
+        self._checkpoint(epoch_done=False, counts=False)
+
+    def on_batch_end(self, model, info):
+        self._batch_in_epoch += 1
+        if self._batch_in_epoch < self._steps:      # the epoch's last batch is handled at epoch end
+            self._checkpoint(epoch_done=False)
+
+    def on_epoch_end(self, model, info):
+        self._batch_in_epoch = 0
+        self._epoch_iterations.append(int(info["iteration"]))
+        self._checkpoint(epoch_done=True, last=info["epoch"] >= self._run_start_epoch + self.epochs)
+
+    def on_train_end(self, model, history):
+        self._send("final", force=True, all_probes=history.status != "error")
+
+    # --- helpers ----------------------------------------------------------------
+    def _checkpoint(self, epoch_done: bool, counts: bool = True, last: bool = False) -> None:
+        control = self.control
+        lr = control.take_lr()
+        if lr is not None:
+            self.optimizer.lr = lr
+        if control.should_stop():
+            self.model.stop_training = True
+            return
+        if counts and not last:
+            control.count_step(epoch_done)
+        if control.paused:
+            self._paused_time += control.wait_while_paused(lambda: self._send("paused", force=True, all_probes=True))
+            lr = control.take_lr()
+            if lr is not None:
+                self.optimizer.lr = lr
+            if control.should_stop():
+                self.model.stop_training = True
+            return
+        now = self.clock()
+        if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
+            self._send("progress", force=False)
+
+    def _send(self, reason: str, force: bool, all_probes: bool = False) -> None:
+        h = self.model.history
+        now = self.clock()
+        probes = {}
+        for slot in self._probes:
+            if all_probes or now >= slot.next_due:
+                t0 = self.clock()
+                probes[slot.probe.key] = slot.probe.compute(self.model)
+                cost = self.clock() - t0
+                slot.next_due = t0 + max(slot.min_interval, cost / self.probe_budget)
+        e0, i0 = self._sent_epochs, self._sent_iterations
+        snap = Snapshot(
+            run_id=self.run_id, reason=reason, epoch=h.epochs_done, iteration=h.iterations_done,
+            run_start_epoch=self._run_start_epoch, run_start_iteration=self._run_start_iteration,
+            run_epochs=self.epochs, iterations_per_epoch=self._steps, elapsed=self.elapsed(),
+            lr=float(self.optimizer.lr), status=h.status, message=h.message,
+            epoch_offset=e0,
+            new_epochs=np.asarray(h.epoch[e0:], dtype=np.float64),
+            new_epoch_iterations=np.asarray(self._epoch_iterations[e0:], dtype=np.float64),
+            new_cost=np.asarray(h.cost[e0:], dtype=np.float64),
+            new_train_accuracy=np.asarray(h.train_accuracy[e0:], dtype=np.float64),
+            new_test_cost=np.asarray(h.test_cost[e0:], dtype=np.float64),
+            new_test_accuracy=np.asarray(h.test_accuracy[e0:], dtype=np.float64),
+            iteration_offset=i0,
+            new_iteration_cost=np.asarray(h.iteration_cost[i0:], dtype=np.float64),
+            probes=probes,
+        )
+        self._sent_epochs, self._sent_iterations = h.epochs_done, h.iterations_done
+        self._last_emit = self.clock()
+        self.emit(snap)
+
+
+def history_snapshot(model, run_id: int = 0, probes=()) -> Snapshot:
+    """A snapshot of a model's whole history (e.g. after loading a model), with all probes computed."""
+    h = model.history
+    per_epoch = h.iterations_done / max(1, h.epochs_done)
+    return Snapshot(
+        run_id=run_id, reason="final", epoch=h.epochs_done, iteration=h.iterations_done,
+        run_start_epoch=h.epochs_done, run_start_iteration=h.iterations_done, run_epochs=0,
+        iterations_per_epoch=max(1, round(per_epoch)), elapsed=0.0, lr=float("nan"), status=h.status,
+        message=h.message, epoch_offset=0,
+        new_epochs=np.asarray(h.epoch, dtype=np.float64),
+        new_epoch_iterations=np.round(np.arange(1, h.epochs_done + 1) * per_epoch),
+        new_cost=np.asarray(h.cost, dtype=np.float64),
+        new_train_accuracy=np.asarray(h.train_accuracy, dtype=np.float64),
+        new_test_cost=np.asarray(h.test_cost, dtype=np.float64),
+        new_test_accuracy=np.asarray(h.test_accuracy, dtype=np.float64),
+        iteration_offset=0, new_iteration_cost=np.asarray(h.iteration_cost, dtype=np.float64),
+        probes={p.key: p.compute(model) for p in probes},
+    )

@@ -1,0 +1,15 @@
+"""Live views, one module each. ``VIEW_CLASSES`` lists them in display order.
+
+A new view (feature maps, gradient check, prediction, run comparison)
+subclasses :class:`LiveView`, says where it goes (``placement``: "main"
+views share the first tab side by side, others get their own tab) and is
+added to ``VIEW_CLASSES``; the main window does the rest.
+"""
+
+from .base import LiveView, ViewContext
+from .boundary import BoundaryView
+from .cost import CostView
+
+VIEW_CLASSES = [BoundaryView, CostView]
+
+__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "VIEW_CLASSES"]

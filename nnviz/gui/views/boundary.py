@@ -1,0 +1,187 @@
+"""The decision boundary of a 2-D dataset (objectName ``boundaryPlot``).
+
+A heatmap of the predicted probability over the data's extent, the
+training (●) and test (▲) points in class colours, and the 0.5 contour.
+The grid is evaluated in the training worker (:class:`BoundaryProbe`);
+here the image and line items are created once and only updated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from ..boundary import BoundaryProbe, make_grid
+from ..style import binary_lut, class_color, class_palette
+from .base import LiveView, ViewContext
+
+GRID_SIZE = 100
+
+
+class BoundaryView(LiveView):
+    title = "Decision boundary"
+    placement = "main"
+
+    def __init__(self, parent=None, grid_size: int = GRID_SIZE):
+        super().__init__(parent)
+        self.setObjectName("boundaryPlot")
+        self.grid_size = grid_size
+        self.grid = None
+        self.frame = None
+        self.frames_drawn = 0
+        self._class_names: list[str] = []
+        self._count_label = "epochs"
+        self.image_rect = QRectF()
+
+        self.heading = QLabel("Decision boundary", objectName="boundaryHeading")
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.setAspectLocked(True)
+        self.plot.hideButtons()
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
+            self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setLookupTable(binary_lut())
+        self.image_item.setLevels((0.0, 1.0))
+        self.image_item.setZValue(-10)
+        self.plot.addItem(self.image_item)
+        self.contour_item = pg.PlotDataItem([], [], connect="pairs", pen=pg.mkPen("#111", width=2.5))
+        self.contour_item.setZValue(5)
+        self.plot.addItem(self.contour_item)
+        self.scatter_items: list[pg.ScatterPlotItem] = []
+        self.caption = QLabel(objectName="boundaryCaption")
+        self.caption.setWordWrap(True)
+
+        plot_page = QWidget()
+        pl = QVBoxLayout(plot_page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.heading)
+        pl.addWidget(self.plot_widget, 1)
+        pl.addWidget(self.caption)
+        self.message = QLabel(objectName="boundaryMessage")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setMargin(24)
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(plot_page)
+        self.stack.addWidget(self.message)
+        self.set_view_style(self.view_style)
+
+    # --- LiveView ---------------------------------------------------------------
+    def probes(self, context: ViewContext) -> list:
+        if self.grid is None or context.model is None:
+            return []
+        return [BoundaryProbe(self.grid)]
+
+    def reset(self, context: ViewContext, snapshot=None) -> None:
+        self.frame = None
+        self.frames_drawn = 0
+        self._count_label = context.count_label
+        ds = context.dataset
+        if ds is None:
+            self.grid = None
+            self._show_message("No data loaded: pick a dataset, or open one with File → Open dataset file…")
+            return
+        if tuple(ds.input_shape) != (2,):
+            self.grid = None
+            shape = " × ".join(str(d) for d in ds.input_shape)
+            n = int(np.prod(ds.input_shape))
+            self._show_message(
+                f"The decision boundary is drawn for datasets with 2 input features.\n"
+                f"{ds.name} has {shape} = {n:,} inputs per sample: follow the cost and accuracy curves.")
+            return
+        self.stack.setCurrentIndex(0)
+        X_all = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
+        self.grid = make_grid(X_all, n=self.grid_size)
+        self._class_names = list(getattr(ds, "class_names", []) or [])
+        left, bottom, width, height = self.grid.rect
+        self.image_rect = QRectF(left, bottom, width, height)
+        self.image_item.setImage(np.full(self.grid.shape, 0.5, dtype=np.float32), levels=(0.0, 1.0))
+        self.image_item.setRect(self.image_rect)
+        self.contour_item.setData([], [])
+        self._draw_points(ds)
+        self.plot.setRange(self.image_rect, padding=0)
+        self._update_caption(n_classes=max(2, len(self._class_names)))
+        self.heading.setText("Decision boundary")
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+
+    def show_snapshot(self, snap) -> None:
+        frame = snap.probes.get(BoundaryProbe.key)
+        if frame is None or self.grid is None:
+            return
+        if frame.probs.shape[:2] != self.grid.shape:
+            return   # from a grid of an earlier dataset
+        if frame.probs.ndim == 2:
+            self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
+        else:
+            rgb = np.clip(frame.probs @ class_palette(frame.probs.shape[2]), 0, 255).astype(np.uint8)
+            self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
+        self.frame = frame
+        self.frames_drawn += 1
+        unit = "iteration" if self._count_label == "iterations" else "epoch"
+        self.heading.setText(f"Decision boundary — {unit} {snap.epoch:,}")
+
+    def set_view_style(self, style) -> None:
+        super().set_view_style(style)
+        tick = QFont()
+        tick.setPointSize(style.tick_pt)
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setStyle(tickFont=tick)
+        self.contour_item.setPen(pg.mkPen("#111", width=style.contour_width))
+        for item in self.scatter_items:
+            item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t" else 1.0))
+        font = QFont(self.heading.font())
+        font.setPointSize(style.title_pt)
+        font.setBold(True)
+        self.heading.setFont(font)
+
+    def export_item(self):
+        return self.plot
+
+    # --- helpers ------------------------------------------------------------------
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentIndex(1)
+        for item in self.scatter_items:
+            self.plot.removeItem(item)
+        self.scatter_items = []
+
+    def _draw_points(self, ds) -> None:
+        for item in self.scatter_items:
+            self.plot.removeItem(item)
+        self.scatter_items = []
+        size = self.view_style.point_size
+        for X, y, symbol, label in ((ds.X_train, ds.y_train, "o", "train"), (ds.X_test, ds.y_test, "t", "test")):
+            if len(X) == 0:
+                continue
+            for k in np.unique(y):
+                pts = X[y == k]
+                item = pg.ScatterPlotItem(pts[:, 0], pts[:, 1], symbol=symbol,
+                                          size=size * (1.25 if symbol == "t" else 1.0),
+                                          brush=pg.mkBrush(class_color(int(k))),
+                                          pen=pg.mkPen("#1a1a1a", width=1.2 if symbol == "t" else 0.8),
+                                          name=f"{label} {k}")
+                item.setZValue(10 if symbol == "t" else 8)
+                self.plot.addItem(item)
+                self.scatter_items.append(item)
+
+    def _update_caption(self, n_classes: int) -> None:
+        names = self._class_names or [f"class {i}" for i in range(n_classes)]
+
+        def swatch(k):
+            return f"<span style='color:{class_color(k)}; font-weight:bold'>■ {names[k]}</span>"
+
+        if n_classes == 2:
+            text = (f"Shading: the network's probability of {swatch(1)} versus {swatch(0)}; "
+                    "black line: where it is 0.5. ● training points, ▲ test points.")
+        else:
+            text = ("Shading: the predicted class (" + ", ".join(swatch(k) for k in range(len(names)))
+                    + "); black lines: class boundaries. ● training points, ▲ test points.")
+        self.caption.setText(text)

@@ -1,0 +1,221 @@
+"""The cost and accuracy curves (objectName ``costPlot``).
+
+Snapshots carry only the history entries added since the last one; they
+are appended to growing buffers and the curves are redrawn with
+pyqtgraph's peak downsampling and clip-to-view, so a 10,000-epoch run
+costs the GUI thread the same at the end as at the start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout
+
+from ..style import TEST_COLOR, TRAIN_COLOR
+from .base import LiveView, ViewContext
+
+
+class Series:
+    """A float64 array that grows by appending, with amortized O(1) appends."""
+
+    def __init__(self):
+        self._data = np.empty(256)
+        self._n = 0
+
+    def __len__(self):
+        return self._n
+
+    def clear(self) -> None:
+        self._n = 0
+
+    def put(self, offset: int, values) -> None:
+        """Write ``values`` at ``offset``, dropping anything after (keeps the series in step with a history)."""
+        values = np.asarray(values, dtype=np.float64).ravel()
+        offset = max(0, min(int(offset), self._n))
+        need = offset + values.size
+        if need > self._data.size:
+            grown = np.empty(max(need, 2 * self._data.size))
+            grown[:self._n] = self._data[:self._n]
+            self._data = grown
+        self._data[offset:need] = values
+        self._n = need
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[:self._n]
+
+
+def _finite(x, y, positive=False):
+    keep = np.isfinite(y)
+    if positive:
+        keep &= y > 0
+    if keep.all():
+        return x, y
+    return x[keep], y[keep]
+
+
+class CostView(LiveView):
+    """Train/test cost (top) and accuracy (bottom) against epoch or iteration."""
+
+    title = "Cost"
+    placement = "main"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("costPlot")
+        self.epochs, self.epoch_iterations = Series(), Series()
+        self.cost, self.test_cost = Series(), Series()
+        self.train_acc, self.test_acc = Series(), Series()
+        self.iteration_cost = Series()
+        self._count_label = "epochs"
+
+        self.axisCombo = QComboBox(objectName="costAxisCombo")
+        self.axisCombo.addItem("per epoch", "epoch")
+        self.axisCombo.addItem("per iteration", "iteration")
+        self.axisCombo.setToolTip("Plot against epochs, or against iterations (one per mini-batch)")
+        self.logCheck = QCheckBox("Log scale", objectName="logScaleCheck")
+        self.logCheck.setToolTip("Show the cost on a logarithmic axis")
+        self.summary = QLabel(objectName="costSummary")
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Cost and accuracy"))
+        bar.addStretch(1)
+        bar.addWidget(self.axisCombo)
+        bar.addWidget(self.logCheck)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.cost_plot = self.graphics.addPlot(row=0, col=0)
+        self.acc_plot = self.graphics.addPlot(row=1, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.acc_plot.setXLink(self.cost_plot)
+        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.acc_plot.setLimits(yMin=-0.05, yMax=1.1)
+        for plot in (self.cost_plot, self.acc_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setMenuEnabled(False)
+            for ax in ("left", "bottom"):
+                plot.getAxis(ax).setPen(pg.mkPen("#444"))
+                plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        self.cost_legend = self.cost_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self.acc_legend = self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#222")
+        self.train_curve = self._curve(self.cost_plot, TRAIN_COLOR, "train cost")
+        self.test_curve = self._curve(self.cost_plot, TEST_COLOR, "test cost", dash=True)
+        self.train_acc_curve = self._curve(self.acc_plot, TRAIN_COLOR, "train accuracy")
+        self.test_acc_curve = self._curve(self.acc_plot, TEST_COLOR, "test accuracy", dash=True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.summary)
+        self.axisCombo.currentIndexChanged.connect(self._on_axis_changed)
+        self.logCheck.toggled.connect(self._on_log_toggled)
+        self._apply_labels()
+        self.set_view_style(self.view_style)
+
+    def _curve(self, plot, color, name, dash=False):
+        pen = pg.mkPen(color, width=2, style=Qt.DashLine if dash else Qt.SolidLine)
+        curve = plot.plot([], [], pen=pen, name=name)
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        return curve
+
+    # --- LiveView ---------------------------------------------------------------
+    def reset(self, context: ViewContext, snapshot=None) -> None:
+        for s in (self.epochs, self.epoch_iterations, self.cost, self.test_cost, self.train_acc,
+                  self.test_acc, self.iteration_cost):
+            s.clear()
+        self._count_label = context.count_label
+        self._apply_labels()
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+        else:
+            self._redraw()
+
+    def show_snapshot(self, snap) -> None:
+        e0 = snap.epoch_offset
+        self.epochs.put(e0, snap.new_epochs)
+        self.epoch_iterations.put(e0, snap.new_epoch_iterations)
+        self.cost.put(e0, snap.new_cost)
+        self.test_cost.put(e0, snap.new_test_cost)
+        self.train_acc.put(e0, snap.new_train_accuracy)
+        self.test_acc.put(e0, snap.new_test_accuracy)
+        self.iteration_cost.put(snap.iteration_offset, snap.new_iteration_cost)
+        self._redraw()
+
+    def set_view_style(self, style) -> None:
+        super().set_view_style(style)
+        tick = QFont()
+        tick.setPointSize(style.tick_pt)
+        for plot in (self.cost_plot, self.acc_plot):
+            plot.getAxis("left").setStyle(tickFont=tick)
+            plot.getAxis("bottom").setStyle(tickFont=tick)
+        for curve, color, dash in ((self.train_curve, TRAIN_COLOR, False), (self.test_curve, TEST_COLOR, True),
+                                   (self.train_acc_curve, TRAIN_COLOR, False),
+                                   (self.test_acc_curve, TEST_COLOR, True)):
+            curve.setPen(pg.mkPen(color, width=style.line_width, style=Qt.DashLine if dash else Qt.SolidLine))
+        for legend in (self.cost_legend, self.acc_legend):
+            legend.setLabelTextSize(f"{style.label_pt}pt")
+        self._apply_labels()
+
+    def export_item(self):
+        return self.graphics.scene()
+
+    # --- drawing ------------------------------------------------------------------
+    @property
+    def x_mode(self) -> str:
+        return self.axisCombo.currentData()
+
+    def _apply_labels(self) -> None:
+        unit = "iteration" if self.x_mode == "iteration" else (
+            "iteration" if self._count_label == "iterations" else "epoch")
+        size = {"font-size": f"{self.view_style.label_pt}pt", "color": "#222"}
+        self.cost_plot.setLabel("left", "cost", **size)
+        self.acc_plot.setLabel("left", "accuracy", **size)
+        self.acc_plot.setLabel("bottom", unit, **size)
+        self.cost_plot.setLabel("bottom", None)
+
+    def _redraw(self) -> None:
+        log = self.logCheck.isChecked()
+        ex = self.epoch_iterations.values if self.x_mode == "iteration" else self.epochs.values
+        if self.x_mode == "iteration":
+            y = self.iteration_cost.values
+            x = np.arange(1, y.size + 1, dtype=np.float64)
+        else:
+            x, y = ex, self.cost.values
+        self.train_curve.setData(*_finite(x, y, positive=log))
+        self.test_curve.setData(*_finite(ex, self.test_cost.values, positive=log))
+        self.train_acc_curve.setData(*_finite(ex, self.train_acc.values))
+        self.test_acc_curve.setData(*_finite(ex, self.test_acc.values))
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        n = len(self.cost)
+        if n == 0:
+            self.summary.setText("No training yet: press Train.")
+            return
+        unit = "iteration" if self._count_label == "iterations" else "epoch"
+        parts = [f"{unit} {int(self.epochs.values[-1]):,}", f"train cost {self.cost.values[-1]:.4f}"]
+        tc = self.test_cost.values[-1]
+        if np.isfinite(tc):
+            parts.append(f"test cost {tc:.4f}")
+        parts.append(f"train accuracy {self.train_acc.values[-1]:.1%}")
+        ta = self.test_acc.values[-1]
+        if np.isfinite(ta):
+            parts.append(f"test accuracy {ta:.1%}")
+        self.summary.setText(" · ".join(parts))
+
+    def _on_axis_changed(self) -> None:
+        self._apply_labels()
+        self._redraw()
+        self.cost_plot.enableAutoRange()
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.cost_plot.setLogMode(x=False, y=on)
+        self._redraw()
+        self.cost_plot.enableAutoRange()

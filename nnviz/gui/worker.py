@@ -1,0 +1,171 @@
+"""Training on a QThread: the Qt adapter around :class:`~nnviz.gui.session.TrainingSession`.
+
+:class:`TrainingWorker` is a QObject moved to a QThread; its ``run`` slot
+runs the session and turns every outcome, exceptions included, into a
+``runFinished`` signal: a worker never dies silently. :class:`TrainingRunner`
+lives in the GUI thread, owns the thread, forwards pause/step/stop to the
+session's :class:`~nnviz.gui.session.RunControl`, and emits ``finished``
+only once the thread has ended, so no QThread outlives a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+from .session import RunControl, RunResult, Snapshot, TrainingSession
+
+log = logging.getLogger(__name__)
+
+
+class TrainingWorker(QObject):
+    snapshotReady = Signal(object)   # Snapshot
+    runFinished = Signal(object)     # RunResult
+
+    def __init__(self, session: TrainingSession):
+        super().__init__()
+        self.session = session
+        self.result: RunResult | None = None
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.session.run()
+        except Exception as exc:  # reported to the user through runFinished
+            log.exception("training failed")
+            result = RunResult(run_id=self.session.run_id, status="error",
+                               message=f"{type(exc).__name__}: {exc}", details=traceback.format_exc(),
+                               epochs_done=self.session.model.history.epochs_done,
+                               iterations_done=self.session.model.history.iterations_done,
+                               elapsed=self.session.elapsed())
+        self.result = result
+        # Hand the worker back to the GUI thread, so it can be garbage-collected there once the thread ends.
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+        self.runFinished.emit(result)
+
+
+class TrainingRunner(QObject):
+    """Starts runs on a QThread and reports them: ``snapshot(Snapshot)``, then ``finished(RunResult)``."""
+
+    snapshot = Signal(object)
+    finished = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self.control: RunControl | None = None
+        self._drawn = threading.Event()
+        self._run_id = 0
+        self._live_run: int | None = None
+        self._finishing = False
+
+    @property
+    def active(self) -> bool:
+        """True from start() until finished is emitted."""
+        return self._thread is not None
+
+    @property
+    def run_id(self) -> int:
+        return self._run_id
+
+    def start(self, model, optimizer, data, epochs: int, batch_size=None, probes=(),
+              step_unit: str | None = None, **session_options) -> int:
+        """Train ``model`` on a new thread; ``step_unit`` starts it as a single step. Returns the run id."""
+        if self.active:
+            raise RuntimeError("a training run is already active; stop it first.")
+        self._run_id += 1
+        self.control = RunControl()
+        if step_unit is not None:
+            self.control.step(step_unit)
+        self._drawn.set()
+        session = TrainingSession(model, optimizer, data, epochs=epochs, batch_size=batch_size,
+                                  control=self.control, emit=self._emit_from_worker, probes=probes,
+                                  run_id=self._run_id, ready=self._drawn.is_set, **session_options)
+        thread = QThread()
+        thread.setObjectName(f"nnviz-training-{self._run_id}")
+        worker = TrainingWorker(session)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.snapshotReady.connect(self._on_snapshot)
+        worker.runFinished.connect(self._on_worker_done)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        self._live_run = self._run_id
+        self._finishing = False
+        thread.start()
+        return self._run_id
+
+    # --- control (GUI thread) ---------------------------------------------------
+    def pause(self) -> None:
+        if self.control:
+            self.control.pause()
+
+    def resume(self) -> None:
+        if self.control:
+            self.control.resume()
+
+    def step(self, unit: str = "iteration") -> None:
+        if self.control:
+            self.control.step(unit)
+
+    def stop(self) -> None:
+        if self.control:
+            self.control.stop()
+
+    def set_lr(self, lr: float) -> None:
+        if self.control:
+            self.control.set_lr(lr)
+
+    def mark_drawn(self) -> None:
+        """The GUI has drawn the last snapshot; the worker may send the next progress snapshot."""
+        self._drawn.set()
+
+    def shutdown(self) -> RunResult | None:
+        """Stop the run and wait for its thread (used when the window closes). Emits ``finished``."""
+        if self._thread is None:
+            return None
+        self.stop()
+        self._thread.quit()
+        self._thread.wait()
+        return self._finish()
+
+    # --- plumbing -------------------------------------------------------------------
+    def _emit_from_worker(self, snap: Snapshot) -> None:
+        self._drawn.clear()
+        self._worker.snapshotReady.emit(snap)
+
+    @Slot(object)
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        if snap.run_id == self._live_run:
+            self.snapshot.emit(snap)
+        self._drawn.set()
+
+    @Slot(object)
+    def _on_worker_done(self, result: RunResult) -> None:
+        if self._thread is not None and result.run_id == self._run_id:
+            self._thread.quit()
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        if self._thread is not None and self.sender() is self._thread:
+            self._finish()
+
+    def _finish(self) -> RunResult | None:
+        if self._thread is None or self._finishing:
+            return None
+        self._finishing = True
+        thread, worker = self._thread, self._worker
+        thread.wait()
+        result = worker.result or RunResult(run_id=self._run_id, status="error",
+                                            message="the training thread ended without a result.")
+        self._thread = self._worker = None
+        self._live_run = None
+        self._finishing = False
+        self.finished.emit(result)
+        return result
