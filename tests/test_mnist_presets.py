@@ -1,11 +1,9 @@
 """The MNIST presets: their networks, and one short real training run on the MNIST-10k split."""
 
-import gzip
-
-import numpy as np
 import pytest
 
-from nnviz.engine import Adam, RMSProp, SGD
+from nnviz.data import load_dataset
+from nnviz.engine import SGD, Adam, RMSProp
 from nnviz.presets import load_preset
 
 SEED_CNN = ["Conv2D(4, 3x3, linear)", "MaxPool2D(2x2)", "Conv2D(16, 3x3, linear)", "MaxPool2D(2x2)", "Flatten",
@@ -37,21 +35,12 @@ def test_dense_preset_is_the_keras_example():
     assert (preset.batch_size, preset.epochs) == (128, 5)
 
 
-def read_idx(path, magic):
-    """IDX (big-endian int32 magic and sizes, then uint8 data), gzip-compressed."""
-    raw = gzip.decompress(path.read_bytes())
-    assert int(np.frombuffer(raw, ">i4", 1)[0]) == magic
-    dims = np.frombuffer(raw, ">i4", magic & 0xFF, offset=4)
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * dims.size).reshape(dims)
-
-
 def test_mnist_cnn_learns_real_digits_in_one_short_epoch(real_data_dir):
     if not (real_data_dir / "t10k-images-idx3-ubyte.gz").is_file():
         pytest.skip("the MNIST t10k files are not in the data directory")
-    X = read_idx(real_data_dir / "t10k-images-idx3-ubyte.gz", 2051).reshape(-1, 1, 28, 28) / np.float32(255)
-    y = read_idx(real_data_dir / "t10k-labels-idx1-ubyte.gz", 2049).astype(np.int64)
     preset = load_preset("mnist-cnn")
-    model = preset.build_model((1, 28, 28))
-    history = model.fit(X[:3000], y[:3000], optimizer=preset.build_optimizer(), epochs=1,
-                        batch_size=preset.batch_size, validation_data=(X[8000:], y[8000:]))
+    ds = load_dataset(preset.dataset, data_dir=real_data_dir)
+    model = preset.build_model(ds.input_shape)
+    history = model.fit(ds.X_train[:3000], ds.y_train[:3000], optimizer=preset.build_optimizer(), epochs=1,
+                        batch_size=preset.batch_size, validation_data=(ds.X_test, ds.y_test))
     assert history.test_accuracy[-1] > 0.85  # about 0.90 after this one short epoch
