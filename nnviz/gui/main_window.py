@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
         self._load_dataset_if_needed(config)
         ds = self.dataset
         self.builder.set_input(None if ds is None else ds.input_shape,
-                               "" if ds is None else f"{datasets.label(config.dataset)}")
+                               "" if ds is None else datasets.describe(ds))
         data = None if ds is None else (ds.X_train, ds.y_train)
         shape = ds.input_shape if ds is not None else None
         if shape is not None:
@@ -386,8 +386,11 @@ class MainWindow(QMainWindow):
         elif field in NEXT_RUN_FIELDS:
             self.statusBar().showMessage("This change applies to the next run.", 5000)
 
+    def _dataset_key_for(self, config: RunConfig) -> tuple:
+        return (config.dataset, repr(sorted(config.dataset_options.items())), str(self.data_dir))
+
     def _load_dataset_if_needed(self, config: RunConfig) -> None:
-        key = (config.dataset, repr(sorted(config.dataset_options.items())), str(self.data_dir))
+        key = self._dataset_key_for(config)
         if key == self._dataset_key:
             return
         self._dataset_key = key
@@ -616,28 +619,36 @@ class MainWindow(QMainWindow):
             self.open_dataset_file(path)
 
     def open_dataset_file(self, path) -> bool:
-        """Use a dataset file: a known dataset's file sets the data folder; any other goes to load_dataset_file."""
+        """Use the dataset a chosen file belongs to; its folder becomes the data folder."""
         path = Path(path)
         if self._state != "idle":
             self.banner.show_message("Stop training before opening another dataset.", "warning")
             return False
-        known = {"train_catvnoncat.h5": "cats", "test_catvnoncat.h5": "cats"}
-        name = known.get(path.name)
-        if name is None and path.name.startswith(("t10k-", "train-")) and "ubyte" in path.name:
-            name = "mnist" if (path.parent / "train-images-idx3-ubyte.gz").exists() else "mnist-10k"
-        if name is not None and name in datasets.available():
-            self.data_dir = path.parent
-            self.settings.set("dataDir", str(path.parent))
-            self._dataset_key = None
-            self.dataset_panel.set_values(name, {})
-            self._refresh("dataset")
-        else:
-            self.dataset_panel.add_file_dataset(str(path), f"{path.name} (file)")
-            self._dataset_key = None
-            self._refresh("dataset")
-        if self.dataset is None:
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            ds = datasets.load_file(path)
+        except (datasets.DatasetError, ValueError, OSError) as exc:
+            self.dataset_panel.show_error(str(exc))
+            self.banner.show_message(html.escape(f"Could not open {path.name}: {exc}"), "error")
             return False
-        self.statusBar().showMessage(f"Dataset loaded from {path}.", 5000)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.data_dir = path.parent
+        self.settings.set("dataDir", str(path.parent))
+        self._applying = True
+        try:
+            if ds.name in datasets.available():
+                self.dataset_panel.set_values(ds.name, {})
+            else:
+                self.dataset_panel.add_file_dataset(str(path), f"{path.name} (file)")
+        finally:
+            self._applying = False
+        self.dataset, self.dataset_error = ds, None
+        self._dataset_key = self._dataset_key_for(self.current_config())
+        self.dataset_panel.show_dataset(ds)
+        self.banner.clear()
+        self._refresh("dataset")
+        self.statusBar().showMessage(f"Dataset {ds.name} loaded from {path.parent}.", 5000)
         return True
 
     def load_model_dialog(self) -> None:
