@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -42,6 +43,9 @@ from .views import VIEW_CLASSES, ViewContext
 from .worker import TrainingRunner
 
 log = logging.getLogger(__name__)
+
+#: seconds between progress-bar updates while training (its text changes every step)
+PROGRESS_INTERVAL = 0.1
 
 SHORTCUTS = [
     ("Train / resume", "F5", "Ctrl+Return"),
@@ -87,6 +91,7 @@ class MainWindow(QMainWindow):
         self._preset_config: RunConfig | None = None
         self.last_result = None
         self.snapshots_drawn = 0
+        self._last_progress = 0.0
 
         self.setWindowTitle("nnviz — neural network lab")
         self.setWindowIcon(app_icon())
@@ -567,8 +572,11 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap) -> None:
         for view in self.views:
             view.show_snapshot(snap)
-        unit = self._unit(self._run_config) if self._run_config else "epoch"
-        self.controls.show_progress(snap, unit)
+        now = time.perf_counter()
+        if snap.reason != "progress" or now - self._last_progress >= PROGRESS_INTERVAL:
+            unit = self._unit(self._run_config) if self._run_config else "epoch"
+            self.controls.show_progress(snap, unit)
+            self._last_progress = now
         self.snapshots_drawn += 1
         self.runner.mark_drawn()
 

@@ -112,3 +112,40 @@ def test_type_editor_lists_the_engine_layers(window):
 @pytest.mark.parametrize("key", ["kernel", "stride", "padding"])
 def test_conv_columns_hidden_for_dense_networks(window, key):
     assert window.builder.table.isColumnHidden(column_of(key))
+
+
+def test_conv_rows_show_kernel_stride_padding(window, qtbot):
+    w = window
+    model = w.builder.model
+    assert model.setData(model.index(0, TYPE_COL), "Conv2D")
+    table = w.builder.table
+    for key in ("kernel", "stride", "padding"):
+        assert not table.isColumnHidden(column_of(key))
+    assert model.headerData(column_of("units"), Qt.Horizontal) == "Units / filters"
+    assert model.specs()[0] == {"type": "Conv2D", "filters": 25, "kernel_size": 3, "stride": 1, "padding": 0,
+                                "activation": "relu"}
+    # moons points are flat: the engine says why a convolution cannot take them, on that row
+    assert model.report.error_row == 0 and "conv_1:" in model.report.error
+    assert model.setData(model.index(0, TYPE_COL), "Dense")
+    assert table.isColumnHidden(column_of("kernel"))
+
+
+def test_mnist_cnn_preset_fills_the_builder(make_window, real_data_dir):
+    w = make_window(data_dir=real_data_dir)
+    combo = w.findChild(QComboBox, "presetCombo")
+    idx = combo.findData("mnist-cnn")
+    combo.setCurrentIndex(idx)
+    combo.activated.emit(idx)
+    assert w.dataset is not None and tuple(w.dataset.input_shape) == (1, 28, 28)
+    model = w.builder.model
+    assert [model.data(model.index(r, OUTPUT_COL)) for r in range(model.rowCount())] == [
+        "(4, 26, 26)", "(4, 13, 13)", "(16, 11, 11)", "(16, 5, 5)", "(400,)", "(256,)", "(128,)", "(10,)"]
+    # conv: filters·(in_channels·k·k + 1); dense: in·out + out
+    expected = [4 * (1 * 9 + 1), 0, 16 * (4 * 9 + 1), 0, 0, 400 * 256 + 256, 256 * 128 + 128, 128 * 10 + 10]
+    assert [model.data(model.index(r, PARAMS_COL)) for r in range(8)] == [f"{n:,}" for n in expected]
+    assert f"{sum(expected):,}" in w.findChild(QLabel, "totalParamsLabel").text()
+    assert model.data(model.index(1, column_of("kernel"))) == "2"
+    assert model.data(model.index(1, column_of("stride"))) == "= pool"
+    assert w.findChild(QPushButton, "trainButton").isEnabled()
+    boundary = w.findChild(QLabel, "boundaryMessage")
+    assert "2 input features" in boundary.text() and "784" in boundary.text()
