@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from .style import ERROR_BG, ERROR_FG, INFO_BG, WARNING_BG
@@ -21,6 +22,7 @@ class MessageBanner(QFrame):
         self.level = "info"
         self._callback = None
         self.tag: str | None = None
+        self._plain = ""
         self.label = QLabel(objectName="messageBannerText")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -43,6 +45,7 @@ class MessageBanner(QFrame):
         self.setStyleSheet(f"QFrame#messageBanner {{ background: {bg}; border-radius: 4px; }}"
                            f" QLabel#messageBannerText {{ color: {fg}; }}")
         self.label.setText(text)
+        self._plain = QTextDocumentFragment.fromHtml(text).toPlainText()
         self.actionButton.setVisible(action is not None)
         if action:
             self.actionButton.setText(action)
@@ -51,7 +54,8 @@ class MessageBanner(QFrame):
         self.show()
 
     def text(self) -> str:
-        return "" if self.isHidden() else self.label.text()
+        """The message as plain text ("" when hidden)."""
+        return "" if self.isHidden() else self._plain
 
     def clear(self) -> None:
         self.label.clear()

@@ -33,25 +33,36 @@ class Grid:
                 float(dx * len(self.xs)), float(dy * len(self.ys)))
 
 
-def make_grid(X: np.ndarray, n: int = 100, pad: float = 0.1, square: bool = True, dtype=np.float32) -> Grid:
-    """An n×n grid over the extent of X (m, 2), padded by ``pad`` of the range on each side.
+def make_grid(X: np.ndarray, n: int = 100, pad: float = 0.1, aspect: float | None = 1.0,
+              dtype=np.float32) -> Grid:
+    """A grid over the extent of X (m, 2), padded by ``pad`` of the range on each side.
 
-    ``square`` widens the shorter side to the longer one (centred), so that
-    with equal axis scales the picture is square and shows the network's
-    predictions around the data too.
+    ``aspect`` (height / width of the picture, in data units) widens the
+    shorter side, centred, so that with equal axis scales the picture fills
+    a plot of that shape and shows the network's predictions around the data
+    too; None keeps the data's own extent. The longer side gets ``n`` points,
+    the other proportionally many (at least 2), so pixels stay square.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
         raise ValueError(f"a decision-boundary grid needs 2-D points (m, 2). Received shape {X.shape}.")
+    if aspect is not None and not (np.isfinite(aspect) and aspect > 0):
+        raise ValueError(f"aspect must be a positive number. Received: aspect={aspect!r}")
     lo, hi = X.min(axis=0), X.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    if square:
-        centre = (lo + hi) / 2
-        span = np.full(2, span.max())
-        lo, hi = centre - span / 2, centre + span / 2
     lo, hi = lo - pad * span, hi + pad * span
-    xs = np.linspace(lo[0], hi[0], n)
-    ys = np.linspace(lo[1], hi[1], n)
+    span = hi - lo
+    if aspect is not None:
+        centre = (lo + hi) / 2
+        width = max(span[0], span[1] / aspect)
+        span = np.array([width, width * aspect])
+        lo, hi = centre - span / 2, centre + span / 2
+    if span[0] >= span[1]:
+        nx, ny = n, max(2, int(round(n * span[1] / span[0])))
+    else:
+        nx, ny = max(2, int(round(n * span[0] / span[1]))), n
+    xs = np.linspace(lo[0], hi[0], nx)
+    ys = np.linspace(lo[1], hi[1], ny)
     gx, gy = np.meshgrid(xs, ys)
     points = np.column_stack([gx.ravel(), gy.ravel()]).astype(dtype)
     return Grid(xs=xs, ys=ys, points=points)

@@ -16,7 +16,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
                                QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
@@ -54,6 +54,7 @@ SHORTCUTS = [
     ("Stop", "F8", None),
     ("Reset (new network)", "Ctrl+R", None),
     ("Presentation mode", "F11", None),
+    ("Show or hide the settings panel", "F9", None),
     ("Open dataset file", "Ctrl+O", None),
     ("Load model", "Ctrl+L", None),
     ("Save model", "Ctrl+S", None),
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         self.last_result = None
         self.snapshots_drawn = 0
         self._last_progress = 0.0
+        self._shown_once = False
+        self._presenting = False
+        self._panel_before_presenting = True
 
         self.setWindowTitle("nnviz — neural network lab")
         self.setWindowIcon(app_icon())
@@ -136,7 +140,8 @@ class MainWindow(QMainWindow):
                 title = load_preset(name).title or name
             except ValueError:
                 continue
-            self.presetCombo.addItem(f"{name} — {title.split(':')[0]}" if title != name else name, name)
+            self.presetCombo.addItem(title, name)
+            self.presetCombo.setItemData(self.presetCombo.count() - 1, f"preset {name!r}", Qt.ToolTipRole)
         self.presetCombo.setToolTip("Fill every panel from a ready-made experiment")
         self.presetDescription = QLabel(objectName="presetDescription")
         self.presetDescription.setWordWrap(True)
@@ -170,10 +175,11 @@ class MainWindow(QMainWindow):
         ll.addWidget(data_box)
         ll.addWidget(net_box, 1)
         ll.addWidget(train_box)
-        scroll = QScrollArea()
+        scroll = QScrollArea(objectName="settingsScroll")
+        self.settingsPanel = scroll
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(380)
 
         self.controls = ControlBar()
@@ -202,7 +208,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([520, 880])
+        self.splitter.setSizes([560, 940])
         self.setCentralWidget(self.splitter)
 
         self.stateLabel = QLabel("Idle", objectName="stateLabel")
@@ -273,6 +279,11 @@ class MainWindow(QMainWindow):
         self.presentationAction.setCheckable(True)
         self.presentationAction.setShortcut(QKeySequence("F11"))
         self.presentationAction.toggled.connect(self.set_presentation)
+        self.settingsPanelAction = view_menu.addAction("Settings panel")
+        self.settingsPanelAction.setCheckable(True)
+        self.settingsPanelAction.setChecked(True)
+        self.settingsPanelAction.setShortcut(QKeySequence("F9"))
+        self.settingsPanelAction.toggled.connect(self.settingsPanel.setVisible)
         cost = next((v for v in self.views if v.objectName() == "costPlot"), None)
         if cost is not None:
             log_action = view_menu.addAction("Log-scale cost")
@@ -320,7 +331,9 @@ class MainWindow(QMainWindow):
             preset = load_preset(name)
         except ValueError as exc:
             if initial and name != "moons":
-                return self._apply_preset("moons", initial=True)
+                self._apply_preset("moons", initial=True)
+                self.banner.show_message(html.escape(f"{exc} Opened the moons preset instead."), "warning")
+                return
             self.banner.show_message(html.escape(str(exc)), "error")
             return
         idx = self.presetCombo.findData(name)
@@ -345,8 +358,7 @@ class MainWindow(QMainWindow):
         config = self.current_config()
         self._load_dataset_if_needed(config)
         ds = self.dataset
-        self.builder.set_input(None if ds is None else ds.input_shape,
-                               "" if ds is None else datasets.describe(ds))
+        self.builder.set_input(None if ds is None else ds.input_shape, "" if ds is None else "set by the dataset")
         data = None if ds is None else (ds.X_train, ds.y_train)
         shape = ds.input_shape if ds is not None else None
         if shape is not None:
@@ -750,7 +762,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ view, help
     def set_presentation(self, on: bool) -> None:
-        """Large fonts and thick lines for a projector."""
+        """Large fonts and thick lines for a projector; the settings panel steps aside (F9 brings it back)."""
         style = style_for(on)
         font = QFont(QApplication.font())
         if style.app_pt:
@@ -760,6 +772,12 @@ class MainWindow(QMainWindow):
             view.set_view_style(style)
         self.builder.table.resizeColumnsToContents()
         self.builder.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        if on and not self._presenting:
+            self._panel_before_presenting = self.settingsPanelAction.isChecked()
+            self.settingsPanelAction.setChecked(False)
+        elif not on and self._presenting:
+            self.settingsPanelAction.setChecked(self._panel_before_presenting)
+        self._presenting = bool(on)
         self.settings.set("presentation", bool(on))
         if self.presentationAction.isChecked() != on:
             self.presentationAction.setChecked(on)
@@ -783,7 +801,18 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
-    # ------------------------------------------------------------------ closing
+    # ------------------------------------------------------------------ showing and closing
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            # the views now have their real size: redraw so the boundary picture fills its plot
+            QTimer.singleShot(0, self._redraw_if_idle)
+
+    def _redraw_if_idle(self) -> None:
+        if self._state == "idle" and not self._closing:
+            self._redraw_views()
+
     def closeEvent(self, event) -> None:
         self._closing = True
         if self.runner.active:

@@ -31,6 +31,23 @@ def test_app_shows_its_window_and_exits_cleanly(tmp_path):
     assert list((tmp_path / "config").rglob("nnviz.conf"))
 
 
+def test_nnviz_command_opens_the_app_with_a_preset(tmp_path, real_data_dir):
+    """``python -m nnviz gui --preset … --data-dir …``: the CLI hands over to nnviz.gui.app.run."""
+    proc = subprocess.run([sys.executable, "-m", "nnviz", "gui", "--preset", "cats-deep", "--data-dir",
+                           str(real_data_dir)], env=_env(tmp_path, NNVIZ_QUIT_AFTER_MS="1500"),
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "window shown" in proc.stderr
+    conf = next((tmp_path / "config").rglob("nnviz.conf")).read_text()
+    assert "preset=cats-deep" in conf and f"dataDir={real_data_dir}" in conf
+
+
+def test_unknown_preset_falls_back_to_moons_and_says_so(make_window):
+    w = make_window(preset="no-such-preset")
+    assert w.presetCombo.currentData() == "moons"
+    assert "unknown preset 'no-such-preset'" in w.banner.text()
+
+
 def test_app_quits_cleanly_in_the_middle_of_training(tmp_path):
     env = _env(tmp_path, NNVIZ_QUIT_AFTER_MS="3000", NNVIZ_AUTOSTART="1")
     proc = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True,

@@ -56,10 +56,23 @@ def test_grid_covers_the_data_with_padding_and_is_square():
     assert g.xs[0] == pytest.approx(-0.4) and g.xs[-1] == pytest.approx(4.4)
     assert g.ys[-1] - g.ys[0] == pytest.approx(g.xs[-1] - g.xs[0])
     assert np.mean(g.ys) == pytest.approx(0.5)
-    # row-major: point j*n + i is (xs[i], ys[j])
+    # row-major: point j*nx + i is (xs[i], ys[j])
     assert tuple(g.points[3 * 50 + 7]) == pytest.approx((g.xs[7], g.ys[3]))
     with pytest.raises(ValueError, match="2-D points"):
         make_grid(np.zeros((4, 3)))
+
+
+def test_grid_follows_the_plot_shape_with_square_pixels():
+    X = np.array([[0.0, 0.0], [4.0, 1.0]])
+    tall = make_grid(X, n=60, pad=0.0, aspect=2.0)       # a plot twice as high as wide
+    width, height = tall.xs[-1] - tall.xs[0], tall.ys[-1] - tall.ys[0]
+    assert width == pytest.approx(4.0) and height == pytest.approx(8.0)
+    assert tall.shape == (60, 30)
+    assert (tall.xs[1] - tall.xs[0]) == pytest.approx(tall.ys[1] - tall.ys[0], rel=0.05)
+    own = make_grid(X, n=40, pad=0.0, aspect=None)
+    assert own.ys[0] == 0.0 and own.ys[-1] == 1.0 and own.shape == (10, 40)
+    with pytest.raises(ValueError, match="aspect"):
+        make_grid(X, aspect=0)
 
 
 def test_boundary_frame_of_a_known_classifier():

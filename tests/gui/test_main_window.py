@@ -303,8 +303,13 @@ def test_presentation_mode_enlarges_fonts_and_lines(window):
     assert cost.train_curve.opts["pen"].widthF() > normal_width
     boundary = find(w, BoundaryView, "boundaryPlot")
     assert boundary.heading.font().pointSize() >= 20
+    assert w.settingsPanel.isHidden()             # the plots get the room; F9 shows the panel again
+    w.settingsPanelAction.trigger()
+    assert not w.settingsPanel.isHidden()
+    w.settingsPanelAction.trigger()
     w.presentationAction.trigger()
     assert w.font().pointSize() == normal_font
+    assert not w.settingsPanel.isHidden()
 
 
 def test_log_scale_toggle(window, qtbot):

@@ -40,7 +40,8 @@ class ControlBar(QWidget):
         self.progressBar.setTextVisible(True)
         self.progressBar.setFormat("Ready")
         self.progressBar.setAlignment(Qt.AlignCenter)
-        self.progressBar.setMinimumWidth(220)
+        self.progressBar.setMinimumWidth(260)
+        self.progressBar.setToolTip("Epoch (or iteration) reached / planned · training time · estimated time left")
         self.blockedLabel = QLabel(objectName="trainBlockedLabel")
         self.blockedLabel.setWordWrap(True)
         self.blockedLabel.setStyleSheet(f"color: {ERROR_FG};")
@@ -64,7 +65,7 @@ class ControlBar(QWidget):
         text = f"{unit.capitalize()} {snap.epoch:,} / {total_epochs:,}"
         if unit == "epoch" and snap.iterations_per_epoch > 1:
             text += f" · iteration {snap.iteration:,}"
-        text += f" · {format_seconds(snap.elapsed)} elapsed"
+        text += f" · {format_seconds(snap.elapsed)}"
         if snap.reason != "final":
             text += f" · ETA {format_seconds(snap.eta)}"
         if snap.reason == "paused":

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from ..boundary import BoundaryProbe, make_grid
 from ..style import binary_lut, class_color, class_palette
@@ -58,6 +58,9 @@ class BoundaryView(LiveView):
         self.scatter_items: list[pg.ScatterPlotItem] = []
         self.caption = QLabel(objectName="boundaryCaption")
         self.caption.setWordWrap(True)
+        self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.heading.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.heading.setWordWrap(True)
 
         plot_page = QWidget()
         pl = QVBoxLayout(plot_page)
@@ -99,7 +102,7 @@ class BoundaryView(LiveView):
             return
         self.stack.setCurrentIndex(0)
         X_all = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
-        self.grid = make_grid(X_all, n=self.grid_size)
+        self.grid = make_grid(X_all, n=self.grid_size, aspect=self._plot_aspect())
         self._class_names = list(getattr(ds, "class_names", []) or [])
         left, bottom, width, height = self.grid.rect
         self.image_rect = QRectF(left, bottom, width, height)
@@ -138,7 +141,7 @@ class BoundaryView(LiveView):
             self.plot.getAxis(ax).setStyle(tickFont=tick)
         self.contour_item.setPen(pg.mkPen("#111", width=style.contour_width))
         for item in self.scatter_items:
-            item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t" else 1.0))
+            item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t1" else 1.0))
         font = QFont(self.heading.font())
         font.setPointSize(style.title_pt)
         font.setBold(True)
@@ -148,6 +151,13 @@ class BoundaryView(LiveView):
         return self.plot_widget
 
     # --- helpers ------------------------------------------------------------------
+    def _plot_aspect(self) -> float:
+        """Height / width of the plotting area, so the picture fills it (1 before the view is laid out)."""
+        rect = self.plot.getViewBox().sceneBoundingRect()
+        if rect.width() < 50 or rect.height() < 50:
+            return 1.0
+        return float(min(3.0, max(1 / 3, rect.height() / rect.width())))
+
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
         self.stack.setCurrentIndex(1)
@@ -160,17 +170,17 @@ class BoundaryView(LiveView):
             self.plot.removeItem(item)
         self.scatter_items = []
         size = self.view_style.point_size
-        for X, y, symbol, label in ((ds.X_train, ds.y_train, "o", "train"), (ds.X_test, ds.y_test, "t", "test")):
+        for X, y, symbol, label in ((ds.X_train, ds.y_train, "o", "train"), (ds.X_test, ds.y_test, "t1", "test")):
             if len(X) == 0:
                 continue
             for k in np.unique(y):
                 pts = X[y == k]
                 item = pg.ScatterPlotItem(pts[:, 0], pts[:, 1], symbol=symbol,
-                                          size=size * (1.25 if symbol == "t" else 1.0),
+                                          size=size * (1.25 if symbol == "t1" else 1.0),
                                           brush=pg.mkBrush(class_color(int(k))),
-                                          pen=pg.mkPen("#1a1a1a", width=1.2 if symbol == "t" else 0.8),
+                                          pen=pg.mkPen("#1a1a1a", width=1.2 if symbol == "t1" else 0.8),
                                           name=f"{label} {k}")
-                item.setZValue(10 if symbol == "t" else 8)
+                item.setZValue(10 if symbol == "t1" else 8)
                 item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)   # static: blit, don't redraw
                 self.plot.addItem(item)
                 self.scatter_items.append(item)

@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from ..style import TEST_COLOR, TRAIN_COLOR
 from .base import LiveView, ViewContext
@@ -94,6 +94,8 @@ class CostView(LiveView):
         self.logCheck.setToolTip("Show the cost on a logarithmic axis")
         self.summary = QLabel(objectName="costSummary")
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)   # never widens the view
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Cost and accuracy"))
         bar.addStretch(1)
@@ -109,13 +111,14 @@ class CostView(LiveView):
         self.acc_plot.setXLink(self.cost_plot)
         self.cost_plot.enableAutoRange(x=False, y=False)
         self.acc_plot.enableAutoRange(x=False, y=False)
-        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.acc_plot.setYRange(0, 1.05, padding=0)
         self.acc_plot.setLimits(yMin=-0.05, yMax=1.1)
         for plot in (self.cost_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
             plot.hideButtons()
             cache_axes(plot)
+            plot.getAxis("left").enableAutoSIPrefix(False)     # "cost", not "cost (×0.001)"
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(pg.mkPen("#444"))
                 plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
@@ -196,6 +199,8 @@ class CostView(LiveView):
             curve.setPen(pg.mkPen(color, width=style.line_width, style=Qt.DashLine if dash else Qt.SolidLine))
         for legend in (self.cost_legend, self.acc_legend):
             legend.setLabelTextSize(f"{style.label_pt}pt")
+            for _, label in legend.items:       # existing labels keep their size unless set again
+                label.setText(label.text, size=f"{style.label_pt}pt", color="#222")
         self._apply_labels()
 
     def export_item(self):
