@@ -123,9 +123,7 @@ class RunFilesMixin:
 
     def export_plot(self, view, path, width: int | None = None) -> bool:
         """Save ``view``'s plot as PNG or SVG (by the file's ending), ``width`` pixels wide (default: as shown)."""
-        path = str(path)
-        if not path.lower().endswith((".png", ".svg")):
-            path += ".png"
+        path = str(path) if Path(path).suffix else f"{path}.png"
         try:
             w, h = export_plot_file(view.export_item(), path, width=width)
         except Exception as exc:  # exporters raise many kinds; report them all
