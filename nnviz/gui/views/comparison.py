@@ -88,6 +88,7 @@ class ComparisonView(LiveView):
 
         self.runList = QListWidget(objectName="runList")
         self.runList.setToolTip("Tick the runs to overlay")
+        self.runList.setWordWrap(True)
         self.runList.itemChanged.connect(lambda _item: self._rebuild())
         self.clearRunsButton = QPushButton("Forget runs", objectName="clearRunsButton")
         self.clearRunsButton.setToolTip("Remove every run from this list (the networks themselves are not affected)")
@@ -107,8 +108,10 @@ class ComparisonView(LiveView):
         self.graphics.setBackground("w")
         self.cost_plot = self.graphics.addPlot(row=0, col=0, title="Cost")
         self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy")
-        self.norm_plot = self.graphics.addPlot(row=0, col=1, rowspan=2,
-                                               title="Gradient norm ‖∂J/∂W‖ per layer")
+        self.norm_plot = self.graphics.addPlot(row=2, col=0, title="Gradient norm ‖∂J/∂W‖ per layer")
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.graphics.ci.layout.setRowStretchFactor(2, 3)
         self.acc_plot.setXLink(self.cost_plot)
         self.acc_plot.setYRange(0, 1.02, padding=0)
         self.norm_plot.setLogMode(x=False, y=True)
@@ -118,10 +121,12 @@ class ComparisonView(LiveView):
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(pg.mkPen("#444"))
                 plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+                plot.getAxis(ax).enableAutoSIPrefix(False)     # "cost (x0.001)" confuses more than it helps
         self.norm_plot.setLabel("bottom", "layer (input side → output side)", color="#222")
         self.norm_plot.hide()
-        self.legend = self.cost_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
-        self.norm_legend = self.norm_plot.addLegend(offset=(-10, -10), labelTextColor="#222")
+        backdrop = dict(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
+        self.legend = self.cost_plot.addLegend(offset=(-10, 10), **backdrop)
+        self.norm_legend = self.norm_plot.addLegend(offset=(-10, -10), **backdrop)
         self.caption = QLabel("Solid lines: training set · dashed: test set. The legend names what differs "
                               "between the runs shown.", objectName="comparisonCaption")
         self.caption.setWordWrap(True)
@@ -208,6 +213,9 @@ class ComparisonView(LiveView):
             self.seriesStatus.setText("Stop the training run in the Training tab first: a series trains its "
                                       "networks one after another on the same processor.")
             return False
+        index = self.seriesCombo.findData(name)
+        if index >= 0:
+            self.seriesCombo.setCurrentIndex(index)
         try:
             records = self.series_runner.start(name, data_dir=self.data_dir(), epochs=epochs)
         except (ValueError, DatasetError, OSError) as exc:
@@ -233,7 +241,8 @@ class ComparisonView(LiveView):
             self.seriesDescription.setText(str(exc))
             return
         norms = " Records each layer's gradient norm." if series.get("record_gradient_norms") else ""
-        self.seriesDescription.setText(f"{series.get('description', '')} ({len(series['runs'])} runs.){norms}")
+        self.seriesDescription.setText(f"{series.get('description', '')} ({len(series['runs'])} runs, with the "
+                                       f"series' own settings: the panels on the left are not used.){norms}")
 
     def _on_active_changed(self, active: bool) -> None:
         self.runSeriesButton.setEnabled(not active)
@@ -267,6 +276,7 @@ class ComparisonView(LiveView):
         self.runList.clear()
         for record in self.log.records:
             item = QListWidgetItem(self._row_text(record))
+            item.setToolTip(self._row_text(record))
             item.setData(Qt.UserRole, record.id)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if record.id in checked else Qt.Unchecked)
@@ -294,10 +304,12 @@ class ComparisonView(LiveView):
         self._curves = {}
         self._shown = self.checked_records()
         labels = comparison_labels(self._shown)
-        width = self.view_style.line_width
         self._unit = "iteration" if self._shown and all(r.count_label == "iterations" for r in self._shown) else "epoch"
-        for record, label in zip(self._shown, labels):
+        n = len(self._shown)
+        for i, (record, label) in enumerate(zip(self._shown, labels)):
             color = run_color(record)
+            # earlier runs are drawn wider, so a run whose curve coincides with a later one still shows
+            width = self.view_style.line_width * (1 + 1.2 * (n - 1 - i) / max(1, n - 1))
             solid = pg.mkPen(color, width=width)
             dashed = pg.mkPen(color, width=width, style=Qt.DashLine)
             curves = (self.cost_plot.plot([], [], pen=solid, name=label),
@@ -351,7 +363,8 @@ class ComparisonView(LiveView):
             keep = [i for i, v in enumerate(values) if v is not None and v > 0]
             curve.setData(np.array(keep, dtype=float) + 1, np.array([values[i] for i in keep]))
         self.norm_plot.getAxis("bottom").setTicks([[(i + 1, n) for i, n in enumerate(names)]])
-        self.norm_plot.setLabel("left", "‖∂J/∂W‖, geometric mean over epochs", color="#222")
+        self.norm_plot.setXRange(0.6, len(names) + 0.4, padding=0)
+        self.norm_plot.setLabel("left", "‖∂J/∂W‖ (geometric mean over epochs)", color="#222")
 
     def _apply_labels(self) -> None:
         size = {"font-size": f"{self.view_style.label_pt}pt", "color": "#222"}

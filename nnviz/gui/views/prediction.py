@@ -126,7 +126,7 @@ class PredictionView(LiveView):
         self.fileList = QListWidget(objectName="predictionList")
         self.fileList.setViewMode(QListWidget.IconMode)
         self.fileList.setIconSize(QSize(64, 64))
-        self.fileList.setGridSize(QSize(104, 100))
+        self.fileList.setGridSize(QSize(132, 112))
         self.fileList.setResizeMode(QListWidget.Adjust)
         self.fileList.setMovement(QListWidget.Static)
         self.fileList.setWordWrap(True)
@@ -141,8 +141,12 @@ class PredictionView(LiveView):
         buttons = QHBoxLayout()
         buttons.addWidget(self.openButton)
         buttons.addWidget(self.clearButton)
+        self.dropHint = QLabel("Drop PNG, JPEG, BMP or GIF files anywhere on the window.", objectName="dropHint")
+        self.dropHint.setWordWrap(True)
+        self.dropHint.setStyleSheet("color: #555;")
         files_box = QGroupBox("Dropped images")
         fl = QVBoxLayout(files_box)
+        fl.addWidget(self.dropHint)
         fl.addWidget(self.fileList, 1)
         fl.addLayout(buttons)
 
@@ -223,7 +227,7 @@ class PredictionView(LiveView):
         for ax in ("left", "bottom"):
             self.bars_plot.getAxis(ax).setStyle(tickFont=tick)
         self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))
-        self.fileList.setGridSize(QSize(104, 100) if style.app_pt is None else QSize(150, 140))
+        self.fileList.setGridSize(QSize(132, 112) if style.app_pt is None else QSize(190, 160))
         self._draw_bars(self._shown_prediction())
 
     def export_item(self):
@@ -458,6 +462,7 @@ class PredictionView(LiveView):
                 f"Live: weights from iteration {prediction.iterations:,} of the run in progress."
         self.predictionLabel.setText(label)
         self.detailLabel.setText(detail)
+        self.dropHint.setVisible(not self.items)
         self._draw_input(x)
         self._draw_bars(prediction)
         if x is not None:
