@@ -177,7 +177,7 @@ def render_frame(recorder: BoundaryRecorder, frame: RecordedFrame, side: int = 4
     font = ImageFont.load_default(size=18)
     draw.rectangle([0, 0, side, CAPTION_PX - 1], fill="white")
     count = frame.iteration if recorder.unit == "iteration" else frame.epoch
-    draw.text((10, 7), f"Decision boundary — {recorder.unit} {count:,}", fill=(34, 34, 34), font=font)
+    draw.text((10, 7), f"Decision boundary, {recorder.unit} {count:,}", fill=(34, 34, 34), font=font)
     return canvas
 
 

@@ -3,7 +3,8 @@
 :func:`export_size` is the size a plot has on screen (what pyqtgraph's
 exporters start from); :func:`export_plot_file` writes PNG (pixels) or
 SVG (with ``width``/``height`` on the root element, which pyqtgraph's SVG
-exporter leaves out) keeping the plot's aspect ratio.
+exporter leaves out; the drawing keeps its own coordinates in ``viewBox``
+and scales to that size) keeping the plot's aspect ratio.
 """
 
 from __future__ import annotations
@@ -50,16 +51,20 @@ def export_plot_file(item, path, width: int | None = None) -> tuple[int, int]:
     fmt = export_format(path)
     exporter = _exporter(item, fmt)
     params = exporter.parameters()
-    if width is not None:
-        if not 1 <= int(width) <= MAX_SIDE:
-            raise ValueError(f"export width must be between 1 and {MAX_SIDE:,} pixels. Received: {width}")
-        params["width"] = int(width) if fmt == "png" else float(width)
-    w, h = int(round(params["width"])), int(round(params["height"]))
+    native_w, native_h = float(params["width"]), float(params["height"])
+    if width is not None and not 1 <= int(width) <= MAX_SIDE:
+        raise ValueError(f"export width must be between 1 and {MAX_SIDE:,} pixels. Received: {width}")
     if fmt == "png":
+        if width is not None:
+            params["width"] = int(width)        # the exporter keeps the aspect ratio
         exporter.export(str(path))
-        return w, h
+        return int(params["width"]), int(params["height"])
+    # SVG: drawn at the plot's own size (viewBox), shown at the chosen size (width/height): vectors scale exactly
+    w = int(width) if width is not None else int(round(native_w))
+    h = int(round(w * native_h / native_w))
     svg = exporter.export(toBytes=True).decode("utf-8")
-    svg = re.sub(r"<svg\b", f'<svg width="{w}" height="{h}"', svg, count=1)
+    svg = re.sub(r'\s*viewBox\s*=\s*"[^"]*"', "", svg, count=1)
+    svg = re.sub(r"<svg\b", f'<svg width="{w}" height="{h}" viewBox="0 0 {native_w:g} {native_h:g}"', svg, count=1)
     Path(path).write_text(svg, encoding="utf-8")
     return w, h
 
