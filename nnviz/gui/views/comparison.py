@@ -164,6 +164,10 @@ class ComparisonView(LiveView):
             plot.setTitle(plot.titleLabel.text, size=f"{style.title_pt}pt", color="#222")
         for legend in (self.legend, self.norm_legend):
             legend.setLabelTextSize(f"{style.label_pt}pt")
+        detail = QFont(self.caption.font())
+        detail.setPointSize(style.app_pt or QFont().pointSize())
+        for label in (self.caption, self.seriesDescription):      # styled labels do not follow the window's font
+            label.setFont(detail)
         self._rebuild()
 
     def export_item(self):

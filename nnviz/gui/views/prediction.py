@@ -110,7 +110,7 @@ class PredictionView(LiveView):
         self.bars_plot.setMenuEnabled(False)
         self.bars_plot.setMouseEnabled(x=False, y=False)
         self.bars_plot.hideButtons()
-        self.bars_plot.setXRange(0, 1.0, padding=0.02)
+        self.bars_plot.setXRange(0, 1.04, padding=0)
         self.bars_plot.getViewBox().invertY(True)
         self.bars_plot.showGrid(x=True, y=False, alpha=0.25)
         for ax in ("left", "bottom"):
@@ -222,10 +222,18 @@ class PredictionView(LiveView):
         font.setPointSize(max(16, style.title_pt + 8))
         font.setBold(True)
         self.predictionLabel.setFont(font)
+        detail = QFont(self.detailLabel.font())
+        detail.setPointSize(style.app_pt or QFont().pointSize())
+        for label in (self.detailLabel, self.dropHint):      # styled labels do not follow the window's font
+            label.setFont(detail)
         tick = QFont()
         tick.setPointSize(max(style.tick_pt, 10))
         for ax in ("left", "bottom"):
             self.bars_plot.getAxis(ax).setStyle(tickFont=tick)
+        size = {"size": f"{style.label_pt + 1}pt", "color": "#222"}
+        self.input_title.setText("As the network sees it", **size)
+        self.bars_title.setText("Class probabilities", **size)
+        self.bars_plot.setLabel("bottom", "probability", **{"font-size": f"{style.label_pt}pt", "color": "#222"})
         self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))
         self.fileList.setGridSize(QSize(132, 112) if style.app_pt is None else QSize(190, 160))
         self._draw_bars(self._shown_prediction())

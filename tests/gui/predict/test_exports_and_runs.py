@@ -127,3 +127,24 @@ def test_run_file_round_trip(make_window, qtbot, tmp_path):
     # the reopened network trains on from where it stopped
     train(qtbot, window, epochs=10)
     assert window.model.history.epochs_done == 130
+
+
+def test_run_file_classifies_images_from_the_command_line(make_window, qtbot, real_data_dir, tmp_path, capsys):
+    from nnviz.cli import main
+    from nnviz.data import load_dataset
+
+    from predict_helpers import write_rgb_png
+
+    ds = load_dataset("cats", data_dir=real_data_dir)
+    window = make_window("cats-deep", data_dir=real_data_dir)
+    train(qtbot, window, epochs=100)
+    run = tmp_path / "cats-run.h5"
+    assert window.save_run_file(run)
+    image = tmp_path / "photo.png"
+    write_rgb_png(image, ds.X_test[0])
+    p_cat = float(window.model.predict(ds.X_test[:1])[0, 0])
+    assert main(["predict", str(run), str(image), str(tmp_path / "missing.png")]) == 1
+    out, err = capsys.readouterr()
+    top, p = ("cat", p_cat) if p_cat >= 0.5 else ("non-cat", 1 - p_cat)
+    assert f"{image}: {top} ({p:.1%})" in out           # the class names travel in the run file
+    assert err.strip() == f"{tmp_path / 'missing.png'}: no such file"     # the path is said once
