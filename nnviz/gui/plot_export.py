@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGraphicsView,
+                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from . import svg_compat
 
@@ -21,8 +21,16 @@ FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 MAX_SIDE = 10_000
 
 
+def _source(item):
+    """What pyqtgraph's exporters take: a graphics item or scene; a plot widget (a QGraphicsView) gives its scene."""
+    if isinstance(item, QGraphicsView):
+        return item.scene()
+    return item
+
+
 def _exporter(item, fmt: str):
     from pyqtgraph.exporters import ImageExporter, SVGExporter
+    item = _source(item)
     if fmt == "svg":
         svg_compat.apply()
     return SVGExporter(item) if fmt == "svg" else ImageExporter(item)
@@ -31,7 +39,7 @@ def _exporter(item, fmt: str):
 def export_size(item) -> tuple[int, int]:
     """(width, height) in pixels of the plot as it is drawn now."""
     from pyqtgraph.exporters import ImageExporter
-    rect = ImageExporter(item).getTargetRect()
+    rect = ImageExporter(_source(item)).getTargetRect()
     return max(1, int(rect.width())), max(1, int(rect.height()))
 
 
@@ -44,7 +52,7 @@ def export_format(path) -> str:
 
 
 def export_plot_file(item, path, width: int | None = None) -> tuple[int, int]:
-    """Write ``item`` (a pyqtgraph item or scene) to ``path`` (.png or .svg), ``width`` pixels wide.
+    """Write ``item`` (a pyqtgraph item, scene or plot widget) to ``path`` (.png or .svg), ``width`` pixels wide.
 
     The height follows the plot's aspect ratio. Returns the (width, height) written.
     """

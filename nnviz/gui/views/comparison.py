@@ -171,7 +171,7 @@ class ComparisonView(LiveView):
         self._rebuild()
 
     def export_item(self):
-        return self.graphics.scene()
+        return self.graphics
 
     # --- runs ----------------------------------------------------------------------------------
     def record_main_run(self, model, config) -> RunRecord | None:

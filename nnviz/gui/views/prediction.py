@@ -239,7 +239,7 @@ class PredictionView(LiveView):
         self._draw_bars(self._shown_prediction())
 
     def export_item(self):
-        return self.graphics.scene()
+        return self.graphics
 
     # --- entry points -------------------------------------------------------------------
     def refresh(self) -> None:

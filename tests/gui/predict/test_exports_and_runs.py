@@ -67,7 +67,7 @@ def test_recorder_stays_bounded():
     assert recorder.all_frames()[-1].iteration == 1000      # the final state is always there
 
 
-@pytest.mark.parametrize("name", ["costPlot", "boundaryPlot"])
+@pytest.mark.parametrize("name", ["costPlot", "boundaryPlot", "predictionView", "comparisonView"])
 def test_png_and_svg_exports_have_the_plot_size(make_window, qtbot, tmp_path, name):
     window = make_window("moons")
     train(qtbot, window, epochs=50)
