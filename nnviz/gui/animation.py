@@ -47,7 +47,8 @@ class BoundaryRecorder:
 
     def __init__(self, every: int = EVERY, max_frames: int = MAX_FRAMES):
         if every < 1 or max_frames < 2:
-            raise ValueError(f"every must be >= 1 and max_frames >= 2. Received: every={every}, max_frames={max_frames}")
+            raise ValueError(f"every must be >= 1 and max_frames >= 2. "
+                             f"Received: every={every}, max_frames={max_frames}")
         self.base_every = int(every)
         self.max_frames = int(max_frames)
         self.reset(None)

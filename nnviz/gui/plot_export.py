@@ -47,7 +47,8 @@ def export_format(path) -> str:
     """"png" or "svg" from the file name's ending; ValueError for anything else."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise ValueError(f"{Path(path).name}: plots are exported as .png or .svg files. Received: .{suffix or '(none)'}")
+        raise ValueError(f"{Path(path).name}: plots are exported as .png or .svg files. "
+                         f"Received: .{suffix or '(none)'}")
     return suffix
 
 

@@ -9,9 +9,12 @@ file drags up to the window, so a drop works wherever it lands.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 
+log = logging.getLogger(__name__)
 DRAG_EVENTS = (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop)
 
 
@@ -92,7 +95,10 @@ class PredictionMixin:
         self._shown_input = x
         for view in self.views:
             if view is not self.prediction_view and hasattr(view, "set_input"):
-                view.set_input(x, label)
+                try:
+                    view.set_input(x, label)
+                except ValueError as exc:      # e.g. a network whose input has another shape
+                    log.info("%s cannot show this input: %s", view.objectName(), exc)
 
     def _shutdown_prediction(self) -> None:
         if self.prediction_view is not None:

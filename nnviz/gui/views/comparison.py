@@ -266,7 +266,8 @@ class ComparisonView(LiveView):
         for record in self.series_runner.records:
             acc = record.final("test_accuracy")
             cost = record.final("cost")
-            parts = [f"cost {cost:.4f}" if cost is not None else "", f"test accuracy {acc:.1%}" if acc is not None else ""]
+            parts = [f"cost {cost:.4f}" if cost is not None else "",
+                     f"test accuracy {acc:.1%}" if acc is not None else ""]
             lines.append(f"• {record.title.split(': ', 1)[-1]}: {', '.join(p for p in parts if p) or record.status}")
         self.seriesStatus.setText("\n".join(lines))
         self._sync_list()
