@@ -108,10 +108,9 @@ class ComparisonView(LiveView):
         self.graphics.setBackground("w")
         self.cost_plot = self.graphics.addPlot(row=0, col=0, title="Cost")
         self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy")
-        self.norm_plot = self.graphics.addPlot(row=2, col=0, title="Gradient norm ‖∂J/∂W‖ per layer")
+        self.norm_plot = pg.PlotItem(title="Gradient norm ‖∂J/∂W‖ per layer")   # added below when a run has norms
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
-        self.graphics.ci.layout.setRowStretchFactor(2, 3)
         self.acc_plot.setXLink(self.cost_plot)
         self.acc_plot.setYRange(0, 1.02, padding=0)
         self.norm_plot.setLogMode(x=False, y=True)
@@ -123,9 +122,8 @@ class ComparisonView(LiveView):
                 plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
                 plot.getAxis(ax).enableAutoSIPrefix(False)     # "cost (x0.001)" confuses more than it helps
         self.norm_plot.setLabel("bottom", "layer (input side → output side)", color="#222")
-        self.norm_plot.hide()
         backdrop = dict(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
-        self.legend = self.cost_plot.addLegend(offset=(-10, 10), **backdrop)
+        self.legend = self.cost_plot.addLegend(offset=(10, -10), **backdrop)     # bottom left: costs start high
         self.norm_legend = self.norm_plot.addLegend(offset=(-10, -10), **backdrop)
         self.caption = QLabel("Solid lines: training set · dashed: test set. The legend names what differs "
                               "between the runs shown.", objectName="comparisonCaption")
@@ -358,7 +356,7 @@ class ComparisonView(LiveView):
 
     def _update_norm_plot(self) -> None:
         with_norms = [r for r in self._shown if r.grad_norms]
-        self.norm_plot.setVisible(bool(with_norms))
+        self._show_norm_plot(bool(with_norms))
         if not with_norms:
             return
         names = list(with_norms[0].grad_norms)
@@ -370,6 +368,20 @@ class ComparisonView(LiveView):
         self.norm_plot.getAxis("bottom").setTicks([[(i + 1, n) for i, n in enumerate(names)]])
         self.norm_plot.setXRange(0.6, len(names) + 0.4, padding=0)
         self.norm_plot.setLabel("left", "‖∂J/∂W‖ (geometric mean over epochs)", color="#222")
+
+    def _show_norm_plot(self, on: bool) -> None:
+        """Add the gradient-norm plot as a third row, or take it out (a hidden item would keep its space)."""
+        shown = self.norm_plot.scene() is not None
+        if on and not shown:
+            self.graphics.addItem(self.norm_plot, row=2, col=0)
+            self.graphics.ci.layout.setRowStretchFactor(2, 3)
+        elif not on and shown:
+            self.graphics.removeItem(self.norm_plot)
+            self.graphics.ci.layout.setRowStretchFactor(2, 0)
+
+    @property
+    def norms_shown(self) -> bool:
+        return self.norm_plot.scene() is not None
 
     def _apply_labels(self) -> None:
         size = {"font-size": f"{self.view_style.label_pt}pt", "color": "#222"}

@@ -51,7 +51,7 @@ def test_initialization_series_overlays_four_runs(make_window, qtbot):
     assert abs(zeros.history["cost"][-1] - math.log(2)) < 1e-3
     assert he.history["cost"][-1] < zeros.history["cost"][-1] - 0.05
     assert "4 of 4 runs completed" in view.seriesStatus.text()
-    assert not view.norm_plot.isVisible()
+    assert not view.norms_shown
 
 
 def test_series_runs_match_the_engine_on_its_own(make_window, qtbot):
@@ -88,7 +88,7 @@ def test_vanishing_gradients_series_plots_layer_norms(make_window, qtbot, real_d
         np.testing.assert_allclose(sigmoid.grad_norms[name], values, rtol=1e-5)
     # vanishing: the first sigmoid layer gets a far smaller gradient than the last
     assert sigmoid.grad_norms["dense_1"][0] < sigmoid.grad_norms["dense_4"][0] / 10
-    assert view.norm_plot.isVisible()
+    assert view.norms_shown
     x, y = view._curves[sigmoid.id][4].getData()
     np.testing.assert_allclose(x, [1, 2, 3, 4])
     expected = [np.exp(np.mean(np.log(sigmoid.grad_norms[f"dense_{k}"]))) for k in range(1, 5)]
