@@ -110,7 +110,7 @@ class PredictionView(LiveView):
         self.bars_plot.setMenuEnabled(False)
         self.bars_plot.setMouseEnabled(x=False, y=False)
         self.bars_plot.hideButtons()
-        self.bars_plot.setXRange(0, 1.04, padding=0)
+        self.bars_plot.setXRange(-0.015, 1.04, padding=0)
         self.bars_plot.getViewBox().invertY(True)
         self.bars_plot.showGrid(x=True, y=False, alpha=0.25)
         for ax in ("left", "bottom"):
