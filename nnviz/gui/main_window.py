@@ -729,7 +729,8 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             return False
         try:
             save_model(self.model, path, optimizer=self.optimizer,
-                       extra={"app": "nnviz", "run_config": self._config_to_save().to_dict()})
+                       extra={"app": "nnviz", "run_config": self._config_to_save().to_dict(),
+                              "class_names": list(getattr(self.dataset, "class_names", []) or [])})
         except (OSError, ValueError, TypeError) as exc:
             self.banner.show_message(html.escape(f"Could not save the model to {path}: {exc}"), "error")
             return False
