@@ -209,7 +209,7 @@ def mnist_cnn_epoch(data):
     """One epoch of the mnist-cnn preset: time and test accuracy, then its memory, measured on a
     fresh model under tracemalloc (which counts NumPy's buffers): the peak of the training
     steps alone and the peak of the evaluation on the test set (Sequential.evaluate, batches
-    of 1024), both above what was allocated before. Also the growth of the process's maximum
+    of 256, the engine default), both above what was allocated before. Also the growth of the process's maximum
     resident set size over both epochs (ru_maxrss)."""
     from nnviz.presets import load_preset
 
@@ -289,7 +289,7 @@ def main(argv=None) -> int:
     print(f"one epoch of the mnist-cnn preset (8,000 images, batch {r['batch']}, Adam, then 2,000 test "
           f"images): {r['seconds']:.2f} s, test accuracy {r['accuracy']:.4f}")
     print(f"  peak memory allocated by the training steps (tracemalloc): {r['train_peak'] / mib:.1f} MiB")
-    print(f"  peak memory allocated by the evaluation, batches of 1024 (tracemalloc): {r['eval_peak'] / mib:.1f} MiB")
+    print(f"  peak memory allocated by the evaluation, batches of 256 (tracemalloc): {r['eval_peak'] / mib:.1f} MiB")
     print(f"  growth of the process's max resident set size over both epochs (ru_maxrss): "
           f"{r['rss_growth'] / mib:.1f} MiB (the dataset, loaded before: {sum(a.nbytes for a in data) / mib:.1f} MiB)")
     return 0

@@ -8,8 +8,10 @@ added to ``VIEW_CLASSES``; the main window does the rest.
 
 from .base import LiveView, ViewContext
 from .boundary import BoundaryView
+from .comparison import ComparisonView
 from .cost import CostView
+from .prediction import PredictionView
 
-VIEW_CLASSES = [BoundaryView, CostView]
+VIEW_CLASSES = [BoundaryView, CostView, PredictionView, ComparisonView]
 
-__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "VIEW_CLASSES"]
+__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "ComparisonView", "VIEW_CLASSES"]
