@@ -53,8 +53,12 @@ class BoundaryRecorder:
         self.max_frames = int(max_frames)
         self.reset(None)
 
-    def reset(self, dataset, unit: str = "epoch") -> None:
-        """Start over for a new model on ``dataset`` (recording only happens for 2-D point data)."""
+    def reset(self, dataset, unit: str = "epoch", grid=None) -> None:
+        """Start over for a new model on ``dataset`` (recording only happens for 2-D point data).
+
+        ``grid`` (optional) is the boundary view's grid, so that the view's
+        frame of the untrained network and the recorded frames match.
+        """
         self.every = self.base_every
         self.frames: list[RecordedFrame] = []
         self.latest: RecordedFrame | None = None
@@ -66,7 +70,7 @@ class BoundaryRecorder:
         self.grid = None
         if ok:
             X = np.concatenate([dataset.X_train, dataset.X_test]) if len(dataset.X_test) else dataset.X_train
-            self.grid = make_grid(X, n=GRID_SIZE)
+            self.grid = grid if grid is not None else make_grid(X, n=GRID_SIZE)
 
     def probes(self) -> list:
         """The worker-side half for the next run (none when the data are not 2-D points)."""

@@ -20,6 +20,7 @@ from nnviz.engine import save_model
 from .animation import BoundaryRecorder, write_gif
 from .plot_export import ExportDialog, export_plot_file, export_size
 from .runs import settings_from_config
+from .views.boundary import BoundaryView
 
 RUN_FILTER = "nnviz runs (*.h5 *.hdf5);;All files (*)"
 
@@ -44,7 +45,8 @@ class RunFilesMixin:
     def _reset_boundary_recording(self) -> None:
         unit = "iteration" if self._model_config is not None and self._model_config.count_label == "iterations" \
             else "epoch"
-        self.boundary_recorder.reset(self.dataset, unit)
+        boundary = self.findChild(BoundaryView, "boundaryPlot")
+        self.boundary_recorder.reset(self.dataset, unit, grid=getattr(boundary, "grid", None))
 
     def series_block_reason(self) -> str | None:
         """Why the main Train button must wait for the comparison view, or None."""
