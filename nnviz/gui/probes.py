@@ -27,6 +27,7 @@ class FeatureFrame:
     maps: FeatureMaps
     tag: Any
     epoch: int
+    iteration: int = 0
 
 
 class FeatureMapProbe:
@@ -51,7 +52,8 @@ class FeatureMapProbe:
             x, tag = self._x, self._tag
         if x is None:
             return None
-        return FeatureFrame(maps=feature_maps(model, x), tag=tag, epoch=model.history.epochs_done)
+        return FeatureFrame(maps=feature_maps(model, x), tag=tag, epoch=model.history.epochs_done,
+                            iteration=model.history.iterations_done)
 
 
 # --- evaluation -----------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ added to ``VIEW_CLASSES``; the main window does the rest.
 from .base import LiveView, ViewContext
 from .boundary import BoundaryView
 from .cost import CostView
+from .feature_maps import FeatureMapView
 
-VIEW_CLASSES = [BoundaryView, CostView]
+VIEW_CLASSES = [BoundaryView, CostView, FeatureMapView]
 
-__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "VIEW_CLASSES"]
+__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "FeatureMapView", "VIEW_CLASSES"]
