@@ -75,6 +75,7 @@ class EvaluationFrame:
     confidence: np.ndarray
     images: np.ndarray | None
     epoch: int
+    iteration: int = 0
 
     @property
     def total(self) -> int:
@@ -105,7 +106,7 @@ class EvaluationProbe:
             mistakes=wrong, predicted=pred[wrong], true=self.y[wrong],
             confidence=prediction_confidence(probs)[wrong],
             images=np.array(self.X[wrong], dtype=np.float32) if self.images else None,
-            epoch=model.history.epochs_done)
+            epoch=model.history.epochs_done, iteration=model.history.iterations_done)
 
 
 # --- gradient check -------------------------------------------------------------------------------

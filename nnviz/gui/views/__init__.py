@@ -9,8 +9,10 @@ added to ``VIEW_CLASSES``; the main window does the rest.
 from .base import LiveView, ViewContext
 from .boundary import BoundaryView
 from .cost import CostView
+from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 
-VIEW_CLASSES = [BoundaryView, CostView, FeatureMapView]
+VIEW_CLASSES = [BoundaryView, CostView, FeatureMapView, EvaluationView]
 
-__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "FeatureMapView", "VIEW_CLASSES"]
+__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "FeatureMapView", "EvaluationView",
+           "VIEW_CLASSES"]

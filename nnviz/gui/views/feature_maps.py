@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
                                QStackedLayout, QVBoxLayout, QWidget)
 
 from nnviz.engine.inspect import filter_images, image_layers
@@ -28,7 +28,6 @@ from ..probes import FeatureMapProbe
 from .base import LiveView, ViewContext
 from .tiles import TileGrid, as_display, diverging_lut, gray_lut
 
-MAX_COLUMNS = 8
 
 
 def _levels(a: np.ndarray) -> tuple[float, float]:
@@ -56,7 +55,10 @@ def describe_output(output: np.ndarray, names) -> str:
 
 
 class LayerBlock(QWidget):
-    """One conv or pool layer: a heading, then its filters (conv only) and its activation maps."""
+    """One conv or pool layer: a heading, its filters (conv only) and, under them, its activation maps.
+
+    Filters and maps use the same tile size, so filter i stands right above the map it made.
+    """
 
     def __init__(self, name: str, description: str, shape, kernel=None, parent=None):
         super().__init__(parent)
@@ -65,28 +67,23 @@ class LayerBlock(QWidget):
         self.heading = QLabel(f"<b>{name}</b> — {description}: {c} map{'s' * (c != 1)} of {h}×{w}")
         self.scale_label = QLabel()
         self.scale_label.setStyleSheet("color: #555;")
-        columns = min(c, MAX_COLUMNS)
-        self.maps = TileGrid(tile_px=int(np.clip(4 * h, 56, 112)), caption_lines=1)
-        self.maps.set_layout(c, (h, w), columns)
+        tile = int(np.clip(4 * max(h, w), 40, 88))
+        self.maps = TileGrid(tile_px=tile, caption_lines=1)
+        self.maps.set_layout(c, (h, w))
         self.maps.set_captions([str(i + 1) for i in range(c)])
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setColumnStretch(1, 1)
         self.filters = None
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
         if kernel is not None:
             d, kh, kw = kernel
-            self.filters = TileGrid(tile_px=40, caption_lines=1)
-            self.filters.set_layout(d, (kh, kw), min(d, MAX_COLUMNS))
+            self.filters = TileGrid(tile_px=tile, caption_lines=1)
+            self.filters.set_layout(d, (kh, kw))
             self.filters.set_captions([str(i + 1) for i in range(d)])
-            col = QVBoxLayout()
-            col.addWidget(QLabel("filters"))
-            col.addWidget(self.filters)
-            col.addStretch(1)
-            row.addLayout(col, 1)
-        col = QVBoxLayout()
-        col.addWidget(QLabel("activation maps"))
-        col.addWidget(self.maps)
-        col.addStretch(1)
-        row.addLayout(col, 3)
+            grid.addWidget(QLabel("filters"), 0, 0, Qt.AlignTop)
+            grid.addWidget(self.filters, 0, 1)
+        grid.addWidget(QLabel("maps"), 1, 0, Qt.AlignTop)
+        grid.addWidget(self.maps, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 4, 4)
         head = QHBoxLayout()
@@ -94,7 +91,7 @@ class LayerBlock(QWidget):
         head.addStretch(1)
         head.addWidget(self.scale_label)
         layout.addLayout(head)
-        layout.addLayout(row)
+        layout.addLayout(grid)
 
     def draw(self, lm, shared: bool, rgb_filters: bool) -> None:
         maps = list(lm.maps)
@@ -172,6 +169,7 @@ class FeatureMapView(LiveView):
         self.blocks_layout.setContentsMargins(0, 0, 0, 0)
         self.blocks_layout.addStretch(1)
         scroll = QScrollArea()
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setWidget(self.blocks_box)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)

@@ -42,13 +42,19 @@ def as_display(image: np.ndarray) -> np.ndarray:
 
 
 class TileGrid(pg.GraphicsLayoutWidget):
-    """``count`` tiles of one shape in ``columns`` columns, each an ImageItem with an optional caption below."""
+    """``count`` tiles of one shape, each an ImageItem with an optional caption below.
 
-    def __init__(self, tile_px: int = 64, caption_lines: int = 0, parent=None):
+    With ``columns=None`` the grid takes as many columns as fit its width
+    at ``tile_px`` pixels a tile (up to ``max_columns``) and lays itself out
+    again when resized, keeping what it shows.
+    """
+
+    def __init__(self, tile_px: int = 64, caption_lines: int = 0, max_columns: int = 16, parent=None):
         super().__init__(parent)
         self.setBackground("w")
         self.tile_px = tile_px
         self.caption_lines = caption_lines
+        self.max_columns = max_columns
         self.caption_pt = 9
         self.view = self.addViewBox()
         self.view.setAspectLocked(True)
@@ -59,23 +65,42 @@ class TileGrid(pg.GraphicsLayoutWidget):
         self.items: list[pg.ImageItem] = []
         self.captions: list[pg.TextItem] = []
         self._layout_key = None
+        self._spec = None            # (count, shape, columns or None)
+        self._content = None         # (images, levels, lut) last set
+        self._texts: list[str] = []
         self.columns = 1
 
     # --- layout ----------------------------------------------------------------
-    def set_layout(self, count: int, shape: tuple[int, int], columns: int) -> None:
-        """Make ``count`` tiles of (H, W) pixels; items are kept when nothing changed."""
-        key = (int(count), tuple(int(s) for s in shape[:2]), int(columns), self.caption_lines)
+    def set_layout(self, count: int, shape: tuple[int, int], columns: int | None = None) -> None:
+        """Make ``count`` tiles of (H, W) pixels in ``columns`` columns (None: as many as fit)."""
+        self._spec = (int(count), tuple(int(s) for s in shape[:2]), columns)
+        self._apply_layout()
+
+    def _fitting_columns(self) -> int:
+        count, (h, w), columns = self._spec
+        if columns is not None:
+            return max(1, min(int(columns), max(1, count)))
+        size = max(h, w)
+        tile = self.tile_px * (1 + GAP) * max(w, 1) / size
+        fit = max(1, min(int((max(self.width(), 1) - 8 + self.tile_px * GAP) // max(tile, 1)),
+                         self.max_columns, max(1, count)))
+        rows = -(-count // fit)
+        return -(-count // rows)     # the same rows, evenly filled: 8 + 8 rather than 14 + 2
+
+    def _apply_layout(self) -> None:
+        count, (h, w), _ = self._spec
+        columns = self._fitting_columns()
+        key = (count, (h, w), columns, self.caption_lines, self.tile_px)
         if key == self._layout_key:
             return
         self._layout_key = key
         for item in self.items + self.captions:
             self.view.removeItem(item)
         self.items, self.captions = [], []
-        count, (h, w), columns = key[0], key[1], max(1, min(key[2], max(1, key[0])))
         self.columns = columns
         rows = max(1, -(-count // columns))
         size = max(h, w)
-        gap = max(1.0, GAP * size)
+        gap = GAP * size         # proportional, so grids with the same tile_px line up
         cap_h = self._caption_height(size)
         font = QFont()
         font.setPointSize(self.caption_pt)
@@ -96,37 +121,38 @@ class TileGrid(pg.GraphicsLayoutWidget):
         height = rows * (h + gap + cap_h) - gap
         self.view.setRange(QRectF(0, 0, width, height), padding=0.02)
         px_per_unit = self.tile_px / size
-        self.setMinimumHeight(int(height * px_per_unit) + 8)
-        self.setMinimumWidth(min(900, int(width * px_per_unit) + 8))
+        self.setFixedHeight(int(height * px_per_unit * 1.04) + 8)
+        self.setMinimumWidth(int(min(width, 2 * (w + gap)) * px_per_unit) + 8)
+        if self._content is not None:
+            self.set_images(*self._content)
+        if self._texts:
+            self.set_captions(self._texts)
 
     def _caption_height(self, size: int) -> float:
         if not self.caption_lines:
             return 0.0
         # caption text is drawn at a fixed pixel size; reserve room in data units for it
-        line_px = self.caption_pt * 1.6
+        line_px = self.caption_pt * 1.7
         return self.caption_lines * line_px * size / self.tile_px
 
-    def set_caption_pt(self, pt: int) -> None:
-        self.caption_pt = pt
-        font = QFont()
-        font.setPointSize(pt)
-        for text in self.captions:
-            text.setFont(font)
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_spec", None) is not None and self._spec[2] is None:   # None during pyqtgraph's __init__
+            self._apply_layout()
 
     # --- content ---------------------------------------------------------------
     def set_images(self, images, levels, lut=None) -> None:
         """``images``: one (H, W) or (H, W, 3) array per tile; ``levels``: one (lo, hi) for all or a list."""
+        self._content = (images, levels, lut)
         per_tile = isinstance(levels, list)
         for i, (item, image) in enumerate(zip(self.items, images)):
             lv = levels[i] if per_tile else levels
             item.setImage(np.asarray(image), autoLevels=False, levels=lv)
-            if image.ndim == 2:
-                item.setLookupTable(lut)
-            else:
-                item.setLookupTable(None)
+            item.setLookupTable(lut if np.ndim(image) == 2 else None)
 
     def set_captions(self, texts) -> None:
-        for item, text in zip(self.captions, texts):
+        self._texts = list(texts)
+        for item, text in zip(self.captions, self._texts):
             item.setText(text)
 
     def images(self) -> list[np.ndarray]:
@@ -135,11 +161,6 @@ class TileGrid(pg.GraphicsLayoutWidget):
 
     def wheelEvent(self, event) -> None:
         event.ignore()      # let a surrounding scroll area scroll
-
-    def sizeHint(self):
-        hint = super().sizeHint()
-        hint.setHeight(self.minimumHeight())
-        return hint
 
 
 __all__ = ["TileGrid", "gray_lut", "diverging_lut", "as_display"]
