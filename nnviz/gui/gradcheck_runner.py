@@ -34,7 +34,9 @@ class GradCheckRequest:
     backward: Callable | None = None
     bug_name: str = ""
     seed: int = 0
-    epoch: int = 0
+    epoch: int = 0               # epochs the copied network had trained
+    generation: int = 0          # which network (the view drops results of older ones)
+    reason: str = "asked"        # "asked" or "scheduled"
 
 
 @dataclass

@@ -11,8 +11,9 @@ from .boundary import BoundaryView
 from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
+from .gradcheck import GradCheckView
 
-VIEW_CLASSES = [BoundaryView, CostView, FeatureMapView, EvaluationView]
+VIEW_CLASSES = [BoundaryView, CostView, FeatureMapView, GradCheckView, EvaluationView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "FeatureMapView", "EvaluationView",
-           "VIEW_CLASSES"]
+           "GradCheckView", "VIEW_CLASSES"]
