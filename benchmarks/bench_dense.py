@@ -57,6 +57,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--pause", type=float, default=0.2,
+                        help="seconds of rest before each timed block (lets the other library's threads park)")
     args = parser.parse_args(argv)
     ds = load_dataset("moons", n_samples=1000, noise=0.2, test_fraction=0.1, seed=100)
     X, y = ds.X_train.astype(np.float32), ds.y_train
@@ -70,6 +72,9 @@ def main(argv=None) -> int:
         run()
     for _ in range(args.rounds):
         for name, run in runners.items():
+            # OpenBLAS and PyTorch threads spin for a while after each call; without a rest
+            # each library would be timed against the other's spinning threads.
+            time.sleep(args.pause)
             start = time.perf_counter()
             run()
             times[name].append((time.perf_counter() - start) / args.epochs)

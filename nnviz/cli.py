@@ -219,7 +219,23 @@ def cmd_data(args) -> int:
     return 0
 
 
+def _no_display_reason() -> str | None:
+    """Why Qt could not open a window here (Linux without X11/Wayland), or None."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the app cannot open a window; "
+            "train headless with `nnviz train --preset moons`, or run the app where there is a screen.")
+
+
 def run_gui(preset=None, data_dir=None) -> int:
+    reason = _no_display_reason()
+    if reason:
+        print(f"nnviz: {reason}", file=sys.stderr)
+        return 2
     from nnviz.gui.app import run
 
     return run(data_dir=data_dir, preset=preset)

@@ -21,9 +21,13 @@ def shared_data_dir() -> Path | None:
     return None
 
 
+# Resolved once at import, before any fixture hides the environment from the code under test.
+SHARED_DATA = shared_data_dir()
+
+
 @pytest.fixture
 def real_data_dir() -> Path:
-    d = shared_data_dir()
+    d = SHARED_DATA
     if d is None:
         pytest.skip("the real datasets are not on this machine (set NNVIZ_DATA_DIR)")
     return d

@@ -131,7 +131,8 @@ def conv2d_backward(dz: np.ndarray, cols: np.ndarray, kernel: np.ndarray, padded
     dz3 = dz.reshape(m, d, oh * ow)
     # Σ_n dz[n] @ cols[n].T : (m, D, P) @ (m, P, K) -> (m, D, K), summed over samples.
     np.sum(np.matmul(dz3, cols.transpose(0, 2, 1)), axis=0, out=dkernel.reshape(d, c * kh * kw))
-    np.sum(dz3, axis=(0, 2), out=dbias)
+    # Σ over pixels as a matrix-vector product (BLAS), then over samples: ~3x faster than sum(axis=(0, 2)).
+    np.sum(dz3 @ np.ones(oh * ow, dtype=dz.dtype), axis=0, out=dbias)
     if not need_input_grad:
         return None
     dcols = np.matmul(kernel.reshape(d, c * kh * kw).T, dz3)  # (K, D) @ (m, D, P) -> (m, K, P)
@@ -154,7 +155,7 @@ def pool_windows(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int], oh: i
 
 
 def maxpool_forward(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int], oh: int, ow: int) -> np.ndarray:
-    """Max over each kh×kw window: x (m, C, H, W) -> (m, C, oh, ow).
+    """Max over each kh×kw window: x (m, C, H, W) -> (m, C, oh, ow). For inference: no copies kept.
 
     A running ``np.maximum`` over the kh*kw window offsets (each a whole-
     array operation): many times faster than ``max(axis=(3, 5))`` on the
@@ -168,37 +169,57 @@ def maxpool_forward(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int], oh
     return out
 
 
-def maxpool_backward(grad: np.ndarray, x: np.ndarray, out: np.ndarray, kh: int, kw: int,
-                     stride: tuple[int, int]) -> np.ndarray:
-    """Route grad (m, C, oh, ow) to the maximum of each window: returns (m, C, H, W).
+def maxpool_forward_train(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int],
+                          oh: int, ow: int) -> tuple[np.ndarray, np.ndarray]:
+    """Max pooling that also returns what the backward pass needs.
 
-    Ties: each window sends its gradient to exactly one element, the first
+    Returns ``(out, stack)``: out (m, C, oh, ow) and stack (kh*kw, m, C, oh, ow),
+    ``stack[i*kw + j] = x[:, :, i::sh, j::sw]`` cropped to oh×ow, a contiguous
+    copy of the windows' elements offset by offset. Reading x through its
+    strided windows is the slow part of pooling; the stack does it once, so
+    the maximum here and the routing in the backward pass run on contiguous
+    memory.
+    """
+    windows = pool_windows(x, kh, kw, stride, oh, ow)
+    stack = np.empty((kh * kw, *windows.shape[:3], ow), dtype=x.dtype)
+    for k in range(kh * kw):
+        i, j = divmod(k, kw)
+        stack[k] = windows[:, :, :, i, :, j]
+    return stack.max(axis=0), stack
+
+
+def maxpool_backward(grad: np.ndarray, stack: np.ndarray, out: np.ndarray, input_shape,
+                     kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
+    """Route grad (m, C, oh, ow) to the maximum of each window: returns dx of ``input_shape`` (m, C, H, W).
+
+    ``stack`` and ``out`` come from :func:`maxpool_forward_train`. Ties: each
+    window sends its whole gradient to exactly one element, the first
     maximum in row-major order within the window (top row first, then left
-    to right). Windows that do not overlap (stride >= pool size) write
-    their pixels directly; overlapping windows add up.
+    to right). Windows that do not overlap (stride >= pool size) write their
+    pixels directly; overlapping windows add up.
     """
     m, c, oh, ow = out.shape
     sh, sw = stride
-    h, w = x.shape[2:]
     overlap = sh < kh or sw < kw
     if sh == kh and sw == kw:  # the common case: pools side by side
-        dx = np.empty_like(x)
+        dx = np.empty(input_shape, dtype=grad.dtype)
         dx[:, :, oh * kh:, :] = 0  # rows and columns past the last pool
         dx[:, :, :, ow * kw:] = 0
     else:
-        dx = np.zeros_like(x)
-    x_win = pool_windows(x, kh, kw, stride, oh, ow)
+        dx = np.zeros(input_shape, dtype=grad.dtype)
     dx_win = pool_windows(dx, kh, kw, stride, oh, ow, writeable=True)
     # ``left`` is the gradient of windows whose winner is not found yet:
     # the first offset holding the maximum takes it all, later ties get 0.
-    left = grad
-    last = kh * kw - 1
-    for k in range(last + 1):
+    left = grad.copy()
+    hit = np.empty(out.shape, dtype=bool)
+    share = np.empty_like(left)
+    for k in range(kh * kw):
         i, j = divmod(k, kw)
-        share = np.multiply(left, x_win[:, :, :, i, :, j] == out,
-                            out=None if overlap else dx_win[:, :, :, i, :, j])
+        np.equal(stack[k], out, out=hit)
+        np.multiply(left, hit, out=share)
         if overlap:
             dx_win[:, :, :, i, :, j] += share
-        if k < last:
-            left = left - share if k == 0 else np.subtract(left, share, out=left)
+        else:
+            dx_win[:, :, :, i, :, j] = share
+        left -= share
     return dx

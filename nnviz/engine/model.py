@@ -213,7 +213,7 @@ class Sequential:
     def targets(self, y):
         return self.loss.targets(y, self.output_units, self.dtype)
 
-    def predict(self, X, batch_size: int = 1024) -> np.ndarray:
+    def predict(self, X, batch_size: int = 256) -> np.ndarray:
         """Probabilities: (m, 1) for a sigmoid output, (m, k) for softmax."""
         X = self.check_inputs(X)
         if X.shape[0] <= batch_size:
@@ -221,7 +221,7 @@ class Sequential:
         return np.concatenate([self.forward(X[i:i + batch_size], training=False)
                                for i in range(0, X.shape[0], batch_size)])
 
-    def evaluate(self, X, y, batch_size: int = 1024) -> dict:
+    def evaluate(self, X, y, batch_size: int = 256) -> dict:
         """{"loss": cost including L2, "accuracy": fraction correct}, in inference mode."""
         X, y = self.check_inputs(X, y)
         last = self.layers[-1]

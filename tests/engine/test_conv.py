@@ -47,6 +47,8 @@ CASES = [
     (1, 2, 6, 5, 4, 1, "same"),  # even kernel: asymmetric padding
     (2, 2, 7, 8, 3, 2, "same"),  # stride 2: output ceil(H/2)
     (2, 2, 5, 6, (3, 2), (1, 2), 0),  # rectangular kernel and stride
+    (1, 2, 8, 8, 2, 3, 0),       # stride larger than the kernel: pixels no window reads
+    (2, 3, 6, 6, 1, 2, "same"),  # 1x1 kernel, stride 2, "same": the last row is never read
 ]
 
 

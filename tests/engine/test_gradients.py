@@ -73,9 +73,10 @@ def test_batchnorm_dense(activation):
                        input_shape=(3,), loss="categorical_crossentropy", seed=5, dtype="float64")
     X, y = data(m=24, k=3)
     r = gradient_check(model, X, y, epsilon=1e-6)
-    # dense_1.b feeds BatchNorm, which removes any constant: its true gradient is 0
-    assert np.allclose(model.copy().layers[0].grads["b"], 0)
-    assert all(v < THRESHOLD for k, v in r.per_parameter.items() if k != "dense_1.b"), r.per_parameter
+    assert r.passed(THRESHOLD), r.per_parameter
+    # dense_1.b feeds BatchNorm, which removes any constant: its true gradient is 0,
+    # and the check says so instead of dividing rounding noise by rounding noise
+    assert r.zero_gradient == ["dense_1.b"]
     idx, analytic, numerical = r.samples["dense_1.b"]
     assert np.max(np.abs(analytic)) < 1e-12 and np.max(np.abs(numerical)) < 1e-8
 

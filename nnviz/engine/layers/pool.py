@@ -26,7 +26,7 @@ class MaxPool2D(Layer):
         owner = name or "MaxPool2D"
         self.pool_size = as_pair(owner, "pool_size", pool_size)
         self.stride = self.pool_size if stride is None else as_pair(owner, "stride", stride)
-        self._x = self._out = None
+        self._stack = self._out = self._input_shape = None
 
     def output_shape(self, input_shape):
         c, h, w = check_image_shape(self.name or "MaxPool2D", "MaxPool2D", input_shape)
@@ -39,16 +39,19 @@ class MaxPool2D(Layer):
 
     def forward(self, x, training=False):
         _, oh, ow = self.output_shape(x.shape[1:])
-        out = ck.maxpool_forward(x, *self.pool_size, self.stride, oh, ow)
-        self._x, self._out = (x, out) if training else (None, None)
-        return out
+        if not training:
+            self._stack = self._out = None
+            return ck.maxpool_forward(x, *self.pool_size, self.stride, oh, ow)
+        self._out, self._stack = ck.maxpool_forward_train(x, *self.pool_size, self.stride, oh, ow)
+        self._input_shape = x.shape
+        return self._out
 
     def backward(self, grad, need_input_grad=True):
         if not need_input_grad:
             return None
-        if self._x is None:
+        if self._stack is None:
             raise self._error("backward() needs a forward(x, training=True) first.")
-        return ck.maxpool_backward(grad, self._x, self._out, *self.pool_size, self.stride)
+        return ck.maxpool_backward(grad, self._stack, self._out, self._input_shape, *self.pool_size, self.stride)
 
     def get_config(self):
         return {**super().get_config(), "pool_size": pair_config(self.pool_size),
