@@ -442,16 +442,19 @@ class GradCheckView(LiveView):
         for i, name in enumerate(names):
             v = r.per_parameter[name]
             kinks = r.kinks.get(name, 0)
-            if math.isnan(v):
+            color = "#555" if math.isnan(v) else "#111"
+            if name in r.zero_gradient:      # both gradients zero: they agree as far as can be measured
+                x1.append(FLOOR)
+                brushes.append(pg.mkBrush(PASS_COLOR))
+                note = "0: backprop and numerical gradients are both zero"
+            elif math.isnan(v):
                 x1.append(0.0)
                 brushes.append(pg.mkBrush(NA_COLOR))
                 note = f"not checkable: all {kinks} sampled coordinates sat on a ReLU kink"
-                color = "#555"
             else:
                 x1.append(_log10(v))
                 brushes.append(pg.mkBrush(PASS_COLOR if v < THRESHOLD else FAIL_COLOR))
                 note = f"{v:.1e}" + (f"  ({kinks} on a ReLU kink, skipped)" if kinks else "")
-                color = "#111"
             if math.isnan(v):            # grey full-width bar, note inside
                 text = pg.TextItem(note, color=color, anchor=(0, 0.5))
                 text.setPos(FLOOR + 0.2, i)

@@ -1,0 +1,86 @@
+"""GUI test fixtures: offscreen Qt, settings in a temporary folder, and no QThread left running.
+
+Tests wait on signals (qtbot.waitSignal / waitUntil), never on sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings, QThread  # noqa: E402
+
+import nnviz.gui  # noqa: E402,F401  (applies the PySide6 binding check before any test)
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_qthreads(monkeypatch):
+    """Fail any test that leaves a QThread running (after stopping it, so later tests are unaffected)."""
+    started: list[tuple[QThread, str]] = []
+    original_start = QThread.start
+
+    def start(self, *args, **kwargs):
+        started.append((self, "".join(traceback.format_stack(limit=6)[:-1])))
+        return original_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", start)
+    yield
+    leaked = []
+    for thread, where in started:
+        try:
+            running = thread.isRunning()
+        except RuntimeError:   # the C++ object is gone, so the thread is too
+            continue
+        if running:
+            leaked.append(where)
+            thread.quit()
+            thread.wait(10_000)
+    started.clear()
+    if leaked:
+        pytest.fail(f"{len(leaked)} QThread(s) still running after the test; started at:\n" + "\n".join(leaked))
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Default-constructed QSettings write under tmp_path, never to the user's real settings."""
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(fmt, QSettings.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A QSettings stored in an INI file of this test's own."""
+    return QSettings(str(tmp_path / "nnviz-test.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    """Factory for shown main windows using the test's settings; all are closed at teardown."""
+    from nnviz.gui import MainWindow
+
+    windows = []
+
+    def make(**kwargs):
+        kwargs.setdefault("settings", settings)
+        w = MainWindow(**kwargs)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
