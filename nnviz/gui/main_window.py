@@ -546,7 +546,7 @@ class MainWindow(QMainWindow):
                           step_unit=step_unit, **options)
         notices = [n for n in (view.run_notice(context) for view in self.views) if n]
         if notices:
-            self.banner.show_message(" ".join(html.escape(n) for n in notices), "warning")
+            self.banner.show_message(" ".join(html.escape(n, quote=False) for n in notices), "warning")
         self._set_state("paused" if step_unit else "running")
         self.controls.show_text("Starting…", 0.0)
 

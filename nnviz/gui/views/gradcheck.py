@@ -144,8 +144,10 @@ class GradCheckView(LiveView):
         bars_box = QWidget()
         bl = QVBoxLayout(bars_box)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(QLabel("<b>Relative difference per parameter tensor</b> (log scale; under the dashed "
-                            "1e-7 line means backprop is right)"))
+        bars_title = QLabel("<b>Relative difference per parameter tensor</b> (log scale; a bar ending left "
+                            "of the dashed 1e-7 line means backprop is right)")
+        bars_title.setWordWrap(True)
+        bl.addWidget(bars_title)
         bl.addWidget(self.bars, 1)
         split = QSplitter(Qt.Horizontal)
         split.addWidget(bars_box)
@@ -397,8 +399,9 @@ class GradCheckView(LiveView):
         bars.getAxis("bottom").setTicks([[t for t in decades if int(t[0]) % 2 == 1 or t[0] == 0], decades])
         self.threshold_line = pg.InfiniteLine(pos=math.log10(THRESHOLD), angle=90,
                                               pen=pg.mkPen("#222", width=2, style=Qt.DashLine),
-                                              label="1e-7 threshold", labelOpts={"position": 0.02, "color": "#222",
-                                                                        "anchors": [(0, 0), (0, 0)]})
+                                              label="1e-7 threshold", labelOpts={"position": 0.01, "color": "#222",
+                                                                        "anchors": [(0, 0), (0, 0)],
+                                                                        "fill": (255, 255, 255, 220)})
         bars.addItem(self.threshold_line)
         self.bar_item = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.6)
         bars.addItem(self.bar_item)
@@ -470,7 +473,7 @@ class GradCheckView(LiveView):
         self.bar_item.setOpts(x0=np.full(len(names), FLOOR), x1=np.array(x1), y=ys, height=0.6, brushes=brushes,
                               pens=[pg.mkPen(None)] * len(names))
         plot.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)]])
-        plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+        plot.setYRange(-1.3, len(names) - 0.4, padding=0)     # a free strip on top for the threshold label
         plot.setXRange(FLOOR, 0.5, padding=0)
 
         self.tensorCombo.blockSignals(True)
