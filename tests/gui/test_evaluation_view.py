@@ -57,3 +57,18 @@ def test_moons_confusion_matrix_without_gallery(make_window, qtbot):
     assert np.trace(cm) == np.sum(pred == w.dataset.y_test)
     assert view.gallery_images() == [] and not view.gallery.isVisible()
     assert "image datasets" in view.galleryNote.text()
+
+
+def test_cats_gallery_in_colour_with_class_names(make_window, real_data_dir, qtbot):
+    w = make_window(data_dir=real_data_dir, preset="cats-deep")
+    view = eval_view(w)
+    train(qtbot, w, 30)
+    ds = w.dataset
+    cm = view.confusion_matrix()
+    assert cm.shape == (2, 2) and cm.sum() == len(ds.y_test) == 50
+    images, captions = view.gallery_images(), view.gallery_captions()
+    pred = (w.model.predict(ds.X_test)[:, 0] > 0.5).astype(int)
+    assert len(images) == min(32, int(np.sum(pred != ds.y_test)))
+    assert images and images[0].shape == (64, 64, 3)
+    names = [str(n) for n in ds.class_names]
+    assert all(any(f"said {n}" in c for n in names) and any(f"true {n}" in c for n in names) for c in captions)

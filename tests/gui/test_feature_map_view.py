@@ -67,6 +67,15 @@ def test_browse_samples_and_give_an_input(make_window, real_data_dir, qtbot):
     qtbot.waitUntil(lambda: "test sample 1" in view.inputCaption.text())
     np.testing.assert_allclose(view.map_images()["conv_1"][0], first)
 
+    # one colour scale per layer, or each map stretched to its own range
+    items = view.blocks["conv_2"].maps.items
+    shared = np.concatenate([it.image.ravel() for it in items])
+    assert all(tuple(it.getLevels()) == pytest.approx((shared.min(), shared.max())) for it in items)
+    view.sharedScaleCheck.setChecked(False)
+    assert all(tuple(it.getLevels()) == pytest.approx((it.image.min(), it.image.max())) for it in items)
+    assert "own range" in view.blocks["conv_2"].heading.text()
+    view.sharedScaleCheck.setChecked(True)
+
     blank = np.zeros((1, 28, 28), dtype=np.float32)
     assert view.set_input(blank[None], "a blank drawing")
     qtbot.waitUntil(lambda: "a blank drawing" in view.inputCaption.text())
@@ -99,3 +108,26 @@ def test_a_dense_network_says_it_has_no_feature_maps(make_window):
     assert "no convolutional layers" in view.message.text() and "mnist-cnn" in view.message.text()
     assert view.set_input(np.zeros(2), "x") is False
     assert view.map_images() == {}
+
+
+def test_colour_photos_show_colour_filters_and_maps(make_window, real_data_dir, qtbot):
+    w = make_window(data_dir=real_data_dir, preset="cats-deep")
+    config = w.current_config()
+    config.layers = [{"type": "Conv2D", "filters": 6, "kernel_size": 4, "stride": 2, "activation": "relu"},
+                     {"type": "MaxPool2D", "pool_size": 2},
+                     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+                     {"type": "Flatten"}, {"type": "Dense", "units": 1, "activation": "sigmoid"}]
+    w.apply_config(config)
+    assert w.model is not None, w.train_block_reason()
+    view = feature_view(w)
+    maps, filters = view.map_images(), view.filter_images()
+    assert [len(maps[n]) for n in maps] == [6, 6, 4]
+    assert maps["conv_1"][0].shape == (31, 31) and maps["maxpool_1"][0].shape == (15, 15)
+    assert maps["conv_2"][0].shape == (13, 13)
+    W = w.model.layers[0].params["W"]                        # (6, 3, 4, 4)
+    assert filters["conv_1"][0].shape == (4, 4, 3)         # first layer on RGB photos: colour filters
+    scale = np.abs(W).max()
+    np.testing.assert_allclose(filters["conv_1"][2], 0.5 + np.transpose(W[2], (1, 2, 0)) / (2 * scale), rtol=1e-6)
+    assert filters["conv_2"][0].shape == (3, 3)             # deeper: averaged over the 6 input maps
+    assert view.input_grid.images()[0].shape == (64, 64, 3)
+    assert "cat" in view.inputCaption.text()

@@ -155,3 +155,19 @@ def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
     stale = GradCheckRequest(model=None, X=np.zeros((4, 2)), y=np.zeros(4), generation=view._generation - 1)
     view._on_finished(GradCheckOutcome("error", stale, message="old"))
     assert "old" not in view.summary.text()
+
+
+def test_check_asked_during_training_uses_a_copy_from_the_worker(make_window, qtbot):
+    w = make_window(preset="moons")
+    view = grad_view(w)
+    w.epochsSpin.setValue(100_000)
+    with qtbot.waitSignal(w.runner.snapshot, timeout=30_000, check_params_cb=lambda s: s.epoch >= 5):
+        w.train()
+    with qtbot.waitSignal(view.runner.finished, timeout=60_000) as blocker:
+        view.gradCheckButton.click()
+    assert w.runner.active                       # training went on while the copy was checked
+    outcome = blocker.args[0]
+    assert outcome.status == "done" and outcome.request.epoch >= 5
+    assert max(v for v in view.per_parameter().values() if not math.isnan(v)) < 1e-7
+    with qtbot.waitSignal(w.trainingFinished, timeout=30_000):
+        w.stop()

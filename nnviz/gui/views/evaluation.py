@@ -84,6 +84,13 @@ class ConfusionPlot(pg.PlotWidget):
             t.setText(f"{int(count):,}")
             t.setColor("#ffffff" if s > 0.55 else ("#222222" if count else "#9a9a9a"))
 
+    def set_text_pt(self, pt: int) -> None:
+        self.text_pt = pt
+        font = QFont()
+        font.setPointSize(pt)
+        for t in self.texts:
+            t.setFont(font)
+
     def set_labels(self, pt: int) -> None:
         style = {"font-size": f"{pt}pt", "color": "#222"}
         self.plot.setLabel("left", "true class", **style)
@@ -218,6 +225,10 @@ class EvaluationView(LiveView):
         for ax in ("left", "bottom"):
             self.confusion.plot.getAxis(ax).setStyle(tickFont=tick)
         self.confusion.set_labels(style.label_pt)
+        self.confusion.set_text_pt(style.label_pt)
+        self.gallery.set_caption_pt(style.tick_pt)
+        self._fit_gallery_tiles()
+        self.gallery.relayout()
 
     def export_item(self):
         return self.confusion.plot
@@ -241,10 +252,13 @@ class EvaluationView(LiveView):
             return
         self.galleryNote.hide()
         self.gallery.show()
-        longest = max(len(n) for n in self._class_names)
-        tile = int(np.clip(7 * (longest + 12), 80, 150))
-        self.gallery.tile_px = tile
+        self._fit_gallery_tiles()
         self.gallery.set_layout(GALLERY_SIZE, ds.input_shape[1:])
+
+    def _fit_gallery_tiles(self) -> None:
+        """Tiles wide enough for a caption like "said non-cat (97%)" at the caption font size."""
+        longest = max((len(n) for n in self._class_names), default=1)
+        self.gallery.tile_px = int(np.clip(0.75 * self.gallery.caption_pt * (longest + 12), 80, 260))
 
     def _draw_if_pending(self) -> None:
         if self._pending:

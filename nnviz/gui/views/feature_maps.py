@@ -64,9 +64,9 @@ class LayerBlock(QWidget):
         super().__init__(parent)
         c, h, w = shape
         self.name = name
-        self.heading = QLabel(f"<b>{name}</b> — {description}: {c} map{'s' * (c != 1)} of {h}×{w}")
-        self.scale_label = QLabel()
-        self.scale_label.setStyleSheet("color: #555;")
+        self.title = f"<b>{name}</b> — {description}: {c} map{'s' * (c != 1)} of {h}×{w}"
+        self.heading = QLabel(self.title)
+        self.heading.setWordWrap(True)
         tile = int(np.clip(4 * max(h, w), 40, 88))
         self.maps = TileGrid(tile_px=tile, caption_lines=1)
         self.maps.set_layout(c, (h, w))
@@ -86,21 +86,23 @@ class LayerBlock(QWidget):
         grid.addWidget(self.maps, 1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 4, 4)
-        head = QHBoxLayout()
-        head.addWidget(self.heading)
-        head.addStretch(1)
-        head.addWidget(self.scale_label)
-        layout.addLayout(head)
+        layout.addWidget(self.heading)
         layout.addLayout(grid)
+
+    def set_caption_pt(self, pt: int) -> None:
+        for grid in (self.maps, self.filters):
+            if grid is not None:
+                grid.set_caption_pt(pt)
 
     def draw(self, lm, shared: bool, rgb_filters: bool) -> None:
         maps = list(lm.maps)
         if shared:
             levels = _levels(lm.maps)
-            self.scale_label.setText(f"colour scale {levels[0]:.3g} … {levels[1]:.3g}")
+            scale = f"colour scale {levels[0]:.3g} … {levels[1]:.3g}"
         else:
             levels = [_levels(m) for m in maps]
-            self.scale_label.setText("each map stretched to its own range")
+            scale = "each map stretched to its own range"
+        self.heading.setText(f"{self.title} <span style='color:#666'>· {scale}</span>")
         self.maps.set_images(maps, levels, gray_lut())
         if self.filters is not None and lm.weights is not None:
             pics = filter_images(lm.weights, rgb=rgb_filters)
@@ -136,7 +138,7 @@ class FeatureMapView(LiveView):
         self.sampleSpin = QSpinBox(objectName="featureSampleSpin")
         self.sampleSpin.setMinimum(1)
         self.sampleSpin.setToolTip("Which sample to run through the network")
-        self.sharedScaleCheck = QCheckBox("Same colour scale for a whole layer", objectName="featureSharedScaleCheck")
+        self.sharedScaleCheck = QCheckBox("One colour scale per layer", objectName="featureSharedScaleCheck")
         self.sharedScaleCheck.setChecked(True)
         self.sharedScaleCheck.setToolTip("On: maps of one layer share a scale, so weak maps look dark. "
                                          "Off: each map is stretched to its own range, to see its pattern.")
@@ -278,6 +280,7 @@ class FeatureMapView(LiveView):
                 first_conv = False
             block = LayerBlock(layer.name, layer.describe(), shapes[layer.name], kernel)
             block.rgb_filters = rgb
+            block.set_caption_pt(self.view_style.tick_pt)
             self.blocks_layout.insertWidget(self.blocks_layout.count() - 1, block)
             self.blocks[layer.name] = block
         h, w = self._input_shape[1:]
@@ -307,6 +310,8 @@ class FeatureMapView(LiveView):
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
+        for block in self.blocks.values():
+            block.set_caption_pt(style.tick_pt)
         font = QFont(self.heading.font())
         font.setPointSize(style.title_pt)
         font.setBold(True)

@@ -135,6 +135,19 @@ class TileGrid(pg.GraphicsLayoutWidget):
         line_px = self.caption_pt * 1.7
         return self.caption_lines * line_px * size / self.tile_px
 
+    def set_caption_pt(self, pt: int) -> None:
+        """Caption font size (presentation mode uses larger ones); the tiles make room for it."""
+        if pt == self.caption_pt:
+            return
+        self.caption_pt = int(pt)
+        self.relayout()
+
+    def relayout(self) -> None:
+        """Lay the tiles out again (after ``tile_px`` or the caption size changed), keeping what they show."""
+        self._layout_key = None
+        if self._spec is not None:
+            self._apply_layout()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if getattr(self, "_spec", None) is not None and self._spec[2] is None:   # None during pyqtgraph's __init__
