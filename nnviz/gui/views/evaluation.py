@@ -290,7 +290,8 @@ class EvaluationView(LiveView):
         blank = np.ones(self.gallery.items[0].image.shape[:2], dtype=np.float32) if self.gallery.items else None
         images = pictures + [blank] * (len(self.gallery.items) - shown)
         self.gallery.set_images(images, (0.0, 1.0), gray_lut())
-        captions = [f"said {class_name(self._class_names, int(p))} ({c:.0%})\ntrue {class_name(self._class_names, int(t))}"
+        names = self._class_names
+        captions = [f"said {class_name(names, int(p))} ({c:.0%})\ntrue {class_name(names, int(t))}"
                     for p, t, c in zip(frame.predicted, frame.true, frame.confidence)]
         self.gallery.set_captions(captions + [""] * (len(self.gallery.items) - shown))
         for i, item in enumerate(self.gallery.items):

@@ -405,6 +405,10 @@ class GradCheckView(LiveView):
         bars.addItem(self.threshold_line)
         self.bar_item = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.6)
         bars.addItem(self.bar_item)
+        self.bars_placeholder = pg.TextItem("One bar per weight tensor appears here when a check finishes.",
+                                            color="#777", anchor=(0.5, 0.5))
+        bars.addItem(self.bars_placeholder)
+        self.bars_placeholder.setPos(FLOOR / 2, 0.5)
         self.bar_texts: list[pg.TextItem] = []
         sc = self.scatter.getPlotItem()
         sc.setMenuEnabled(False)
@@ -414,6 +418,10 @@ class GradCheckView(LiveView):
         sc.addItem(self.diagonal)
         self.points = pg.ScatterPlotItem([], [], size=7)
         sc.addItem(self.points)
+        self.scatter_placeholder = pg.TextItem("Each checked weight: its numerical gradient\nagainst backprop's; "
+                                               "right means on the line y = x.", color="#777", anchor=(0.5, 0.5))
+        sc.addItem(self.scatter_placeholder)
+        self.scatter_placeholder.setPos(0.5, 0.5)
         for plot in (bars, sc):
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).enableAutoSIPrefix(False)
@@ -431,7 +439,14 @@ class GradCheckView(LiveView):
         self.tensorCombo.clear()
         self.tensorCombo.blockSignals(False)
         self.summary.setText(text)
-        self.bars.getPlotItem().setXRange(FLOOR, 0.5, padding=0)
+        bars = self.bars.getPlotItem()
+        bars.getAxis("left").setTicks([[]])
+        bars.setXRange(FLOOR, 0.5, padding=0)
+        bars.setYRange(0, 1, padding=0)
+        self.scatter.getPlotItem().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.bars_placeholder.show()
+        self.scatter_placeholder.show()
+        self.tensorCombo.hide()
 
     def _draw_result(self) -> None:
         outcome = self.outcome
@@ -476,6 +491,9 @@ class GradCheckView(LiveView):
         plot.setYRange(-1.3, len(names) - 0.4, padding=0)     # a free strip on top for the threshold label
         plot.setXRange(FLOOR, 0.5, padding=0)
 
+        self.bars_placeholder.hide()
+        self.scatter_placeholder.hide()
+        self.tensorCombo.show()
         self.tensorCombo.blockSignals(True)
         current = self.tensorCombo.currentData()
         self.tensorCombo.clear()
