@@ -231,7 +231,8 @@ class EvaluationView(LiveView):
         self.gallery.relayout()
 
     def export_item(self):
-        return self.confusion.plot
+        """The whole view: matrix and gallery (a widget, as File → Export plot renders widgets)."""
+        return self
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

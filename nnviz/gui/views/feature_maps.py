@@ -317,6 +317,10 @@ class FeatureMapView(LiveView):
         font.setBold(True)
         self.heading.setFont(font)
 
+    def export_item(self):
+        """The whole view: input, filters and maps (a widget, as File → Export plot renders widgets)."""
+        return self
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._draw_if_pending()

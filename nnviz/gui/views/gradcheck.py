@@ -149,7 +149,7 @@ class GradCheckView(LiveView):
         bars_title.setWordWrap(True)
         bl.addWidget(bars_title)
         bl.addWidget(self.bars, 1)
-        split = QSplitter(Qt.Horizontal)
+        self.plots = split = QSplitter(Qt.Horizontal)
         split.addWidget(bars_box)
         split.addWidget(scatter_box)
         split.setStretchFactor(0, 3)
@@ -299,7 +299,8 @@ class GradCheckView(LiveView):
         self.scatter.getPlotItem().setLabel("left", "numerical gradient ĝ", **size)
 
     def export_item(self):
-        return self.bars.getPlotItem()
+        """The bars and the scatter side by side (a widget, as File → Export plot renders widgets)."""
+        return self.plots
 
     # --- running ----------------------------------------------------------------------
     def _fresh_probe(self) -> ModelCopyProbe:
