@@ -98,7 +98,9 @@ def test_rechecks_every_n_epochs_while_training(make_window, qtbot):
     qtbot.waitUntil(lambda: not view.checking, timeout=30_000)
     assert view.checks_done >= 1
     assert view.outcome.request.reason == "scheduled" and view.outcome.request.epoch >= 40
-    assert max(v for v in view.per_parameter().values() if not math.isnan(v)) < 1e-7
+    # mid-training, rounding alone puts some tensors near 1e-7 (up to 7e-8 seen); bugs give > 1e-3
+    worst = max(v for v in view.per_parameter().values() if not math.isnan(v))
+    assert worst < 1e-6, view.per_parameter()
 
 
 def test_ten_million_parameters_sampled_with_progress_and_cancel(make_window, real_data_dir, qtbot):
@@ -168,6 +170,22 @@ def test_check_asked_during_training_uses_a_copy_from_the_worker(make_window, qt
     assert w.runner.active                       # training went on while the copy was checked
     outcome = blocker.args[0]
     assert outcome.status == "done" and outcome.request.epoch >= 5
-    assert max(v for v in view.per_parameter().values() if not math.isnan(v)) < 1e-7
+    worst = max(v for v in view.per_parameter().values() if not math.isnan(v))
+    assert worst < 1e-6, view.per_parameter()          # see test_rechecks_every_n_epochs_while_training
     with qtbot.waitSignal(w.trainingFinished, timeout=30_000):
         w.stop()
+
+
+def test_just_over_the_threshold_is_called_borderline(make_window, qtbot):
+    from nnviz.engine.gradcheck import GradientCheckResult
+    from nnviz.gui.gradcheck_runner import GradCheckOutcome, GradCheckRequest
+
+    w = make_window(preset="moons")
+    view = grad_view(w)
+    one = (np.arange(1), np.array([1.0]), np.array([1.0]))
+    result = GradientCheckResult(relative_difference=1e-7, per_parameter={"a.W": 1.3e-7, "a.b": 2e-8},
+                                 samples={"a.W": one, "a.b": one}, coords_checked=2, kinks={"a.W": 0, "a.b": 0})
+    request = GradCheckRequest(model=None, X=np.zeros((4, 2)), y=np.zeros(4), generation=view._generation)
+    view._on_finished(GradCheckOutcome("done", request, result=result, elapsed=0.1))
+    assert bar_colors(view) == [FAIL_COLOR, PASS_COLOR]
+    assert "Borderline" in view.summary.text() and "wrong" not in view.summary.text()

@@ -38,6 +38,8 @@ from ..probes import ModelCopyProbe
 from .base import LiveView, ViewContext
 
 THRESHOLD = 1e-7
+#: differences under this, though over THRESHOLD, are called borderline (rounding), not wrong
+BORDERLINE = 1e-5
 FLOOR = -16.0            # log10 of the smallest difference drawn
 PASS_COLOR = "#1a9850"
 FAIL_COLOR = "#d73027"
@@ -541,6 +543,10 @@ class GradCheckView(LiveView):
         kinks = sum(r.kinks.values())
         if not values:
             verdict = "<b>Nothing could be checked</b>: every sampled coordinate sat on a ReLU kink."
+        elif over and max(values) < BORDERLINE:
+            verdict = (f"<span style='color:{FAIL_COLOR}'><b>Borderline</b></span>: {len(over)} of {len(values)} "
+                       f"tensors are just over 1e-7 (worst {max(values):.1e}). Rounding in the finite differences "
+                       "alone can do that; a backprop bug gives 1e-3 or more. Check again, or with more samples.")
         elif over:
             verdict = (f"<span style='color:{FAIL_COLOR}'><b>✘ Backprop is wrong</b></span>: {len(over)} of "
                        f"{len(values)} tensors are over 1e-7 (worst {max(values):.1e}).")
