@@ -65,7 +65,9 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(200)
     try:
-        return int(app.exec())
+        code = int(app.exec())
+        window.runner.shutdown()      # in case the loop ended without the window closing
+        return code
     finally:
         heartbeat.stop()
         for sig, handler in previous.items():

@@ -33,13 +33,22 @@ class Grid:
                 float(dx * len(self.xs)), float(dy * len(self.ys)))
 
 
-def make_grid(X: np.ndarray, n: int = 100, pad: float = 0.1, dtype=np.float32) -> Grid:
-    """An n×n grid over the extent of X (m, 2), padded by ``pad`` of the range on each side."""
+def make_grid(X: np.ndarray, n: int = 100, pad: float = 0.1, square: bool = True, dtype=np.float32) -> Grid:
+    """An n×n grid over the extent of X (m, 2), padded by ``pad`` of the range on each side.
+
+    ``square`` widens the shorter side to the longer one (centred), so that
+    with equal axis scales the picture is square and shows the network's
+    predictions around the data too.
+    """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
         raise ValueError(f"a decision-boundary grid needs 2-D points (m, 2). Received shape {X.shape}.")
     lo, hi = X.min(axis=0), X.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
+    if square:
+        centre = (lo + hi) / 2
+        span = np.full(2, span.max())
+        lo, hi = centre - span / 2, centre + span / 2
     lo, hi = lo - pad * span, hi + pad * span
     xs = np.linspace(lo[0], hi[0], n)
     ys = np.linspace(lo[1], hi[1], n)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel,
                                QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
@@ -28,6 +29,7 @@ from nnviz.presets import layer_to_spec, list_presets, load_preset
 from . import datasets
 from .banner import MessageBanner
 from .config import NEXT_RUN_FIELDS, RunConfig
+from .export import export_widget
 from .icons import app_icon
 from .panels.builder import BuilderPanel
 from .panels.controls import ControlBar, format_seconds
@@ -41,6 +43,9 @@ from .views import VIEW_CLASSES, ViewContext
 from .worker import TrainingRunner
 
 log = logging.getLogger(__name__)
+
+#: seconds between progress-bar updates while training (its text changes every step)
+PROGRESS_INTERVAL = 0.1
 
 SHORTCUTS = [
     ("Train / resume", "F5", "Ctrl+Return"),
@@ -86,6 +91,7 @@ class MainWindow(QMainWindow):
         self._preset_config: RunConfig | None = None
         self.last_result = None
         self.snapshots_drawn = 0
+        self._last_progress = 0.0
 
         self.setWindowTitle("nnviz — neural network lab")
         self.setWindowIcon(app_icon())
@@ -100,11 +106,7 @@ class MainWindow(QMainWindow):
                 and saved_dataset in datasets.available():
             self.dataset_panel.set_values(saved_dataset, {})
             self._refresh("dataset")
-        geometry = self.settings.get("geometry")
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        self._restore_geometry()
         splitter = self.settings.get("splitter")
         if not splitter.isEmpty():
             self.splitter.restoreState(splitter)
@@ -112,6 +114,21 @@ class MainWindow(QMainWindow):
             self.presentationAction.setChecked(True)
 
     # ------------------------------------------------------------------ layout
+    def _restore_geometry(self) -> None:
+        """The saved geometry if it fits the screen, else most of the screen (at most 1500×950)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        geometry = self.settings.get("geometry")
+        if not geometry.isEmpty() and self.restoreGeometry(geometry):
+            if avail is None or avail.contains(self.frameGeometry().center()):
+                return
+        if avail is None:
+            self.resize(1400, 900)
+            return
+        w, h = min(1500, int(avail.width() * 0.96)), min(950, int(avail.height() * 0.94))
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+
     def _build_ui(self) -> None:
         self.presetCombo = QComboBox(objectName="presetCombo")
         for name in list_presets():
@@ -331,7 +348,7 @@ class MainWindow(QMainWindow):
         self._load_dataset_if_needed(config)
         ds = self.dataset
         self.builder.set_input(None if ds is None else ds.input_shape,
-                               "" if ds is None else f"{datasets.label(config.dataset)}")
+                               "" if ds is None else datasets.describe(ds))
         data = None if ds is None else (ds.X_train, ds.y_train)
         shape = ds.input_shape if ds is not None else None
         if shape is not None:
@@ -376,13 +393,17 @@ class MainWindow(QMainWindow):
         elif field in NEXT_RUN_FIELDS:
             self.statusBar().showMessage("This change applies to the next run.", 5000)
 
+    def _dataset_key_for(self, config: RunConfig) -> tuple:
+        return (config.dataset, repr(sorted(config.dataset_options.items())), str(self.data_dir))
+
     def _load_dataset_if_needed(self, config: RunConfig) -> None:
-        key = (config.dataset, repr(sorted(config.dataset_options.items())), str(self.data_dir))
+        key = self._dataset_key_for(config)
         if key == self._dataset_key:
             return
         self._dataset_key = key
-        if any(k in config.problems() for k in ("n_samples", "noise", "test_fraction")):
-            self.dataset, self.dataset_error = None, "the dataset options are invalid."
+        option_problems = [m for k, m in config.problems().items() if k in ("n_samples", "noise", "test_fraction")]
+        if option_problems:
+            self.dataset, self.dataset_error = None, option_problems[0]
             return
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
@@ -480,7 +501,7 @@ class MainWindow(QMainWindow):
         config = self.current_config()
         unit = self._unit(config)
         done = self.model.history.epochs_done if self.model is not None else 0
-        text = f"Ready: {unit} {done:,} — press Train for {config.epochs:,} {unit}s" if config.epochs > 0 else "Ready"
+        text = f"Ready: {unit} {done:,} — {config.epochs:,} {unit}s per run" if config.epochs > 0 else "Ready"
         self.controls.show_text(text, 0.0)
 
     @staticmethod
@@ -525,6 +546,8 @@ class MainWindow(QMainWindow):
         self._update_controls()
 
     def _start_run(self, step_unit: str | None) -> None:
+        if self._closing:
+            return
         config = self.current_config()
         if self.model is None or self._stale(config):
             self._new_model(quiet=self.model is None)
@@ -564,8 +587,11 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap) -> None:
         for view in self.views:
             view.show_snapshot(snap)
-        unit = self._unit(self._run_config) if self._run_config else "epoch"
-        self.controls.show_progress(snap, unit)
+        now = time.perf_counter()
+        if snap.reason != "progress" or now - self._last_progress >= PROGRESS_INTERVAL:
+            unit = self._unit(self._run_config) if self._run_config else "epoch"
+            self.controls.show_progress(snap, unit)
+            self._last_progress = now
         self.snapshots_drawn += 1
         self.runner.mark_drawn()
 
@@ -616,28 +642,36 @@ class MainWindow(QMainWindow):
             self.open_dataset_file(path)
 
     def open_dataset_file(self, path) -> bool:
-        """Use a dataset file: a known dataset's file sets the data folder; any other goes to load_dataset_file."""
+        """Use the dataset a chosen file belongs to; its folder becomes the data folder."""
         path = Path(path)
         if self._state != "idle":
             self.banner.show_message("Stop training before opening another dataset.", "warning")
             return False
-        known = {"train_catvnoncat.h5": "cats", "test_catvnoncat.h5": "cats"}
-        name = known.get(path.name)
-        if name is None and path.name.startswith(("t10k-", "train-")) and "ubyte" in path.name:
-            name = "mnist" if (path.parent / "train-images-idx3-ubyte.gz").exists() else "mnist-10k"
-        if name is not None and name in datasets.available():
-            self.data_dir = path.parent
-            self.settings.set("dataDir", str(path.parent))
-            self._dataset_key = None
-            self.dataset_panel.set_values(name, {})
-            self._refresh("dataset")
-        else:
-            self.dataset_panel.add_file_dataset(str(path), f"{path.name} (file)")
-            self._dataset_key = None
-            self._refresh("dataset")
-        if self.dataset is None:
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            ds = datasets.load_file(path)
+        except (datasets.DatasetError, ValueError, OSError) as exc:
+            self.dataset_panel.show_error(str(exc))
+            self.banner.show_message(html.escape(f"Could not open {path.name}: {exc}"), "error")
             return False
-        self.statusBar().showMessage(f"Dataset loaded from {path}.", 5000)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.data_dir = path.parent
+        self.settings.set("dataDir", str(path.parent))
+        self._applying = True
+        try:
+            if ds.name in datasets.available():
+                self.dataset_panel.set_values(ds.name, {})
+            else:
+                self.dataset_panel.add_file_dataset(str(path), f"{path.name} (file)")
+        finally:
+            self._applying = False
+        self.dataset, self.dataset_error = ds, None
+        self._dataset_key = self._dataset_key_for(self.current_config())
+        self.dataset_panel.show_dataset(ds)
+        self.banner.clear()
+        self._refresh("dataset")
+        self.statusBar().showMessage(f"Dataset {ds.name} loaded from {path.parent}.", 5000)
         return True
 
     def load_model_dialog(self) -> None:
@@ -697,12 +731,20 @@ class MainWindow(QMainWindow):
             return False
         try:
             save_model(self.model, path, optimizer=self.optimizer,
-                       extra={"app": "nnviz", "run_config": (self._model_config or self.current_config()).to_dict()})
+                       extra={"app": "nnviz", "run_config": self._config_to_save().to_dict()})
         except (OSError, ValueError, TypeError) as exc:
             self.banner.show_message(html.escape(f"Could not save the model to {path}: {exc}"), "error")
             return False
         self.statusBar().showMessage(f"Model saved to {path}.", 5000)
         return True
+
+    def _config_to_save(self) -> RunConfig:
+        """The model's own settings, with the run settings (lr, epochs, batch size) as the panels show them."""
+        current = self.current_config()
+        config = self._model_config.copy() if self._model_config is not None else current
+        for field in ("lr", "epochs", "batch_size", "count_label"):
+            setattr(config, field, getattr(current, field))
+        return config
 
     def export_plot_dialog(self, view) -> None:
         default = str(Path(self.settings.get("lastFileDir") or ".") / f"{view.objectName()}.png")
@@ -712,15 +754,10 @@ class MainWindow(QMainWindow):
             self.export_plot(view, path)
 
     def export_plot(self, view, path) -> bool:
-        from pyqtgraph.exporters import ImageExporter, SVGExporter
-        path = str(path)
-        item = view.export_item()
+        """Save ``view``'s plot as PNG (2× resolution) or SVG; problems go to the banner."""
         try:
-            exporter = SVGExporter(item) if path.lower().endswith(".svg") else ImageExporter(item)
-            if not path.lower().endswith((".svg", ".png", ".jpg", ".jpeg")):
-                path += ".png"
-            exporter.export(path)
-        except Exception as exc:  # exporters raise many kinds; report them all
+            path = export_widget(view.export_item(), path, title=f"nnviz — {view.title}")
+        except (OSError, ValueError) as exc:
             self.banner.show_message(html.escape(f"Could not export {view.title} to {path}: {exc}"), "error")
             return False
         self.statusBar().showMessage(f"{view.title} exported to {path}.", 5000)

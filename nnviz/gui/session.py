@@ -241,10 +241,12 @@ class TrainingSession:
     def run(self) -> RunResult:
         """Train; exceptions propagate (the history is marked "error" by the engine)."""
         validation = (self.X_test, self.y_test) if self.X_test is not None and len(self.X_test) else None
-        history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
-                                 batch_size=self.batch_size, validation_data=validation,
-                                 callbacks=[self], should_stop=self.control.should_stop,
-                                 gradient_fn=self.gradient_fn)
+        # Overflow on the way to a NaN cost is reported as "diverged" by the engine, not as warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
+                                     batch_size=self.batch_size, validation_data=validation,
+                                     callbacks=[self], should_stop=self.control.should_stop,
+                                     gradient_fn=self.gradient_fn)
         return RunResult(run_id=self.run_id, status=history.status, message=history.message,
                          epochs_done=history.epochs_done, iterations_done=history.iterations_done,
                          elapsed=self.elapsed())
@@ -265,7 +267,6 @@ class TrainingSession:
         self._sent_epochs = h.epochs_done
         self._sent_iterations = h.iterations_done
         self._batch_in_epoch = 0
-        self._checkpoint(epoch_done=False, counts=False)
 
     def on_batch_end(self, model, info):
         self._batch_in_epoch += 1
@@ -278,10 +279,11 @@ class TrainingSession:
         self._checkpoint(epoch_done=True, last=info["epoch"] >= self._run_start_epoch + self.epochs)
 
     def on_train_end(self, model, history):
-        self._send("final", force=True, all_probes=history.status != "error")
+        ok = history.status != "error"     # after an error, probes could fail again and hide it
+        self._send("final", all_probes=ok, no_probes=not ok)
 
     # --- helpers ----------------------------------------------------------------
-    def _checkpoint(self, epoch_done: bool, counts: bool = True, last: bool = False) -> None:
+    def _checkpoint(self, epoch_done: bool, last: bool = False) -> None:
         control = self.control
         lr = control.take_lr()
         if lr is not None:
@@ -289,10 +291,10 @@ class TrainingSession:
         if control.should_stop():
             self.model.stop_training = True
             return
-        if counts and not last:
+        if not last:
             control.count_step(epoch_done)
         if control.paused:
-            self._paused_time += control.wait_while_paused(lambda: self._send("paused", force=True, all_probes=True))
+            self._paused_time += control.wait_while_paused(lambda: self._send("paused", all_probes=True))
             lr = control.take_lr()
             if lr is not None:
                 self.optimizer.lr = lr
@@ -300,17 +302,17 @@ class TrainingSession:
                 self.model.stop_training = True
             return
         if control.take_refresh():
-            self._send("progress", force=True, all_probes=True)
+            self._send("progress", all_probes=True)
             return
         now = self.clock()
         if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
-            self._send("progress", force=False)
+            self._send("progress")
 
-    def _send(self, reason: str, force: bool, all_probes: bool = False) -> None:
+    def _send(self, reason: str, all_probes: bool = False, no_probes: bool = False) -> None:
         h = self.model.history
         now = self.clock()
         probes = {}
-        for slot in self._probes:
+        for slot in [] if no_probes else self._probes:
             if all_probes or now >= slot.next_due:
                 t0 = self.clock()
                 probes[slot.probe.key] = slot.probe.compute(self.model)
@@ -342,6 +344,8 @@ def history_snapshot(model, run_id: int = 0, probes=()) -> Snapshot:
     """A snapshot of a model's whole history (e.g. after loading a model), with all probes computed."""
     h = model.history
     per_epoch = h.iterations_done / max(1, h.epochs_done)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):   # a diverged model
+        probe_results = {p.key: p.compute(model) for p in probes}
     return Snapshot(
         run_id=run_id, reason="final", epoch=h.epochs_done, iteration=h.iterations_done,
         run_start_epoch=h.epochs_done, run_start_iteration=h.iterations_done, run_epochs=0,
@@ -354,5 +358,5 @@ def history_snapshot(model, run_id: int = 0, probes=()) -> Snapshot:
         new_test_cost=np.asarray(h.test_cost, dtype=np.float64),
         new_test_accuracy=np.asarray(h.test_accuracy, dtype=np.float64),
         iteration_offset=0, new_iteration_cost=np.asarray(h.iteration_cost, dtype=np.float64),
-        probes={p.key: p.compute(model) for p in probes},
+        probes=probe_results,
     )

@@ -121,7 +121,7 @@ def new_spec(layer_type: str, previous: dict | None = None) -> dict:
             value = param_default(layer_type, param)
         if value is not None:
             spec[param] = value
-    if layer_type == "Dense" and "activation" in spec and spec["activation"] is None:
+    if layer_type == "Dense" and spec.get("activation") is None:
         spec["activation"] = "relu"
     return spec
 

@@ -11,6 +11,7 @@ only once the thread has ended, so no QThread outlives a run.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import traceback
 
@@ -19,6 +20,11 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from .session import RunControl, RunResult, Snapshot, TrainingSession
 
 log = logging.getLogger(__name__)
+
+#: While a run is active, a thread waiting for the GIL gets it after at most this long (Python's
+#: default is 5 ms). The GUI thread needs the GIL for every Python paint and slot call; with the
+#: default it would queue behind the training loop for up to 5 ms each time.
+GIL_SWITCH_INTERVAL = 0.001
 
 
 class TrainingWorker(QObject):
@@ -64,6 +70,7 @@ class TrainingRunner(QObject):
         self._run_id = 0
         self._live_run: int | None = None
         self._finishing = False
+        self._saved_switch_interval = sys.getswitchinterval()
 
     @property
     def active(self) -> bool:
@@ -97,6 +104,8 @@ class TrainingRunner(QObject):
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self._live_run = self._run_id
+        self._saved_switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._saved_switch_interval, GIL_SWITCH_INTERVAL))
         self._finishing = False
         thread.start()
         return self._run_id
@@ -171,6 +180,7 @@ class TrainingRunner(QObject):
                                             message="the training thread ended without a result.")
         self._thread = self._worker = None
         self._live_run = None
+        sys.setswitchinterval(self._saved_switch_interval)
         self._finishing = False
         self.finished.emit(result)
         return result

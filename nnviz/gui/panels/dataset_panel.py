@@ -114,7 +114,7 @@ class DatasetPanel(QWidget):
             if not datasets.is_generated(name):
                 self.datasetCombo.setItemData(idx, dict(options), Qt.UserRole + 1)
             self.datasetCombo.setCurrentIndex(idx)
-            opts = {**GENERATED_DEFAULTS, **options}
+            opts = {**GENERATED_DEFAULTS, **datasets.defaults(name), **options}
             if datasets.is_generated(name):
                 self.samplesSpin.setValue(int(opts["n_samples"]))
                 self.noiseSpin.setValue(float(opts["noise"]))
@@ -162,6 +162,18 @@ class DatasetPanel(QWidget):
                 w.setToolTip(w.property("problem") or w.property("help") or "")
 
     def _on_dataset_changed(self) -> None:
+        name = self.dataset()
+        if not self._updating and datasets.is_generated(name):
+            # each generator has its own sensible noise level: start from its defaults
+            self._updating = True
+            try:
+                opts = datasets.defaults(name)
+                self.samplesSpin.setValue(int(opts.get("n_samples", self.samplesSpin.value())))
+                self.noiseSpin.setValue(float(opts.get("noise", self.noiseSpin.value())))
+                self.testFractionSpin.setValue(float(opts.get("test_fraction", self.testFractionSpin.value())))
+                self.dataSeedSpin.setValue(int(opts.get("seed", self.dataSeedSpin.value())))
+            finally:
+                self._updating = False
         self._update_enabled()
         self._emit("dataset")
 

@@ -45,6 +45,9 @@ class LayerTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._specs: list[dict] = []
         self._report = stack.StackReport()
+        # "Units" becomes "Units / filters" once a Conv2D row exists
+        self.specsChanged.connect(lambda: self.headerDataChanged.emit(Qt.Horizontal, FIRST_FIELD_COL,
+                                                                      FIRST_FIELD_COL))
 
     # --- specs ------------------------------------------------------------------
     def specs(self) -> list[dict]:
@@ -108,6 +111,9 @@ class LayerTableModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if orientation == Qt.Horizontal:
             if role == Qt.DisplayRole:
+                if field_of(section) == "units" and not any(
+                        stack.column_param(sp.get("type", ""), "units") == "filters" for sp in self._specs):
+                    return "Units"
                 return HEADERS[section]
             if role == Qt.ToolTipRole:
                 key = field_of(section)

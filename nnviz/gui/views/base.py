@@ -65,7 +65,7 @@ class LiveView(QWidget):
         self.view_style = style
 
     def export_item(self):
-        """The pyqtgraph item (or scene) that File → Export plot saves, or None."""
+        """The widget File → Export plot renders to PNG/SVG, or None."""
         return None
 
     def session_options(self, context: ViewContext) -> dict:

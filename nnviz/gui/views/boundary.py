@@ -12,11 +12,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ..boundary import BoundaryProbe, make_grid
 from ..style import binary_lut, class_color, class_palette
 from .base import LiveView, ViewContext
+from .plot_tools import cache_axes
 
 GRID_SIZE = 100
 
@@ -42,6 +43,7 @@ class BoundaryView(LiveView):
         self.plot.setMenuEnabled(False)
         self.plot.setAspectLocked(True)
         self.plot.hideButtons()
+        cache_axes(self.plot)
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
             self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
@@ -143,7 +145,7 @@ class BoundaryView(LiveView):
         self.heading.setFont(font)
 
     def export_item(self):
-        return self.plot
+        return self.plot_widget
 
     # --- helpers ------------------------------------------------------------------
     def _show_message(self, text: str) -> None:
@@ -169,6 +171,7 @@ class BoundaryView(LiveView):
                                           pen=pg.mkPen("#1a1a1a", width=1.2 if symbol == "t" else 0.8),
                                           name=f"{label} {k}")
                 item.setZValue(10 if symbol == "t" else 8)
+                item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)   # static: blit, don't redraw
                 self.plot.addItem(item)
                 self.scatter_items.append(item)
 

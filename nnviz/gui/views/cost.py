@@ -8,14 +8,21 @@ costs the GUI thread the same at the end as at the start.
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from ..style import TEST_COLOR, TRAIN_COLOR
 from .base import LiveView, ViewContext
+from .plot_tools import cache_axes, grown_range
+
+#: redraws per second at most while training (the data keep arriving in between)
+MAX_FPS = 10.0
 
 
 class Series:
@@ -71,6 +78,13 @@ class CostView(LiveView):
         self.train_acc, self.test_acc = Series(), Series()
         self.iteration_cost = Series()
         self._count_label = "epochs"
+        self._planned = {"epoch": 0, "iteration": 0}    # x extent of the current run
+        self._x_range: tuple[float, float] | None = None
+        self._y_range: tuple[float, float] | None = None
+        self._last_draw = 0.0
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._redraw)
 
         self.axisCombo = QComboBox(objectName="costAxisCombo")
         self.axisCombo.addItem("per epoch", "epoch")
@@ -93,11 +107,15 @@ class CostView(LiveView):
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
         self.acc_plot.setXLink(self.cost_plot)
+        self.cost_plot.enableAutoRange(x=False, y=False)
+        self.acc_plot.enableAutoRange(x=False, y=False)
         self.acc_plot.setYRange(0, 1.02, padding=0)
         self.acc_plot.setLimits(yMin=-0.05, yMax=1.1)
         for plot in (self.cost_plot, self.acc_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
+            plot.hideButtons()
+            cache_axes(plot)
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(pg.mkPen("#444"))
                 plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
@@ -131,6 +149,15 @@ class CostView(LiveView):
                   self.test_acc, self.iteration_cost):
             s.clear()
         self._count_label = context.count_label
+        self._x_range = self._y_range = None
+        done = context.model.history.epochs_done if context.model is not None else 0
+        epochs = getattr(context.config, "epochs", 0) or 0
+        steps = 1
+        ds, batch = context.dataset, getattr(context.config, "batch_size", None)
+        if ds is not None and batch:
+            steps = max(1, math.ceil(len(ds.y_train) / batch))
+        iterations = context.model.history.iterations_done if context.model is not None else 0
+        self._planned = {"epoch": done + epochs, "iteration": iterations + epochs * steps}
         self._apply_labels()
         if snapshot is not None:
             self.show_snapshot(snapshot)
@@ -146,6 +173,14 @@ class CostView(LiveView):
         self.train_acc.put(e0, snap.new_train_accuracy)
         self.test_acc.put(e0, snap.new_test_accuracy)
         self.iteration_cost.put(snap.iteration_offset, snap.new_iteration_cost)
+        if snap.run_epochs:
+            self._planned = {"epoch": snap.run_start_epoch + snap.run_epochs,
+                             "iteration": snap.run_start_iteration + snap.run_iterations}
+        wait = self._last_draw + 1.0 / MAX_FPS - time.perf_counter()
+        if snap.reason == "progress" and wait > 0:
+            if not self._draw_timer.isActive():
+                self._draw_timer.start(max(1, int(wait * 1000)))
+            return
         self._redraw()
 
     def set_view_style(self, style) -> None:
@@ -164,7 +199,7 @@ class CostView(LiveView):
         self._apply_labels()
 
     def export_item(self):
-        return self.graphics.scene()
+        return self.graphics
 
     # --- drawing ------------------------------------------------------------------
     @property
@@ -181,6 +216,8 @@ class CostView(LiveView):
         self.cost_plot.setLabel("bottom", None)
 
     def _redraw(self) -> None:
+        self._draw_timer.stop()
+        self._last_draw = time.perf_counter()
         log = self.logCheck.isChecked()
         ex = self.epoch_iterations.values if self.x_mode == "iteration" else self.epochs.values
         if self.x_mode == "iteration":
@@ -192,7 +229,26 @@ class CostView(LiveView):
         self.test_curve.setData(*_finite(ex, self.test_cost.values, positive=log))
         self.train_acc_curve.setData(*_finite(ex, self.train_acc.values))
         self.test_acc_curve.setData(*_finite(ex, self.test_acc.values))
+        self._update_ranges(x, y, log)
         self._update_summary()
+
+    def _update_ranges(self, x, y, log: bool) -> None:
+        """Grow the ranges in steps (axes are costly to lay out again); x spans the whole planned run."""
+        x_end = max(float(self._planned[self.x_mode]), float(x[-1]) if x.size else 0.0, 1.0)
+        if self._x_range is None or x_end > self._x_range[1] or x_end < 0.5 * self._x_range[1]:
+            self._x_range = (0.0, x_end)
+            self.cost_plot.setXRange(0.0, x_end, padding=0.02)
+        values = [v for v in (y, self.test_cost.values) if v.size]
+        values = [v[np.isfinite(v) & ((v > 0) if log else True)] for v in values]
+        values = [v for v in values if v.size]
+        if not values:
+            return
+        lo = min(float(v.min()) for v in values)
+        hi = max(float(v.max()) for v in values)
+        new = grown_range(self._y_range, lo, hi, log=log)
+        if new is not None:
+            self._y_range = new
+            self.cost_plot.setYRange(*new, padding=0)
 
     def _update_summary(self) -> None:
         n = len(self.cost)
@@ -212,10 +268,10 @@ class CostView(LiveView):
 
     def _on_axis_changed(self) -> None:
         self._apply_labels()
+        self._x_range = self._y_range = None
         self._redraw()
-        self.cost_plot.enableAutoRange()
 
     def _on_log_toggled(self, on: bool) -> None:
         self.cost_plot.setLogMode(x=False, y=on)
+        self._y_range = None
         self._redraw()
-        self.cost_plot.enableAutoRange()

@@ -1,0 +1,63 @@
+"""``nnviz`` started as a real process (a second QApplication in the pytest process would abort)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LAUNCH = "from nnviz.gui.app import run; raise SystemExit(run())"
+
+
+def _env(tmp_path, **extra):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")      # QSettings of the child go here
+    env["HOME"] = str(tmp_path)
+    env.update(extra)
+    return env
+
+
+def test_app_shows_its_window_and_exits_cleanly(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", LAUNCH], env=_env(tmp_path, NNVIZ_QUIT_AFTER_MS="1500"),
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "nnviz: window shown (nnviz — neural network lab, visible=True)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # the window saved its settings on the way out, in the child's own config folder
+    assert list((tmp_path / "config").rglob("nnviz.conf"))
+
+
+def test_app_quits_cleanly_in_the_middle_of_training(tmp_path):
+    env = _env(tmp_path, NNVIZ_QUIT_AFTER_MS="3000", NNVIZ_AUTOSTART="1")
+    proc = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "window shown" in proc.stderr
+    assert "QThread: Destroyed while thread is still running" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_sigterm_closes_the_app(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH],
+                            env=_env(tmp_path, NNVIZ_QUIT_AFTER_MS="60000", NNVIZ_AUTOSTART="1"),
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while "window shown" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line and proc.poll() is not None:
+                break
+        assert "window shown" in line
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, rest
+    assert "QThread: Destroyed while thread is still running" not in rest

@@ -1,0 +1,126 @@
+"""Bad input in the panels: each is refused with a sentence saying what is wrong, and Train waits."""
+
+import h5py
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox
+
+from tests.conftest import shared_data_dir
+
+
+def train_button(w):
+    return w.findChild(QPushButton, "trainButton")
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.01])
+def test_learning_rate_must_be_positive(window, lr):
+    w = window
+    spin = w.findChild(QDoubleSpinBox, "learningRateSpin")
+    spin.setValue(lr)
+    assert spin.value() == lr
+    assert not train_button(w).isEnabled()
+    expected = f"Learning rate must be a positive number. Received: {lr:g}."
+    assert expected in train_button(w).toolTip()
+    assert spin.toolTip() == expected and "background" in spin.styleSheet()
+    assert expected in w.findChild(QLabel, "trainBlockedLabel").text()
+    spin.setValue(0.01)
+    assert train_button(w).isEnabled() and spin.styleSheet() == ""
+
+
+def test_learning_rate_typed_with_an_exponent(window, qtbot):
+    w = window
+    spin = w.findChild(QDoubleSpinBox, "learningRateSpin")
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "3e-4")
+    qtbot.keyClick(spin.lineEdit(), Qt.Key_Return)
+    assert spin.value() == pytest.approx(3e-4)
+    assert spin.text() == "0.0003"
+    spin.stepBy(1)
+    assert spin.value() == pytest.approx(5e-4)      # 1-2-5 steps
+    spin.stepBy(-2)
+    assert spin.value() == pytest.approx(1e-4)   # 5e-4 → 2e-4 → 1e-4
+
+
+def test_zero_epochs(window):
+    w = window
+    w.findChild(QSpinBox, "epochsSpin").setValue(0)
+    assert not train_button(w).isEnabled()
+    assert "Epochs must be a positive whole number. Received: 0." in train_button(w).toolTip()
+    assert not w.findChild(QPushButton, "stepButton").isEnabled()
+
+
+def test_zero_units(window):
+    w = window
+    model = w.builder.model
+    model.setData(model.index(2, 2), 0)          # third layer, "Units" column
+    assert not train_button(w).isEnabled()
+    assert "dense_3: units must be a positive integer. Received: units=0" in train_button(w).toolTip()
+    assert model.report.error_row == 2
+
+
+def test_invalid_generated_dataset_options(window):
+    w = window
+    w.findChild(QSpinBox, "samplesSpin").setValue(3)
+    assert not train_button(w).isEnabled()
+    assert "Samples must be at least 10. Received: 3." in train_button(w).toolTip()
+
+
+def _no_data_anywhere(monkeypatch, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.delenv("NNVIZ_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    return empty
+
+
+def test_missing_cats_files_say_where_nnviz_looked(make_window, monkeypatch, tmp_path, qtbot):
+    empty = _no_data_anywhere(monkeypatch, tmp_path)
+    w = make_window(data_dir=empty)
+    combo = w.findChild(QComboBox, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("cats"))
+    assert w.dataset is None
+    error = w.findChild(QLabel, "datasetErrorLabel")
+    assert error.isVisible()
+    text = error.text()
+    assert "train_catvnoncat.h5" in text
+    assert str(empty) in text
+    assert "Open dataset file" in text
+    button = w.findChild(QPushButton, "openDatasetButton")
+    assert button.isVisible()
+    assert not train_button(w).isEnabled()
+    assert train_button(w).toolTip().startswith("Cannot train: No dataset:")
+
+    real = shared_data_dir()
+    if real is None or not (real / "train_catvnoncat.h5").is_file():
+        pytest.skip("the real cats files are not on this machine")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(real / "train_catvnoncat.h5"), "")))
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert w.dataset is not None and tuple(w.dataset.input_shape) == (3, 64, 64)
+    assert not error.isVisible()
+    # the moons network cannot take images: the builder says so on the first row
+    assert "add a Flatten layer" in train_button(w).toolTip()
+    assert w.settings.get("dataDir") == str(real)
+
+
+def test_loading_a_file_that_is_not_a_model(window, tmp_path, monkeypatch):
+    w = window
+    text_file = tmp_path / "notes.h5"
+    text_file.write_text("these are lecture notes, not a model")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(text_file), "")))
+    model_before = w.model
+    w.loadModelAction.trigger()
+    assert w.banner.level == "error"
+    assert "notes.h5" in w.banner.text() and "not an nnviz model file" in w.banner.text()
+    assert w.model is model_before
+
+    other = tmp_path / "data.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = np.arange(3)
+    assert not w.load_model_file(other)
+    assert "data.h5" in w.banner.text() and "not an nnviz model file" in w.banner.text()
+    assert not w.load_model_file(tmp_path / "missing.h5")
+    assert "no such model file" in w.banner.text()
