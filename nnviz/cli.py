@@ -179,7 +179,7 @@ def cmd_predict(args) -> int:
         try:
             x = preprocess_for_model(load_image(path), model.input_shape)
         except (ImageError, ValueError) as exc:
-            print(f"{path}: {exc}", file=sys.stderr)
+            print(str(exc) if str(path) in str(exc) else f"{path}: {exc}", file=sys.stderr)
             status = 1
             continue
         p = model.predict(x[None].astype(model.dtype))[0]

@@ -29,7 +29,6 @@ from nnviz.presets import layer_to_spec, list_presets, load_preset
 from . import datasets
 from .banner import MessageBanner
 from .config import NEXT_RUN_FIELDS, RunConfig
-from .export import export_widget
 from .icons import app_icon
 from .panels.builder import BuilderPanel
 from .panels.controls import ControlBar, format_seconds
@@ -40,6 +39,8 @@ from .settings import AppSettings
 from .stack import StackReport, check_stack
 from .style import style_for
 from .views import VIEW_CLASSES, ViewContext
+from .window_files import RunFilesMixin
+from .window_predict import PredictionMixin
 from .worker import TrainingRunner
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ SHORTCUTS = [
 ]
 
 
-class MainWindow(QMainWindow):
+class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
     """The app. ``MainWindow(data_dir=None, settings=None, preset=None)``; never opens a dialog at start-up."""
 
     #: emitted when a run ends (completed, stopped, diverged or error), with its RunResult
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.runner.snapshot.connect(self._on_snapshot)
         self.runner.finished.connect(self._on_run_finished)
+        self._setup_prediction()
+        self._setup_run_files()
 
         self._apply_preset(preset or self.settings.get("preset") or "moons", initial=True)
         saved_dataset = self.settings.get("dataset")
@@ -244,6 +247,9 @@ class MainWindow(QMainWindow):
         self.saveModelAction = file_menu.addAction("Save model…", self.save_model_dialog)
         self.saveModelAction.setShortcut(QKeySequence("Ctrl+S"))
         file_menu.addSeparator()
+        self.openRunAction = file_menu.addAction("Open run…", self.open_run_dialog)
+        self.saveRunAction = file_menu.addAction("Save run…", self.save_run_dialog)
+        file_menu.addSeparator()
         export = file_menu.addMenu("Export plot")
         first = True
         for view in self.views:
@@ -252,6 +258,7 @@ class MainWindow(QMainWindow):
                 if first:
                     action.setShortcut(QKeySequence("Ctrl+E"))
                     first = False
+        self.exportAnimationAction = file_menu.addAction("Export boundary animation…", self.export_animation_dialog)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("Quit", self.close)
         quit_action.setShortcut(QKeySequence.Quit)
@@ -421,6 +428,8 @@ class MainWindow(QMainWindow):
         """Why Train is disabled now, or None."""
         if self._state == "paused":
             return None
+        if self.series_block_reason():
+            return self.series_block_reason()
         if self.dataset is None:
             return f"No dataset: {self.dataset_error or 'none loaded.'}"
         if not self._report.ok:
@@ -469,7 +478,7 @@ class MainWindow(QMainWindow):
         return ViewContext(dataset=self.dataset, model=self.model, config=self._model_config or self.current_config())
 
     def _probes(self, context: ViewContext) -> list:
-        return [p for view in self.views for p in view.probes(context)]
+        return [p for view in self.views for p in view.probes(context)] + self.boundary_recorder.probes()
 
     def _new_model(self, quiet: bool = False) -> None:
         """Build a fresh network from the panels (or none if they are invalid) and redraw the views."""
@@ -492,10 +501,12 @@ class MainWindow(QMainWindow):
         context = self._view_context()
         for view in self.views:
             view.reset(context)
+        self._reset_boundary_recording()
         if self.model is not None:
             snap = history_snapshot(self.model, probes=self._probes(context))
             for view in self.views:
                 view.show_snapshot(snap)
+            self._record_boundary(snap)
 
     def _show_ready(self) -> None:
         config = self.current_config()
@@ -561,12 +572,14 @@ class MainWindow(QMainWindow):
         self._run_config = config
         ds = self.dataset
         context = self._view_context()
+        probes = self._probes(context)
         options = {}
         for view in self.views:
             options.update(view.session_options(context))
         self.runner.start(self.model, self.optimizer, (ds.X_train, ds.y_train, ds.X_test, ds.y_test),
-                          epochs=config.epochs, batch_size=config.batch_size, probes=self._probes(context),
-                          step_unit=step_unit, **options)
+                          epochs=config.epochs, batch_size=config.batch_size, probes=probes,
+                          step_unit=step_unit, callbacks=[p for p in probes if hasattr(p, "on_batch_end")],
+                          **options)
         notices = [n for n in (view.run_notice(context) for view in self.views) if n]
         if notices:
             self.banner.show_message(" ".join(html.escape(n, quote=False) for n in notices), "warning")
@@ -587,6 +600,7 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap) -> None:
         for view in self.views:
             view.show_snapshot(snap)
+        self._record_boundary(snap)
         now = time.perf_counter()
         if snap.reason != "progress" or now - self._last_progress >= PROGRESS_INTERVAL:
             unit = self._unit(self._run_config) if self._run_config else "epoch"
@@ -731,7 +745,8 @@ class MainWindow(QMainWindow):
             return False
         try:
             save_model(self.model, path, optimizer=self.optimizer,
-                       extra={"app": "nnviz", "run_config": self._config_to_save().to_dict()})
+                       extra={"app": "nnviz", "run_config": self._config_to_save().to_dict(),
+                              "class_names": list(getattr(self.dataset, "class_names", []) or [])})
         except (OSError, ValueError, TypeError) as exc:
             self.banner.show_message(html.escape(f"Could not save the model to {path}: {exc}"), "error")
             return False
@@ -745,23 +760,6 @@ class MainWindow(QMainWindow):
         for field in ("lr", "epochs", "batch_size", "count_label"):
             setattr(config, field, getattr(current, field))
         return config
-
-    def export_plot_dialog(self, view) -> None:
-        default = str(Path(self.settings.get("lastFileDir") or ".") / f"{view.objectName()}.png")
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {view.title}", default, "PNG image (*.png);;SVG (*.svg)")
-        if path:
-            self.settings.set("lastFileDir", str(Path(path).parent))
-            self.export_plot(view, path)
-
-    def export_plot(self, view, path) -> bool:
-        """Save ``view``'s plot as PNG (2× resolution) or SVG; problems go to the banner."""
-        try:
-            path = export_widget(view.export_item(), path, title=f"nnviz — {view.title}")
-        except (OSError, ValueError) as exc:
-            self.banner.show_message(html.escape(f"Could not export {view.title} to {path}: {exc}"), "error")
-            return False
-        self.statusBar().showMessage(f"{view.title} exported to {path}.", 5000)
-        return True
 
     # ------------------------------------------------------------------ view, help
     def set_presentation(self, on: bool) -> None:
@@ -805,6 +803,8 @@ class MainWindow(QMainWindow):
             self.runner.shutdown()
         for view in self.views:
             view.shutdown()
+        self._shutdown_prediction()
+        self._shutdown_run_files()
         self.settings.set("geometry", self.saveGeometry())
         self.settings.set("splitter", self.splitter.saveState())
         self.settings.set("preset", self.presetCombo.currentData() or "moons")

@@ -209,12 +209,15 @@ class TrainingSession:
     progress snapshots wait for it (paused and final ones never do).
     ``gradient_fn``, if given, replaces backprop (a teaching bug from
     :mod:`nnviz.engine.bugs`); it is passed to ``model.fit``.
+    ``callbacks`` are extra engine callbacks (e.g. GradientNorms), called
+    before the session's own, so a snapshot includes what they recorded.
     """
 
     def __init__(self, model, optimizer, data, epochs: int, batch_size=None, control: RunControl | None = None,
                  emit: Callable[[Snapshot], None] | None = None, probes=(), run_id: int = 0,
                  max_rate: float = MAX_RATE, probe_budget: float = PROBE_BUDGET,
-                 ready: Callable[[], bool] | None = None, clock=time.perf_counter, gradient_fn=None):
+                 ready: Callable[[], bool] | None = None, clock=time.perf_counter, callbacks=(),
+                 gradient_fn=None):
         self.model, self.optimizer = model, optimizer
         self.X, self.y, self.X_test, self.y_test = data
         self.epochs, self.batch_size = epochs, batch_size
@@ -225,6 +228,7 @@ class TrainingSession:
         self.min_interval = 1.0 / max_rate
         self.probe_budget = probe_budget
         self.clock = clock
+        self.callbacks = list(callbacks)
         self.gradient_fn = gradient_fn
         self._probes = [_ProbeSlot(p, max(self.min_interval, float(getattr(p, "min_interval", 0.0))))
                         for p in probes]
@@ -245,7 +249,7 @@ class TrainingSession:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
                                      batch_size=self.batch_size, validation_data=validation,
-                                     callbacks=[self], should_stop=self.control.should_stop,
+                                     callbacks=[*self.callbacks, self], should_stop=self.control.should_stop,
                                      gradient_fn=self.gradient_fn)
         return RunResult(run_id=self.run_id, status=history.status, message=history.message,
                          epochs_done=history.epochs_done, iterations_done=history.iterations_done,

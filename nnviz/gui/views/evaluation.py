@@ -231,8 +231,8 @@ class EvaluationView(LiveView):
         self.gallery.relayout()
 
     def export_item(self):
-        """The whole view: matrix and gallery (a widget, as File → Export plot renders widgets)."""
-        return self
+        """The confusion matrix (File → Export plot)."""
+        return self.confusion
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

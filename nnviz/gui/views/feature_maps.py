@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
                                QStackedLayout, QVBoxLayout, QWidget)
 
 from nnviz.engine.inspect import filter_images, image_layers
@@ -132,6 +132,7 @@ class FeatureMapView(LiveView):
         self._count_label = "epochs"
         self.blocks: dict[str, LayerBlock] = {}
         self.frames_drawn = 0
+        self._export_scene = QGraphicsScene(self)
 
         self.prevButton = QPushButton("◀ Previous", objectName="featurePrevButton")
         self.nextButton = QPushButton("Next ▶", objectName="featureNextButton")
@@ -318,8 +319,13 @@ class FeatureMapView(LiveView):
         self.heading.setFont(font)
 
     def export_item(self):
-        """The whole view: input, filters and maps (a widget, as File → Export plot renders widgets)."""
-        return self
+        """A picture of the whole view (input, filters, maps) as a graphics item, for File → Export plot.
+
+        The maps are many small plots in several widgets, so the export is
+        the view as drawn on screen (an SVG export embeds that picture).
+        """
+        self._export_scene.clear()
+        return self._export_scene.addPixmap(self.grab())
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

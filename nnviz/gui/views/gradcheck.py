@@ -301,8 +301,8 @@ class GradCheckView(LiveView):
         self.scatter.getPlotItem().setLabel("left", "numerical gradient ĝ", **size)
 
     def export_item(self):
-        """The bars and the scatter side by side (a widget, as File → Export plot renders widgets)."""
-        return self.plots
+        """The bar chart of relative differences (File → Export plot)."""
+        return self.bars
 
     # --- running ----------------------------------------------------------------------
     def _fresh_probe(self) -> ModelCopyProbe:

@@ -1,0 +1,153 @@
+"""Saving a view's plot as PNG or SVG at a chosen size, and the small dialog that asks for it.
+
+:func:`export_size` is the size a plot has on screen (what pyqtgraph's
+exporters start from); :func:`export_plot_file` writes PNG (pixels) or
+SVG (with ``width``/``height`` on the root element, which pyqtgraph's SVG
+exporter leaves out; the drawing keeps its own coordinates in ``viewBox``
+and scales to that size) keeping the plot's aspect ratio.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGraphicsView,
+                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
+
+from . import svg_compat
+
+FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
+MAX_SIDE = 10_000
+
+
+def _source(item):
+    """What pyqtgraph's exporters take: a graphics item or scene; a plot widget (a QGraphicsView) gives its scene."""
+    if isinstance(item, QGraphicsView):
+        return item.scene()
+    return item
+
+
+def _exporter(item, fmt: str):
+    from pyqtgraph.exporters import ImageExporter, SVGExporter
+    item = _source(item)
+    if fmt == "svg":
+        svg_compat.apply()
+    return SVGExporter(item) if fmt == "svg" else ImageExporter(item)
+
+
+def export_size(item) -> tuple[int, int]:
+    """(width, height) in pixels of the plot as it is drawn now."""
+    from pyqtgraph.exporters import ImageExporter
+    rect = ImageExporter(_source(item)).getTargetRect()
+    return max(1, int(rect.width())), max(1, int(rect.height()))
+
+
+def export_format(path) -> str:
+    """"png" or "svg" from the file name's ending; ValueError for anything else."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(f"{Path(path).name}: plots are exported as .png or .svg files. "
+                         f"Received: .{suffix or '(none)'}")
+    return suffix
+
+
+def export_plot_file(item, path, width: int | None = None) -> tuple[int, int]:
+    """Write ``item`` (a pyqtgraph item, scene or plot widget) to ``path`` (.png or .svg), ``width`` pixels wide.
+
+    The height follows the plot's aspect ratio. Returns the (width, height) written.
+    """
+    fmt = export_format(path)
+    exporter = _exporter(item, fmt)
+    params = exporter.parameters()
+    native_w, native_h = float(params["width"]), float(params["height"])
+    if width is not None and not 1 <= int(width) <= MAX_SIDE:
+        raise ValueError(f"export width must be between 1 and {MAX_SIDE:,} pixels. Received: {width}")
+    if fmt == "png":
+        if width is not None:
+            params["width"] = int(width)        # the exporter keeps the aspect ratio
+        exporter.export(str(path))
+        return int(params["width"]), int(params["height"])
+    # SVG: drawn at the plot's own size (viewBox), shown at the chosen size (width/height): vectors scale exactly
+    w = int(width) if width is not None else int(round(native_w))
+    h = int(round(w * native_h / native_w))
+    svg = exporter.export(toBytes=True).decode("utf-8")
+    svg = re.sub(r'\s*viewBox\s*=\s*"[^"]*"', "", svg, count=1)
+    svg = re.sub(r"<svg\b", f'<svg width="{w}" height="{h}" viewBox="0 0 {native_w:g} {native_h:g}"', svg, count=1)
+    Path(path).write_text(svg, encoding="utf-8")
+    return w, h
+
+
+class ExportDialog(QDialog):
+    """Asks for a file (PNG or SVG) and a width; the height follows the plot's aspect ratio."""
+
+    def __init__(self, title: str, size: tuple[int, int], default_path: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("exportPlotDialog")
+        self.setWindowTitle(f"Export {title}")
+        self._aspect = size[1] / max(1, size[0])
+        self.formatCombo = QComboBox(objectName="exportFormatCombo")
+        for key, label in FORMATS.items():
+            self.formatCombo.addItem(label, key)
+        self.widthSpin = QSpinBox(objectName="exportWidthSpin")
+        self.widthSpin.setRange(16, MAX_SIDE)
+        self.widthSpin.setSuffix(" px")
+        self.widthSpin.setValue(size[0])
+        self.heightSpin = QSpinBox(objectName="exportHeightSpin")
+        self.heightSpin.setRange(1, MAX_SIDE)
+        self.heightSpin.setSuffix(" px")
+        self.heightSpin.setToolTip("Follows the width, keeping the plot's proportions")
+        self.pathEdit = QLineEdit(default_path, objectName="exportPathEdit")
+        browse = QPushButton("Browse…")
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.pathEdit, 1)
+        path_row.addWidget(browse)
+        path_widget = QWidget()
+        path_widget.setLayout(path_row)
+        form = QFormLayout(self)
+        form.addRow("Format", self.formatCombo)
+        form.addRow("Width", self.widthSpin)
+        form.addRow("Height", self.heightSpin)
+        form.addRow("File", path_widget)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        form.addRow(buttons)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        browse.clicked.connect(self._browse)
+        self.widthSpin.valueChanged.connect(self._width_changed)
+        self.heightSpin.valueChanged.connect(self._height_changed)
+        self.formatCombo.currentIndexChanged.connect(self._format_changed)
+        self._width_changed(size[0])
+        if default_path.lower().endswith(".svg"):
+            self.formatCombo.setCurrentIndex(1)
+
+    def values(self) -> tuple[str, int]:
+        """(path, width) as chosen."""
+        return self.pathEdit.text().strip(), self.widthSpin.value()
+
+    def _width_changed(self, width: int) -> None:
+        self.heightSpin.blockSignals(True)
+        self.heightSpin.setValue(max(1, int(width * self._aspect)))
+        self.heightSpin.blockSignals(False)
+
+    def _height_changed(self, height: int) -> None:
+        self.widthSpin.blockSignals(True)
+        self.widthSpin.setValue(max(16, int(round(height / self._aspect))))
+        self.widthSpin.blockSignals(False)
+
+    def _format_changed(self) -> None:
+        fmt = self.formatCombo.currentData()
+        path = self.pathEdit.text().strip()
+        if path:
+            self.pathEdit.setText(str(Path(path).with_suffix(f".{fmt}")))
+
+    def _browse(self) -> None:
+        fmt = self.formatCombo.currentData()
+        path, chosen = QFileDialog.getSaveFileName(self, self.windowTitle(), self.pathEdit.text(),
+                                                   ";;".join(FORMATS.values()), FORMATS[fmt])
+        if path:
+            fmt = next((k for k, v in FORMATS.items() if v == chosen), fmt)
+            if Path(path).suffix.lower() not in (".png", ".svg"):
+                path += f".{fmt}"
+            self.pathEdit.setText(path)
+            self.formatCombo.setCurrentIndex(list(FORMATS).index(export_format(path)))

@@ -1,0 +1,396 @@
+"""Runs compared (objectName ``comparisonView``): cost and accuracy curves of several runs on one plot.
+
+Every run trained in the main window is kept for the session (settings and
+history); an exploration series (initializations, optimizers,
+regularization, vanishing gradients) trains its runs one after another on
+a thread of its own. Tick runs in the list to overlay them; the legend
+names only what differs between the runs shown. Series that measure
+gradients add a plot of each layer's gradient norm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from nnviz.data import DatasetError
+from nnviz.experiments import list_series, load_series
+
+from ..runs import RunLog, RunRecord, comparison_labels, settings_from_config
+from ..series import SeriesRunner
+from .base import LiveView
+
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7F7F7F")
+
+
+def run_color(record: RunRecord) -> str:
+    return RUN_COLORS[(record.id - 1) % len(RUN_COLORS)]
+
+
+class ComparisonView(LiveView):
+    title = "Compare runs"
+    placement = "tab"
+
+    #: emitted when a series starts (True) or ends (False)
+    seriesActiveChanged = Signal(bool)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("comparisonView")
+        #: set by the main window: where dataset files are, and whether the main run is training
+        self.data_dir = lambda: None
+        self.main_busy = lambda: False
+        self.log = RunLog()
+        self.series_runner = SeriesRunner(self.log, self)
+        self.series_runner.runStarted.connect(self._on_series_run_started)
+        self.series_runner.runUpdated.connect(self._on_record_updated)
+        self.series_runner.runFinished.connect(lambda record, _result: self._on_record_updated(record, final=True))
+        self.series_runner.seriesFinished.connect(self._on_series_finished)
+        self.series_runner.activeChanged.connect(self._on_active_changed)
+        self._shown: list[RunRecord] = []
+        self._curves: dict[int, tuple] = {}
+        self._unit = "epoch"
+        self._build_ui()
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.seriesCombo = QComboBox(objectName="seriesCombo")
+        for name in list_series():
+            try:
+                title = load_series(name).get("title", name)
+            except ValueError:
+                continue
+            self.seriesCombo.addItem(title, name)
+        self.seriesCombo.setToolTip("An experiment that trains the same network several times, changing one thing")
+        self.seriesDescription = QLabel(objectName="seriesDescription")
+        self.seriesDescription.setWordWrap(True)
+        self.seriesDescription.setStyleSheet("color: #555;")
+        self.runSeriesButton = QPushButton("Run series", objectName="runSeriesButton")
+        self.runSeriesButton.setToolTip("Train every run of this series, one after another, and overlay their curves")
+        self.stopSeriesButton = QPushButton("Stop", objectName="stopSeriesButton")
+        self.stopSeriesButton.setEnabled(False)
+        self.seriesStatus = QLabel(objectName="seriesStatus")
+        self.seriesStatus.setWordWrap(True)
+        self.seriesStatus.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.addWidget(self.runSeriesButton)
+        row.addWidget(self.stopSeriesButton)
+        series_box = QGroupBox("Exploration series")
+        sl = QVBoxLayout(series_box)
+        sl.addWidget(self.seriesCombo)
+        sl.addWidget(self.seriesDescription)
+        sl.addLayout(row)
+        sl.addWidget(self.seriesStatus)
+
+        self.runList = QListWidget(objectName="runList")
+        self.runList.setToolTip("Tick the runs to overlay")
+        self.runList.setWordWrap(True)
+        self.runList.itemChanged.connect(lambda _item: self._rebuild())
+        self.clearRunsButton = QPushButton("Forget runs", objectName="clearRunsButton")
+        self.clearRunsButton.setToolTip("Remove every run from this list (the networks themselves are not affected)")
+        self.clearRunsButton.clicked.connect(self.clear_runs)
+        runs_box = QGroupBox("Runs this session")
+        rl = QVBoxLayout(runs_box)
+        rl.addWidget(self.runList, 1)
+        rl.addWidget(self.clearRunsButton)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(series_box)
+        side_layout.addWidget(runs_box, 1)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.cost_plot = self.graphics.addPlot(row=0, col=0, title="Cost")
+        self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy")
+        self.norm_plot = pg.PlotItem(title="Gradient norm ‖∂J/∂W‖ per layer")   # added below when a run has norms
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.acc_plot.setXLink(self.cost_plot)
+        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.norm_plot.setLogMode(x=False, y=True)
+        for plot in (self.cost_plot, self.acc_plot, self.norm_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setMenuEnabled(False)
+            for ax in ("left", "bottom"):
+                plot.getAxis(ax).setPen(pg.mkPen("#444"))
+                plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+                plot.getAxis(ax).enableAutoSIPrefix(False)     # "cost (x0.001)" confuses more than it helps
+        self.norm_plot.setLabel("bottom", "layer (input side → output side)", color="#222")
+        backdrop = dict(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
+        self.legend = self.cost_plot.addLegend(offset=(10, -10), **backdrop)     # bottom left: costs start high
+        self.norm_legend = self.norm_plot.addLegend(offset=(-10, -10), **backdrop)
+        self.caption = QLabel("Solid lines: training set · dashed: test set. The legend names what differs "
+                              "between the runs shown.", objectName="comparisonCaption")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("color: #555;")
+        plots = QWidget()
+        pl = QVBoxLayout(plots)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.graphics, 1)
+        pl.addWidget(self.caption)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(plots)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.seriesCombo.currentIndexChanged.connect(self._on_series_chosen)
+        self.runSeriesButton.clicked.connect(lambda: self.run_series(self.seriesCombo.currentData()))
+        self.stopSeriesButton.clicked.connect(self.series_runner.stop)
+        self._on_series_chosen()
+        self._apply_labels()
+        self.set_view_style(self.view_style)
+
+    # --- LiveView ----------------------------------------------------------------------------
+    def set_view_style(self, style) -> None:
+        super().set_view_style(style)
+        tick = QFont()
+        tick.setPointSize(style.tick_pt)
+        for plot in (self.cost_plot, self.acc_plot, self.norm_plot):
+            plot.getAxis("left").setStyle(tickFont=tick)
+            plot.getAxis("bottom").setStyle(tickFont=tick)
+            plot.setTitle(plot.titleLabel.text, size=f"{style.title_pt}pt", color="#222")
+        for legend in (self.legend, self.norm_legend):
+            legend.setLabelTextSize(f"{style.label_pt}pt")
+        detail = QFont(self.caption.font())
+        detail.setPointSize(style.app_pt or QFont().pointSize())
+        for label in (self.caption, self.seriesDescription):      # styled labels do not follow the window's font
+            label.setFont(detail)
+        self._rebuild()
+
+    def export_item(self):
+        return self.graphics
+
+    # --- runs ----------------------------------------------------------------------------------
+    def record_main_run(self, model, config) -> RunRecord | None:
+        """A run of the main window ended: keep (or update) its record and show it."""
+        if model is None or model.history.epochs_done == 0:
+            return None
+        settings = settings_from_config(config)
+        settings["epochs"] = model.history.epochs_done
+        n = len(self.log) + 1
+        record = self.log.record_model(model, settings, f"Run {n}: {config.preset or 'custom network'}")
+        record.status = model.history.status
+        self._sync_list(check=[record.id])
+        return record
+
+    def add_record(self, record: RunRecord) -> None:
+        """Show a record added to the log from elsewhere (e.g. a reopened run file)."""
+        self._sync_list(check=[record.id])
+
+    def clear_runs(self) -> None:
+        if self.series_runner.active:
+            self.seriesStatus.setText("Stop the series before forgetting the runs.")
+            return
+        self.log.clear()
+        self._sync_list()
+
+    def checked_records(self) -> list[RunRecord]:
+        out = []
+        for i in range(self.runList.count()):
+            item = self.runList.item(i)
+            if item.checkState() == Qt.Checked:
+                record = self.log.get(item.data(Qt.UserRole))
+                if record is not None:
+                    out.append(record)
+        return out
+
+    # --- series ------------------------------------------------------------------------------
+    def run_series(self, name: str, epochs: int | None = None) -> bool:
+        """Start the series ``name`` (``epochs`` overrides each run's count). False with a reason shown."""
+        if self.series_runner.active:
+            self.seriesStatus.setText("A series is already running.")
+            return False
+        if self.main_busy():
+            self.seriesStatus.setText("Stop the training run in the Training tab first: a series trains its "
+                                      "networks one after another on the same processor.")
+            return False
+        index = self.seriesCombo.findData(name)
+        if index >= 0:
+            self.seriesCombo.setCurrentIndex(index)
+        try:
+            records = self.series_runner.start(name, data_dir=self.data_dir(), epochs=epochs)
+        except (ValueError, DatasetError, OSError) as exc:
+            self.seriesStatus.setText(f"Cannot run the series: {exc}")
+            return False
+        self._sync_list(check=[r.id for r in records], only=True)
+        return True
+
+    @property
+    def series_active(self) -> bool:
+        return self.series_runner.active
+
+    def shutdown(self) -> None:
+        self.series_runner.shutdown()
+
+    def _on_series_chosen(self) -> None:
+        name = self.seriesCombo.currentData()
+        if name is None:
+            return
+        try:
+            series = load_series(name)
+        except ValueError as exc:
+            self.seriesDescription.setText(str(exc))
+            return
+        norms = " Records each layer's gradient norm." if series.get("record_gradient_norms") else ""
+        self.seriesDescription.setText(f"{series.get('description', '')} ({len(series['runs'])} runs, with the "
+                                       f"series' own settings: the panels on the left are not used.){norms}")
+
+    def _on_active_changed(self, active: bool) -> None:
+        self.runSeriesButton.setEnabled(not active)
+        self.seriesCombo.setEnabled(not active)
+        self.stopSeriesButton.setEnabled(active)
+        self.clearRunsButton.setEnabled(not active)
+        self.seriesActiveChanged.emit(active)
+
+    def _on_series_run_started(self, record: RunRecord) -> None:
+        index = self.series_runner.records.index(record) + 1
+        total = len(self.series_runner.records)
+        self.seriesStatus.setText(f"Run {index} of {total}: {record.title}…")
+        self._sync_list()
+
+    def _on_series_finished(self, summary: str) -> None:
+        lines = [summary]
+        for record in self.series_runner.records:
+            acc = record.final("test_accuracy")
+            cost = record.final("cost")
+            parts = [f"cost {cost:.4f}" if cost is not None else "",
+                     f"test accuracy {acc:.1%}" if acc is not None else ""]
+            lines.append(f"• {record.title.split(': ', 1)[-1]}: {', '.join(p for p in parts if p) or record.status}")
+        self.seriesStatus.setText("\n".join(lines))
+        self._sync_list()
+
+    # --- list and plots --------------------------------------------------------------------------
+    def _sync_list(self, check=(), only: bool = False) -> None:
+        """Rebuild the run list from the log, keeping ticks; tick ``check`` (and untick the rest if ``only``)."""
+        checked = {r.id for r in self.checked_records()}
+        checked = set(check) if only else checked | set(check)
+        self.runList.blockSignals(True)
+        self.runList.clear()
+        for record in self.log.records:
+            item = QListWidgetItem(self._row_text(record))
+            item.setToolTip(self._row_text(record))
+            item.setData(Qt.UserRole, record.id)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if record.id in checked else Qt.Unchecked)
+            swatch = QPixmap(14, 14)
+            swatch.fill(QColor(run_color(record)))
+            item.setIcon(QIcon(swatch))
+            self.runList.addItem(item)
+        self.runList.blockSignals(False)
+        self._rebuild()
+
+    @staticmethod
+    def _row_text(record: RunRecord) -> str:
+        acc = record.final("test_accuracy")
+        state = {"queued": "waiting", "running": "training…", "stopped": "stopped", "skipped": "skipped",
+                 "diverged": "diverged", "error": "failed"}.get(record.status)
+        tail = state if state else (f"test {acc:.1%}" if acc is not None else record.status)
+        return f"{record.title} — {tail}"
+
+    def _rebuild(self) -> None:
+        """Recreate the curves for the ticked runs (legend labels depend on which runs are shown)."""
+        for plot in (self.cost_plot, self.acc_plot, self.norm_plot):
+            plot.clear()
+        self.legend.clear()
+        self.norm_legend.clear()
+        self._curves = {}
+        self._shown = self.checked_records()
+        labels = comparison_labels(self._shown)
+        self._unit = "iteration" if self._shown and all(r.count_label == "iterations" for r in self._shown) else "epoch"
+        n = len(self._shown)
+        for i, (record, label) in enumerate(zip(self._shown, labels)):
+            color = run_color(record)
+            # earlier runs are drawn wider, so a run whose curve coincides with a later one still shows
+            width = self.view_style.line_width * (1 + 1.2 * (n - 1 - i) / max(1, n - 1))
+            solid = pg.mkPen(color, width=width)
+            dashed = pg.mkPen(color, width=width, style=Qt.DashLine)
+            curves = (self.cost_plot.plot([], [], pen=solid, name=label),
+                      self.cost_plot.plot([], [], pen=dashed),
+                      self.acc_plot.plot([], [], pen=solid),
+                      self.acc_plot.plot([], [], pen=dashed),
+                      self.norm_plot.plot([], [], pen=solid, symbol="o", symbolBrush=color, symbolPen=None,
+                                          name=label))
+            for curve in curves[:4]:
+                curve.setDownsampling(auto=True, method="peak")
+                curve.setClipToView(True)
+            self._curves[record.id] = curves
+            self._set_curve_data(record)
+        self._update_norm_plot()
+        self._apply_labels()
+        for plot in (self.cost_plot, self.norm_plot):
+            plot.enableAutoRange()
+
+    def _on_record_updated(self, record: RunRecord, final: bool = False) -> None:
+        if record.id in self._curves:
+            self._set_curve_data(record)
+            if record.grad_norms:
+                self._update_norm_plot()
+        if final:
+            self._sync_list()
+        elif self.series_runner.active and record in self.series_runner.records:
+            index = self.series_runner.records.index(record) + 1
+            total = len(self.series_runner.records)
+            done, target = record.epochs_done, record.settings.get("epochs", 0)
+            unit = "iteration" if record.count_label == "iterations" else "epoch"
+            self.seriesStatus.setText(f"Run {index} of {total}: {record.title} — {unit} {done:,} of {target:,}")
+
+    def _set_curve_data(self, record: RunRecord) -> None:
+        curves = self._curves[record.id]
+        x = record.array("epoch")
+        for curve, key in zip(curves[:4], ("cost", "test_cost", "train_accuracy", "test_accuracy")):
+            y = record.array(key)
+            n = min(len(x), len(y))
+            keep = np.isfinite(y[:n])
+            curve.setData(x[:n][keep], y[:n][keep])
+
+    def _update_norm_plot(self) -> None:
+        with_norms = [r for r in self._shown if r.grad_norms]
+        self._show_norm_plot(bool(with_norms))
+        if not with_norms:
+            return
+        names = list(with_norms[0].grad_norms)
+        for record in self._shown:
+            curve = self._curves[record.id][4]
+            values = [_geometric_mean(record.grad_norms.get(n, [])) for n in names]
+            keep = [i for i, v in enumerate(values) if v is not None and v > 0]
+            curve.setData(np.array(keep, dtype=float) + 1, np.array([values[i] for i in keep]))
+        self.norm_plot.getAxis("bottom").setTicks([[(i + 1, n) for i, n in enumerate(names)]])
+        self.norm_plot.setXRange(0.6, len(names) + 0.4, padding=0)
+        self.norm_plot.setLabel("left", "‖∂J/∂W‖ (geometric mean over epochs)", color="#222")
+
+    def _show_norm_plot(self, on: bool) -> None:
+        """Add the gradient-norm plot as a third row, or take it out (a hidden item would keep its space)."""
+        shown = self.norm_plot.scene() is not None
+        if on and not shown:
+            self.graphics.addItem(self.norm_plot, row=2, col=0)
+            self.graphics.ci.layout.setRowStretchFactor(2, 3)
+        elif not on and shown:
+            self.graphics.removeItem(self.norm_plot)
+            self.graphics.ci.layout.setRowStretchFactor(2, 0)
+
+    @property
+    def norms_shown(self) -> bool:
+        return self.norm_plot.scene() is not None
+
+    def _apply_labels(self) -> None:
+        size = {"font-size": f"{self.view_style.label_pt}pt", "color": "#222"}
+        self.cost_plot.setLabel("left", "cost", **size)
+        self.acc_plot.setLabel("left", "accuracy", **size)
+        self.acc_plot.setLabel("bottom", self._unit, **size)
+
+
+def _geometric_mean(values) -> float | None:
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    return float(np.exp(np.mean(np.log(v)))) if v.size else None

@@ -1,0 +1,530 @@
+"""What the network says about an image (objectNames ``predictionView``, ``predictionLabel``).
+
+Images arrive by drag and drop on the main window (or Open images…); each
+is read and preprocessed in a pool thread (:class:`~nnviz.gui.image_loader.ImageLoader`)
+and shown as the network sees it, next to one bar per class. For MNIST
+models a drawing pad gives live predictions of a hand-drawn digit.
+
+Predictions never read the arrays a training thread is updating: while a
+run is going they use the copy of the weights that :class:`WeightsProbe`
+takes between two training steps (refreshed every half second, so the bars
+move as the network learns); otherwise a private copy of the idle model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from nnviz.data import ImageError, array_to_mnist_input
+
+from ..image_loader import ImageLoader
+from ..prediction import (IMAGE_SUFFIXES, NO_MODEL_MESSAGE, UNTRAINED_MESSAGE, LoadedImage, Prediction,
+                          WeightsProbe, as_display_image, class_names_for, class_probabilities, frozen_copy,
+                          image_input_problem)
+from .base import LiveView, ViewContext
+from .drawing_pad import DrawingPad
+
+MAX_ITEMS = 50
+BAR_COLOR = "#9bbbd9"
+TOP_COLOR = "#0072B2"
+MNIST_SHAPES = ((1, 28, 28), (28 * 28,))
+HINT = ("Drop PNG, JPEG, BMP or GIF images anywhere on the window (several at once if you like), "
+        "or use Open images…")
+
+
+@dataclass
+class _Item:
+    """One dropped file: its list row, what the loader made of it, and the latest prediction."""
+
+    id: int
+    path: str
+    row: QListWidgetItem
+    loaded: LoadedImage | None = None
+    prediction: Prediction | None = None
+    error: str | None = None
+
+
+class PredictionView(LiveView):
+    title = "Prediction"
+    placement = "tab"
+
+    #: (network input x, label text) of the image now shown; for the feature-map view
+    inputChosen = Signal(object, str)
+    #: a prediction was (re)computed or an item changed state; the argument is the predictionLabel text
+    updated = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("predictionView")
+        #: set by the main window: True while a training thread may be changing the live model
+        self.is_training = lambda: False
+        self.loader = ImageLoader(self)
+        self.loader.loaded.connect(self._on_loaded)
+        self.items: dict[int, _Item] = {}
+        self._next_id = 1
+        self._live_model = None
+        self._dataset = None
+        self._input_shape: tuple[int, ...] | None = None
+        self._problem: str | None = None
+        self._names: list[str] = []
+        self._weights = None               # frozen copy sent by the WeightsProbe during a run
+        self._frozen = (None, -1, None)    # (live model, iterations, frozen copy) when idle
+        self._current: int | str | None = None   # item id, "pad", or None
+        self._pad_x: np.ndarray | None = None
+        self._pad_prediction: Prediction | None = None
+        self._pad_error: str | None = None
+        self.last_model = None             # the model object the last prediction used (tests check it)
+        self._build_ui()
+        self._show()
+
+    # --- layout -----------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.predictionLabel = QLabel(objectName="predictionLabel")
+        self.predictionLabel.setWordWrap(True)
+        self.predictionLabel.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.predictionLabel.setAccessibleName("Prediction")
+        self.detailLabel = QLabel(objectName="predictionDetail")
+        self.detailLabel.setWordWrap(True)
+        self.detailLabel.setStyleSheet("color: #555;")
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.input_title = self.graphics.addLabel("As the network sees it", row=0, col=0, color="#222")
+        self.input_box = self.graphics.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
+        self.input_box.setMenuEnabled(False)
+        self.input_image = pg.ImageItem(axisOrder="row-major")
+        self.input_box.addItem(self.input_image)
+        self.input_frame = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self.input_frame.setPen(pg.mkPen("#888", width=1))
+        self.input_box.addItem(self.input_frame)
+        self.bars_title = self.graphics.addLabel("Class probabilities", row=0, col=1, color="#222")
+        self.bars_plot = self.graphics.addPlot(row=1, col=1)
+        self.bars_plot.setMenuEnabled(False)
+        self.bars_plot.setMouseEnabled(x=False, y=False)
+        self.bars_plot.hideButtons()
+        self.bars_plot.setXRange(-0.015, 1.04, padding=0)
+        self.bars_plot.getViewBox().invertY(True)
+        self.bars_plot.showGrid(x=True, y=False, alpha=0.25)
+        for ax in ("left", "bottom"):
+            self.bars_plot.getAxis(ax).setPen(pg.mkPen("#444"))
+            self.bars_plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        self.bars_plot.setLabel("bottom", "probability", color="#222")
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=BAR_COLOR, pen=pg.mkPen(None))
+        self.bars_plot.addItem(self.bars)
+        self.bar_texts: list[pg.TextItem] = []
+        self.graphics.ci.layout.setColumnStretchFactor(0, 2)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
+
+        self.fileList = QListWidget(objectName="predictionList")
+        self.fileList.setViewMode(QListWidget.IconMode)
+        self.fileList.setIconSize(QSize(64, 64))
+        self.fileList.setGridSize(QSize(132, 112))
+        self.fileList.setResizeMode(QListWidget.Adjust)
+        self.fileList.setMovement(QListWidget.Static)
+        self.fileList.setWordWrap(True)
+        self.fileList.setToolTip("Images dropped so far; select one to see its prediction")
+        self.fileList.currentItemChanged.connect(self._on_row_changed)
+        self.openButton = QPushButton("Open images…", objectName="openImagesButton")
+        self.openButton.setToolTip("Choose image files to classify (you can also drop them on the window)")
+        self.openButton.clicked.connect(self._open_dialog)
+        self.clearButton = QPushButton("Clear", objectName="clearImagesButton")
+        self.clearButton.setToolTip("Forget the dropped images")
+        self.clearButton.clicked.connect(self.clear_items)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.openButton)
+        buttons.addWidget(self.clearButton)
+        self.dropHint = QLabel("Drop PNG, JPEG, BMP or GIF files anywhere on the window.", objectName="dropHint")
+        self.dropHint.setWordWrap(True)
+        self.dropHint.setStyleSheet("color: #555;")
+        files_box = QGroupBox("Dropped images")
+        fl = QVBoxLayout(files_box)
+        fl.addWidget(self.dropHint)
+        fl.addWidget(self.fileList, 1)
+        fl.addLayout(buttons)
+
+        self.pad = DrawingPad()
+        self.pad.drawn.connect(self._on_pad_drawn)
+        self.pad.cleared.connect(self._on_pad_cleared)
+        self.padClearButton = QPushButton("Clear drawing", objectName="padClearButton")
+        self.padClearButton.clicked.connect(self.pad.clear)
+        self.padBox = QGroupBox("Draw a digit", objectName="drawingPadBox")
+        pl = QVBoxLayout(self.padBox)
+        pl.addWidget(self.pad, 1)
+        pl.addWidget(self.padClearButton)
+
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(files_box, 1)
+        sl.addWidget(self.padBox, 1)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.predictionLabel)
+        ll.addWidget(self.detailLabel)
+        ll.addWidget(self.graphics, 1)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.padBox.hide()
+        self.set_view_style(self.view_style)
+
+    # --- LiveView -------------------------------------------------------------------------
+    def probes(self, context: ViewContext) -> list:
+        model = context.model
+        if model is None or image_input_problem(model.input_shape) is not None:
+            return []
+        return [WeightsProbe()]
+
+    def reset(self, context: ViewContext, snapshot=None) -> None:
+        self._live_model = context.model
+        self._dataset = context.dataset
+        self._weights = None
+        self._frozen = (None, -1, None)
+        shape = tuple(context.model.input_shape) if context.model is not None else (
+            tuple(context.dataset.input_shape) if context.dataset is not None else None)
+        k = context.model.output_units if context.model is not None else None
+        self._names = class_names_for(max(2, k), context.dataset) if k is not None else []
+        if shape != self._input_shape:
+            self._input_shape = shape
+            self._problem = image_input_problem(shape) if shape is not None else None
+            self.padBox.setVisible(shape in MNIST_SHAPES)
+            self._pad_x = self._pad_prediction = self._pad_error = None
+            if shape in MNIST_SHAPES and not self.pad.is_empty():
+                self._on_pad_drawn(self.pad.ink(), select=False)
+            for item in self.items.values():
+                self._start_loading(item)
+        self._predict_all()
+
+    def show_snapshot(self, snap) -> None:
+        weights = snap.probes.get(WeightsProbe.key)
+        if weights is not None:
+            self._weights = weights
+            self._predict_all()
+
+    def set_view_style(self, style) -> None:
+        super().set_view_style(style)
+        font = QFont(self.predictionLabel.font())
+        font.setPointSize(max(16, style.title_pt + 8))
+        font.setBold(True)
+        self.predictionLabel.setFont(font)
+        detail = QFont(self.detailLabel.font())
+        detail.setPointSize(style.app_pt or QFont().pointSize())
+        for label in (self.detailLabel, self.dropHint):      # styled labels do not follow the window's font
+            label.setFont(detail)
+        tick = QFont()
+        tick.setPointSize(max(style.tick_pt, 10))
+        for ax in ("left", "bottom"):
+            self.bars_plot.getAxis(ax).setStyle(tickFont=tick)
+        size = {"size": f"{style.label_pt + 1}pt", "color": "#222"}
+        self.input_title.setText("As the network sees it", **size)
+        self.bars_title.setText("Class probabilities", **size)
+        self.bars_plot.setLabel("bottom", "probability", **{"font-size": f"{style.label_pt}pt", "color": "#222"})
+        self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))
+        self.fileList.setGridSize(QSize(132, 112) if style.app_pt is None else QSize(190, 160))
+        self._draw_bars(self._shown_prediction())
+
+    def export_item(self):
+        return self.graphics
+
+    # --- entry points -------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Training ended: predict again with the final weights of the (now idle) model."""
+        self._weights = None
+        self._predict_all()
+
+    def predict_files(self, paths) -> int:
+        """Add image files and start reading them; returns at once. Returns the number added."""
+        paths = [str(p) for p in paths]
+        first = None
+        for path in paths:
+            item = self._add_item(path)
+            first = first if first is not None else item
+        while len(self.items) > MAX_ITEMS:
+            self._remove_item(next(iter(self.items)))
+        if first is not None:
+            self.fileList.setCurrentItem(first.row)
+            self._current = first.id
+        self._show()
+        return len(paths)
+
+    def clear_items(self) -> None:
+        for item_id in list(self.items):
+            self._remove_item(item_id)
+        self._current = "pad" if self._pad_x is not None else None
+        self._show()
+
+    def prediction_model(self):
+        """The frozen model predictions use now, or None (no model, or no weights copy yet)."""
+        if self._live_model is None:
+            return None
+        if self.is_training():
+            return self._weights
+        model, iterations, frozen = self._frozen
+        live = self._live_model
+        if model is not live or iterations != live.history.iterations_done:
+            frozen = frozen_copy(live)
+            self._frozen = (live, live.history.iterations_done, frozen)
+        return frozen
+
+    def shutdown(self) -> None:
+        """Wait for images being read (the window calls this when it closes)."""
+        self.loader.shutdown()
+
+    @property
+    def busy(self) -> bool:
+        return self.loader.busy
+
+    # --- items --------------------------------------------------------------------------
+    def _add_item(self, path: str) -> _Item:
+        row = QListWidgetItem(Path(path).name)
+        row.setToolTip(path)
+        row.setTextAlignment(Qt.AlignHCenter | Qt.AlignTop)
+        item = _Item(id=self._next_id, path=path, row=row)
+        row.setData(Qt.UserRole, item.id)
+        self._next_id += 1
+        self.items[item.id] = item
+        self.fileList.addItem(row)
+        self._start_loading(item)
+        return item
+
+    def _remove_item(self, item_id: int) -> None:
+        item = self.items.pop(item_id, None)
+        if item is not None:
+            self.fileList.takeItem(self.fileList.row(item.row))
+        if self._current == item_id:
+            self._current = None
+
+    def _start_loading(self, item: _Item) -> None:
+        item.loaded = item.prediction = None
+        item.error = None
+        if self._problem is not None:
+            item.error = self._problem
+        else:
+            self.loader.load(item.id, item.path, self._input_shape)
+        self._update_row(item)
+
+    def _on_loaded(self, item_id: int, loaded: LoadedImage) -> None:
+        item = self.items.get(item_id)
+        if item is None or loaded.input_shape != self._input_shape:
+            return      # forgotten, or read for an earlier model's input shape (a new read is under way)
+        item.loaded = loaded
+        item.error = loaded.error
+        if loaded.thumbnail is not None:
+            item.row.setIcon(QIcon(QPixmap.fromImage(_qimage(loaded.thumbnail))))
+        self._predict_items([item])
+        self._update_row(item)
+        if self._current == item_id:
+            self._show()
+
+    def _on_row_changed(self, row, _previous) -> None:
+        if row is None:
+            return
+        self._current = row.data(Qt.UserRole)
+        self._show()
+
+    def _open_dialog(self) -> None:
+        patterns = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open images", "", f"Images ({patterns});;All files (*)")
+        if paths:
+            self.predict_files(paths)
+
+    # --- drawing pad ----------------------------------------------------------------------
+    def _on_pad_drawn(self, ink, select: bool = True) -> None:
+        self._pad_prediction = None
+        try:
+            x = array_to_mnist_input(ink)
+            self._pad_x = x.reshape(self._input_shape) if self._input_shape else x
+            self._pad_error = None
+        except (ImageError, ValueError) as exc:
+            self._pad_x, self._pad_error = None, str(exc)
+        if select:
+            self._current = "pad"
+            self.fileList.clearSelection()
+            self.fileList.setCurrentItem(None)
+        self._predict_pad()
+        self._show()
+
+    def _on_pad_cleared(self) -> None:
+        self._pad_x = self._pad_prediction = self._pad_error = None
+        if self._current == "pad":
+            self._current = None
+        self._show()
+
+    # --- predicting -------------------------------------------------------------------------
+    def _predict_all(self) -> None:
+        self._predict_items(list(self.items.values()))
+        self._predict_pad()
+        for item in self.items.values():
+            self._update_row(item)
+        self._show()
+
+    def _predict_items(self, items) -> None:
+        ready = [it for it in items if it.loaded is not None and it.loaded.x is not None]
+        model = self._usable_model()
+        for it in ready:
+            it.prediction = None
+        if model is None or not ready:
+            return
+        out = model.predict(np.stack([it.loaded.x for it in ready]).astype(model.dtype, copy=False))
+        for it, row in zip(ready, out):
+            it.prediction = Prediction(probs=class_probabilities(row), names=self._names_for(row),
+                                       iterations=model.history.iterations_done)
+        self.last_model = model
+
+    def _predict_pad(self) -> None:
+        self._pad_prediction = None
+        model = self._usable_model()
+        if model is None or self._pad_x is None:
+            return
+        row = model.predict(self._pad_x[None].astype(model.dtype, copy=False))[0]
+        self._pad_prediction = Prediction(probs=class_probabilities(row), names=self._names_for(row),
+                                          iterations=model.history.iterations_done)
+        self.last_model = model
+
+    def _usable_model(self):
+        model = self.prediction_model()
+        if model is None or model.history.iterations_done == 0:
+            return None
+        return model
+
+    def _names_for(self, row) -> list[str]:
+        k = max(2, np.asarray(row).size)
+        return self._names if len(self._names) == k else class_names_for(k, self._dataset)
+
+    def _waiting_reason(self) -> str:
+        """Why there is no prediction although the image is ready."""
+        if self._live_model is None:
+            return NO_MODEL_MESSAGE
+        if self.is_training():
+            if self._weights is None:
+                return "Waiting for a copy of the weights of the network being trained…"
+            return UNTRAINED_MESSAGE
+        return UNTRAINED_MESSAGE
+
+    # --- showing ------------------------------------------------------------------------------
+    def _update_row(self, item: _Item) -> None:
+        name = Path(item.path).name
+        if item.error:
+            text, color = f"{name}\n⚠ cannot use", "#9f1c16"
+            item.row.setToolTip(f"{item.path}\n{item.error}")
+        elif item.loaded is None:
+            text, color = f"{name}\nreading…", "#555"
+        elif item.prediction is not None:
+            text, color = f"{name}\n{item.prediction.text()}", "#111"
+            item.row.setToolTip(item.path)
+        else:
+            text, color = name, "#555"
+        item.row.setText(text)
+        item.row.setForeground(QColor(color))
+
+    def _shown_prediction(self) -> Prediction | None:
+        if self._current == "pad":
+            return self._pad_prediction
+        item = self.items.get(self._current) if isinstance(self._current, int) else None
+        return item.prediction if item is not None else None
+
+    def _show(self) -> None:
+        """Draw the current item (or the pad): input image, bars, label and detail line."""
+        x, prediction, label, detail = None, None, "", ""
+        if self._current == "pad":
+            x, prediction = self._pad_x, self._pad_prediction
+            if self._pad_error:
+                label = self._pad_error[:1].upper() + self._pad_error[1:]
+            elif prediction is not None:
+                label, detail = prediction.text(), "Your drawing, centred and scaled like an MNIST digit."
+            else:
+                label = self._waiting_reason()
+        elif isinstance(self._current, int) and self._current in self.items:
+            item = self.items[self._current]
+            name = Path(item.path).name
+            if item.error:
+                label = item.error[:1].upper() + item.error[1:]
+            elif item.loaded is None:
+                label = f"Reading {name}…"
+            else:
+                x, prediction = item.loaded.x, item.prediction
+                label = prediction.text() if prediction is not None else self._waiting_reason()
+                detail = self._detail(item)
+        else:
+            label = "Drop an image to classify it"
+            detail = HINT + (" Or draw a digit on the pad." if self.padBox.isVisible() else "")
+            if self._live_model is not None and self._problem is not None:
+                label, detail = self._problem, "Pick the cats or an MNIST preset to classify pictures."
+        if prediction is not None and self.is_training():
+            detail = (detail + " " if detail else "") + \
+                f"Live: weights from iteration {prediction.iterations:,} of the run in progress."
+        self.predictionLabel.setText(label)
+        self.detailLabel.setText(detail)
+        self.dropHint.setVisible(not self.items)
+        self._draw_input(x)
+        self._draw_bars(prediction)
+        if x is not None:
+            self.inputChosen.emit(x, label)
+        self.updated.emit(label)
+
+    def _detail(self, item: _Item) -> str:
+        loaded = item.loaded
+        shape = " × ".join(str(d) for d in (loaded.x.shape if loaded.x is not None else ()))
+        size = f"{loaded.size[0]:,} × {loaded.size[1]:,} pixels" if loaded.size else ""
+        text = f"{Path(item.path).name}: {size} → network input {shape}"
+        if item.prediction is not None:
+            text += f"; weights after {item.prediction.iterations:,} training iterations"
+        return text + "."
+
+    def _draw_input(self, x) -> None:
+        if x is None:
+            self.input_image.clear()
+            self.input_frame.setRect(0, 0, 1, 1)
+            return
+        img = as_display_image(x)
+        self.input_image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
+        h, w = img.shape[:2]
+        self.input_frame.setRect(0, 0, w, h)
+        self.input_box.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+
+    def _draw_bars(self, prediction: Prediction | None) -> None:
+        for text in self.bar_texts:
+            self.bars_plot.removeItem(text)
+        self.bar_texts = []
+        names = prediction.names if prediction is not None else self._names
+        k = len(names)
+        probs = prediction.probs if prediction is not None else np.zeros(k)
+        top = prediction.top if prediction is not None else -1
+        brushes = [pg.mkBrush(TOP_COLOR if i == top else BAR_COLOR) for i in range(k)]
+        self.bars.setOpts(x0=np.zeros(k), y=np.arange(k), height=0.7, width=probs, brushes=brushes,
+                          pen=pg.mkPen(None))
+        self.bars_plot.getAxis("left").setTicks([[(i, str(n)) for i, n in enumerate(names)]])
+        self.bars_plot.setYRange(-0.6, max(k, 1) - 0.4, padding=0)
+        size = f"{max(self.view_style.label_pt, 9)}pt"
+        if prediction is not None:
+            for i, p in enumerate(probs):
+                inside = p > 0.8
+                text = pg.TextItem(f"{p:.1%}", color="w" if inside else "#222", anchor=(1, 0.5) if inside else (0, 0.5))
+                font = QFont(self.font())
+                font.setPointSize(int(size[:-2]))
+                text.setFont(font)
+                text.setPos(p - 0.01 if inside else p + 0.01, i)
+                self.bars_plot.addItem(text)
+                self.bar_texts.append(text)
+
+
+def _qimage(rgb: np.ndarray) -> QImage:
+    """(h, w, 3) uint8 → a QImage that owns its pixels."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
