@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from scipy.signal import correlate
 
+from PySide6.QtCore import Qt
+
 from nnviz.engine import Conv2D, MaxPool2D
 from nnviz.gui.views import FeatureMapView
 
@@ -131,3 +133,34 @@ def test_colour_photos_show_colour_filters_and_maps(make_window, real_data_dir, 
     assert filters["conv_2"][0].shape == (3, 3)             # deeper: averaged over the 6 input maps
     assert view.input_grid.images()[0].shape == (64, 64, 3)
     assert "cat" in view.inputCaption.text()
+
+
+def test_a_dropped_image_reaches_the_feature_maps(make_window, real_data_dir, qtbot, tmp_path):
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window(data_dir=real_data_dir, preset="mnist-cnn")
+    view = w.findChild(FeatureMapView, "featureMapView")
+    ink = np.clip(w.dataset.X_test[5, 0] * 255, 0, 255).astype(np.uint8)
+    path = tmp_path / "digit.png"
+    Image.fromarray(255 - ink, "L").resize((140, 140), Image.BICUBIC).save(path)   # dark on light, like a scan
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    pos = w.rect().center()
+    QApplication.sendEvent(w, QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    QApplication.sendEvent(w, QDropEvent(QPointF(pos), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+
+    def caption():
+        view.map_images()              # draws what the hidden tab has received
+        return view.inputCaption.text()
+
+    assert "test sample 1" in caption()
+    qtbot.waitUntil(lambda: "test sample" not in caption(), timeout=60_000)
+    item = next(iter(w.prediction_view.items.values()))
+    x = item.loaded.x[0].astype(np.float64)                 # what the network sees: (28, 28)
+    conv = w.model.layers[0]
+    W, b = conv.params["W"].astype(np.float64), conv.params["b"].astype(np.float64)
+    for d, img in enumerate(view.map_images()["conv_1"]):
+        np.testing.assert_allclose(img, correlate(x, W[d, 0], mode="valid") + b[d], rtol=1e-4, atol=1e-4)

@@ -17,10 +17,11 @@ on colour photos are shown in colour.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QGraphicsScene, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
-                               QStackedLayout, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QGraphicsPixmapItem, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
 
 from nnviz.engine.inspect import filter_images, image_layers
 
@@ -132,7 +133,14 @@ class FeatureMapView(LiveView):
         self._count_label = "epochs"
         self.blocks: dict[str, LayerBlock] = {}
         self.frames_drawn = 0
-        self._export_scene = QGraphicsScene(self)
+        # Never on screen: holds the exported picture. A window of its own (owned by this view, deleted
+        # with it) that does not keep the app running.
+        self._export_view = pg.GraphicsView(self, background="w")
+        self._export_view.setWindowFlags(Qt.Window)
+        self._export_view.setAttribute(Qt.WA_DontShowOnScreen, True)
+        self._export_view.setAttribute(Qt.WA_QuitOnClose, False)
+        self._export_view.setFrameShape(pg.GraphicsView.NoFrame)
+        self._export_pixmap = None
 
         self.prevButton = QPushButton("◀ Previous", objectName="featurePrevButton")
         self.nextButton = QPushButton("Next ▶", objectName="featureNextButton")
@@ -318,14 +326,26 @@ class FeatureMapView(LiveView):
         font.setBold(True)
         self.heading.setFont(font)
 
+    def shutdown(self) -> None:
+        self._export_view.close()
+
     def export_item(self):
         """A picture of the whole view (input, filters, maps) as a graphics item, for File → Export plot.
 
         The maps are many small plots in several widgets, so the export is
         the view as drawn on screen (an SVG export embeds that picture).
         """
-        self._export_scene.clear()
-        return self._export_scene.addPixmap(self.grab())
+        pixmap = self.grab()
+        view = self._export_view
+        if self._export_pixmap is not None:
+            view.scene().removeItem(self._export_pixmap)
+        self._export_pixmap = QGraphicsPixmapItem(pixmap)
+        view.scene().addItem(self._export_pixmap)
+        view.resize(pixmap.size())
+        view.show()              # off screen (WA_DontShowOnScreen): gives the viewport its real size
+        view.viewport().resize(pixmap.size())
+        view.setRange(QRectF(0, 0, pixmap.width(), pixmap.height()), padding=0)
+        return view
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
