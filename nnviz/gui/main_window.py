@@ -198,6 +198,8 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         self.viewTabs.insertTab(0, self.mainViews, "Training")
         self.viewTabs.setCurrentIndex(0)
         self.viewTabs.tabBar().setVisible(self.viewTabs.count() > 1)
+        for view in self.views:
+            view.refreshRequested.connect(lambda v=view: self.refresh_view(v))
 
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -583,11 +585,25 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         ds = self.dataset
         context = self._view_context()
         probes = self._probes(context)
+        options = {}
+        for view in self.views:
+            options.update(view.session_options(context))
         self.runner.start(self.model, self.optimizer, (ds.X_train, ds.y_train, ds.X_test, ds.y_test),
                           epochs=config.epochs, batch_size=config.batch_size, probes=probes,
-                          step_unit=step_unit, callbacks=[p for p in probes if hasattr(p, "on_batch_end")])
+                          step_unit=step_unit, callbacks=[p for p in probes if hasattr(p, "on_batch_end")],
+                          **options)
+        notices = [n for n in (view.run_notice(context) for view in self.views) if n]
+        if notices:
+            self.banner.show_message(" ".join(html.escape(n, quote=False) for n in notices), "warning")
         self._set_state("paused" if step_unit else "running")
         self.controls.show_text("Starting…", 0.0)
+
+    def refresh_view(self, view) -> None:
+        """``view`` changed its probe input: the worker recomputes probes, or with no run, we do it here."""
+        if self.runner.active:
+            self.runner.refresh()
+        elif self.model is not None:
+            view.show_snapshot(history_snapshot(self.model, probes=view.probes(self._view_context())))
 
     def _set_state(self, state: str) -> None:
         self._state = state
@@ -814,6 +830,8 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         self._closing = True
         if self.runner.active:
             self.runner.shutdown()
+        for view in self.views:
+            view.shutdown()
         self._shutdown_prediction()
         self._shutdown_run_files()
         self.settings.set("geometry", self.saveGeometry())

@@ -9,7 +9,10 @@ worker passes a signal's ``emit``; a test passes a list's ``append``.
 Probes are the worker-side half of a live view: ``probe.compute(model)``
 returns what the view draws (e.g. the decision-boundary grid). Each probe
 is throttled on its own so that computing it takes at most ``probe_budget``
-of the training time.
+of the training time, and no more often than its ``min_interval`` seconds
+(if it has one). A view whose input changed asks for its probes again with
+:meth:`RunControl.refresh`: a paused run then sends a fresh "paused"
+snapshot, a running one sends all probes at its next step.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class RunControl:
         self._budget: int | None = None     # steps left before pausing (None: run freely)
         self._unit = "iteration"
         self._lr: float | None = None
+        self._refresh = False
 
     # --- GUI side -----------------------------------------------------------
     def pause(self) -> None:
@@ -66,6 +70,12 @@ class RunControl:
         with self._cond:
             self._lr = float(lr)
 
+    def refresh(self) -> None:
+        """Ask for every probe to be computed again soon (a view's input changed), even while paused."""
+        with self._cond:
+            self._refresh = True
+            self._cond.notify_all()
+
     @property
     def paused(self) -> bool:
         return self._paused
@@ -83,6 +93,11 @@ class RunControl:
             lr, self._lr = self._lr, None
             return lr
 
+    def take_refresh(self) -> bool:
+        with self._cond:
+            wanted, self._refresh = self._refresh, False
+            return wanted
+
     def count_step(self, epoch_done: bool) -> None:
         """Called after each step; uses up the step budget and pauses when it runs out."""
         with self._cond:
@@ -93,15 +108,25 @@ class RunControl:
                     self._paused = True
 
     def wait_while_paused(self, on_pause: Callable[[], None] | None = None) -> float:
-        """Block while paused (until resumed, stepped or stopped); return the seconds spent waiting."""
+        """Block while paused (until resumed, stepped or stopped); return the seconds spent waiting.
+
+        ``on_pause()`` is called on pausing, and again on each :meth:`refresh` request while paused.
+        """
         if not self._paused or self._stop:
             return 0.0
+        self.take_refresh()
         if on_pause is not None:
             on_pause()
         start = time.perf_counter()
-        with self._cond:
-            while self._paused and not self._stop:
-                self._cond.wait(0.5)
+        while True:
+            with self._cond:
+                while self._paused and not self._stop and not self._refresh:
+                    self._cond.wait(0.5)
+                if not self._paused or self._stop:
+                    break
+                self._refresh = False
+            if on_pause is not None:
+                on_pause()      # outside the lock: the GUI may resume or stop meanwhile
         return time.perf_counter() - start
 
 
@@ -182,6 +207,8 @@ class TrainingSession:
     ``emit(snapshot)`` is called from the training thread. ``ready()``, if
     given, tells whether the receiver has drawn the previous snapshot;
     progress snapshots wait for it (paused and final ones never do).
+    ``gradient_fn``, if given, replaces backprop (a teaching bug from
+    :mod:`nnviz.engine.bugs`); it is passed to ``model.fit``.
     ``callbacks`` are extra engine callbacks (e.g. GradientNorms), called
     before the session's own, so a snapshot includes what they recorded.
     """
@@ -189,7 +216,8 @@ class TrainingSession:
     def __init__(self, model, optimizer, data, epochs: int, batch_size=None, control: RunControl | None = None,
                  emit: Callable[[Snapshot], None] | None = None, probes=(), run_id: int = 0,
                  max_rate: float = MAX_RATE, probe_budget: float = PROBE_BUDGET,
-                 ready: Callable[[], bool] | None = None, clock=time.perf_counter, callbacks=()):
+                 ready: Callable[[], bool] | None = None, clock=time.perf_counter, callbacks=(),
+                 gradient_fn=None):
         self.model, self.optimizer = model, optimizer
         self.X, self.y, self.X_test, self.y_test = data
         self.epochs, self.batch_size = epochs, batch_size
@@ -201,7 +229,9 @@ class TrainingSession:
         self.probe_budget = probe_budget
         self.clock = clock
         self.callbacks = list(callbacks)
-        self._probes = [_ProbeSlot(p, self.min_interval) for p in probes]
+        self.gradient_fn = gradient_fn
+        self._probes = [_ProbeSlot(p, max(self.min_interval, float(getattr(p, "min_interval", 0.0))))
+                        for p in probes]
         self._epoch_iterations: list[int] = []
         self._sent_epochs = 0
         self._sent_iterations = 0
@@ -219,7 +249,8 @@ class TrainingSession:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
                                      batch_size=self.batch_size, validation_data=validation,
-                                     callbacks=[*self.callbacks, self], should_stop=self.control.should_stop)
+                                     callbacks=[*self.callbacks, self], should_stop=self.control.should_stop,
+                                     gradient_fn=self.gradient_fn)
         return RunResult(run_id=self.run_id, status=history.status, message=history.message,
                          epochs_done=history.epochs_done, iterations_done=history.iterations_done,
                          elapsed=self.elapsed())
@@ -273,6 +304,9 @@ class TrainingSession:
                 self.optimizer.lr = lr
             if control.should_stop():
                 self.model.stop_training = True
+            return
+        if control.take_refresh():
+            self._send("progress", all_probes=True)
             return
         now = self.clock()
         if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):

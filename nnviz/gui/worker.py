@@ -131,6 +131,11 @@ class TrainingRunner(QObject):
         if self.control:
             self.control.set_lr(lr)
 
+    def refresh(self) -> None:
+        """A view's input changed: recompute the probes now (also while paused)."""
+        if self.control:
+            self.control.refresh()
+
     def mark_drawn(self) -> None:
         """The GUI has drawn the last snapshot; the worker may send the next progress snapshot."""
         self._drawn.set()

@@ -10,8 +10,12 @@ from .base import LiveView, ViewContext
 from .boundary import BoundaryView
 from .comparison import ComparisonView
 from .cost import CostView
+from .evaluation import EvaluationView
+from .feature_maps import FeatureMapView
+from .gradcheck import GradCheckView
 from .prediction import PredictionView
 
-VIEW_CLASSES = [BoundaryView, CostView, PredictionView, ComparisonView]
+VIEW_CLASSES = [BoundaryView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView, EvaluationView]
 
-__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "ComparisonView", "VIEW_CLASSES"]
+__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "ComparisonView",
+           "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]

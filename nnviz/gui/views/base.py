@@ -5,6 +5,11 @@ to compute something for it each time (a *probe*: an object with a
 ``key`` and ``compute(model)``, run in the worker thread), and it receives
 the results in ``snapshot.probes[key]``. Adding a view means writing one
 module here and listing it in :mod:`nnviz.gui.views`.
+
+A view whose probe input changes (another sample picked, a check asked
+for) emits ``refreshRequested``: the main window then has the running
+worker recompute the probes (a paused run too), or, with no run active,
+computes this view's probes itself and calls ``show_snapshot``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from ..style import NORMAL, ViewStyle
@@ -38,6 +44,9 @@ class LiveView(QWidget):
     #: "main" views share the first tab side by side; others get a tab of their own
     placement = "tab"
 
+    #: the view's probes should be computed again now (see the module docstring)
+    refreshRequested = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.view_style: ViewStyle = NORMAL
@@ -58,3 +67,14 @@ class LiveView(QWidget):
     def export_item(self):
         """The widget File → Export plot renders to PNG/SVG, or None."""
         return None
+
+    def session_options(self, context: ViewContext) -> dict:
+        """Extra keyword arguments for the next training run (e.g. ``gradient_fn``)."""
+        return {}
+
+    def run_notice(self, context: ViewContext) -> str:
+        """A warning to show when a run starts with this view's options ("" for none)."""
+        return ""
+
+    def shutdown(self) -> None:
+        """The window is closing: stop and join any thread this view started."""

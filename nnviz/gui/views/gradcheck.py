@@ -1,0 +1,566 @@
+"""Gradient check: is backprop right? (objectName ``gradCheckView``, button ``gradCheckButton``).
+
+Pressing *Check gradients* takes a copy of the network between two
+training steps (:class:`~nnviz.gui.probes.ModelCopyProbe`) and runs
+:func:`nnviz.engine.gradient_check` on the copy in a thread of its own
+(:class:`~nnviz.gui.gradcheck_runner.GradCheckRunner`), on a fixed subset
+of training samples and a random sample of coordinates, with progress and
+Cancel. Training is never blocked and the weights it updates are never
+touched. "Re-check every N epochs" asks the probe for a copy each N epochs
+so the diffs follow training live.
+
+Results: one bar per parameter tensor, its relative difference
+‖g−ĝ‖/(‖g‖+‖ĝ‖) on a log axis against the 1e-7 line (green under, red
+over; grey when every sampled coordinate sat on a ReLU kink), and a
+scatter of numerical against analytic gradients around y = x.
+
+The *backprop* selector swaps in one of the engine's known bugs
+(:data:`nnviz.engine.bugs.BACKPROP_BUGS`) for the check and, if "Train
+with it too" is ticked, for the next training run.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QSplitter, QStackedLayout, QVBoxLayout, QWidget)
+
+from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
+
+from ..gradcheck_runner import GradCheckRequest, GradCheckRunner
+from ..probes import ModelCopyProbe
+from .base import LiveView, ViewContext
+
+THRESHOLD = 1e-7
+#: differences under this, though over THRESHOLD, are called borderline (rounding), not wrong
+BORDERLINE = 1e-5
+FLOOR = -16.0            # log10 of the smallest difference drawn
+PASS_COLOR = "#1a9850"
+FAIL_COLOR = "#d73027"
+NA_COLOR = "#bdbdbd"
+
+
+def _log10(v: float) -> float:
+    return FLOOR if not v > 0 else max(FLOOR, math.log10(v))
+
+
+class GradCheckView(LiveView):
+    title = "Gradient check"
+    placement = "tab"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("gradCheckView")
+        self.runner = GradCheckRunner(self)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.finished.connect(self._on_finished)
+        self._probe: ModelCopyProbe | None = None
+        self._context: ViewContext | None = None
+        self._generation = 0           # bumped by reset(): results of an older network are dropped
+        self._waiting = False          # asked for a copy, not started yet
+        self._count_label = "epochs"
+        self.outcome = None            # the last GradCheckOutcome shown
+        self.checks_done = 0
+
+        self.gradCheckButton = QPushButton("Check gradients", objectName="gradCheckButton")
+        self.gradCheckButton.setToolTip("Compare backprop with two-sided numerical gradients "
+                                        "(on a copy of the network; training goes on)")
+        self.cancelButton = QPushButton("Cancel", objectName="gradCheckCancelButton")
+        self.cancelButton.setEnabled(False)
+        self.progressBar = QProgressBar(objectName="gradCheckProgress")
+        self.progressBar.setFormat("%v / %m coordinates")
+        self.progressBar.setValue(0)
+        self.coordsSpin = QSpinBox(objectName="gradCheckCoordsSpin")
+        self.coordsSpin.setRange(0, 1_000_000)
+        self.coordsSpin.setSingleStep(100)
+        self.coordsSpin.setValue(500)
+        self.coordsSpin.setSpecialValueText("all")
+        self.coordsSpin.setToolTip("How many weights to check, chosen at random across every tensor "
+                                   "(0 = all of them; slow for big networks)")
+        self.samplesSpin = QSpinBox(objectName="gradCheckSamplesSpin")
+        self.samplesSpin.setRange(1, 4096)
+        self.samplesSpin.setValue(32)
+        self.samplesSpin.setToolTip("Training samples the cost is computed on (a fixed random subset)")
+        self.recheckCheck = QCheckBox("Re-check every", objectName="recheckEveryCheck")
+        self.recheckSpin = QSpinBox(objectName="recheckEverySpin")
+        self.recheckSpin.setRange(1, 1_000_000)
+        self.recheckSpin.setValue(10)
+        self.recheckSpin.setSuffix(" epochs while training")
+
+        self.bugCombo = QComboBox(objectName="backpropBugCombo")
+        self.bugCombo.addItem("correct (the engine's backprop)", "off")
+        for name in BACKPROP_BUGS:
+            self.bugCombo.addItem(f"bug: {name}", name)
+        self.bugCombo.setToolTip("Swap in a known backprop mistake, to see the check catch it")
+        self.trainWithBugCheck = QCheckBox("Train with it too", objectName="trainWithBugCheck")
+        self.trainWithBugCheck.setToolTip("The next training run uses this backprop, so you can watch what "
+                                          "the bug does to the cost curve")
+        self.bugDescription = QLabel(objectName="bugDescription")
+        self.bugDescription.setWordWrap(True)
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.gradCheckButton)
+        row1.addWidget(self.cancelButton)
+        row1.addWidget(self.progressBar, 1)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Check"))
+        row2.addWidget(self.coordsSpin)
+        row2.addWidget(QLabel("coordinates on"))
+        row2.addWidget(self.samplesSpin)
+        row2.addWidget(QLabel("training samples"))
+        row2.addSpacing(16)
+        row2.addWidget(self.recheckCheck)
+        row2.addWidget(self.recheckSpin)
+        row2.addStretch(1)
+        row3 = QHBoxLayout()
+        row3.addWidget(QLabel("Backprop:"))
+        row3.addWidget(self.bugCombo)
+        row3.addWidget(self.trainWithBugCheck)
+        row3.addWidget(self.bugDescription, 1)
+
+        self.heading = QLabel("Gradient check", objectName="gradCheckHeading")
+        self.bars = pg.PlotWidget(background="w")
+        self.bars.setObjectName("gradCheckBars")
+        self.scatter = pg.PlotWidget(background="w")
+        self.scatter.setObjectName("gradCheckScatter")
+        self.tensorCombo = QComboBox(objectName="gradCheckTensorCombo")
+        self.tensorCombo.setToolTip("Which tensor's coordinates the scatter shows")
+        self.tensorCombo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.tensorCombo.setMinimumContentsLength(12)
+        self._setup_plots()
+        scatter_box = QWidget()
+        sl = QVBoxLayout(scatter_box)
+        sl.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("<b>Numerical vs backprop</b>"))
+        top.addStretch(1)
+        top.addWidget(self.tensorCombo)
+        sl.addLayout(top)
+        sl.addWidget(self.scatter, 1)
+        bars_box = QWidget()
+        bl = QVBoxLayout(bars_box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bars_title = QLabel("<b>Relative difference per parameter tensor</b> (log scale; a bar ending left "
+                            "of the dashed 1e-7 line means backprop is right)")
+        bars_title.setWordWrap(True)
+        bl.addWidget(bars_title)
+        bl.addWidget(self.bars, 1)
+        self.plots = split = QSplitter(Qt.Horizontal)
+        split.addWidget(bars_box)
+        split.addWidget(scatter_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.summary = QLabel(objectName="gradCheckSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.RichText)
+
+        page = QWidget()
+        pl = QVBoxLayout(page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addLayout(row1)
+        pl.addLayout(row2)
+        pl.addLayout(row3)
+        pl.addWidget(self.heading)
+        pl.addWidget(self.summary)
+        pl.addWidget(split, 1)
+        self.message = QLabel(objectName="gradCheckMessage")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setMargin(24)
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(page)
+        self.stack.addWidget(self.message)
+
+        self.gradCheckButton.clicked.connect(self.start_check)
+        self.cancelButton.clicked.connect(self.cancel)
+        self.bugCombo.currentIndexChanged.connect(self._on_bug_changed)
+        self.recheckCheck.toggled.connect(self._apply_schedule)
+        self.recheckSpin.valueChanged.connect(self._apply_schedule)
+        self.tensorCombo.currentIndexChanged.connect(lambda _: self._draw_scatter())
+        self._on_bug_changed()
+        self._clear_plots("Press Check gradients.")
+        self.set_view_style(self.view_style)
+
+    # --- public API -------------------------------------------------------------------
+    @property
+    def bug_name(self) -> str | None:
+        name = self.bugCombo.currentData()
+        return None if name in (None, "off") else name
+
+    def set_bug(self, name: str | None) -> None:
+        """Select a backprop bug by name (None or "off": the correct backprop)."""
+        get_bug(name)      # a clear ValueError for unknown names
+        self.bugCombo.setCurrentIndex(max(0, self.bugCombo.findData(name or "off")))
+
+    @property
+    def checking(self) -> bool:
+        return self.runner.active or self._waiting
+
+    def start_check(self) -> bool:
+        """Ask for a copy of the network; the check starts when it arrives. False if there is nothing to check."""
+        if self.checking or self._probe is None:
+            return False
+        self._waiting = True
+        self._probe.ask()
+        self._update_buttons()
+        self.progressBar.setRange(0, 0)     # busy until the first progress report
+        self.summary.setText("Taking a copy of the network…")
+        self.refreshRequested.emit()
+        return True
+
+    def cancel(self) -> None:
+        if self.runner.active:
+            self.runner.cancel()
+            self.summary.setText("Cancelling…")
+        elif self._waiting:
+            self._waiting = False
+            if self._probe is not None:
+                self._probe = self._fresh_probe()
+            self._update_buttons()
+            self._idle_progress()
+            self.summary.setText("Gradient check cancelled.")
+
+    def per_parameter(self) -> dict[str, float]:
+        """{tensor name: relative difference} of the last finished check ({} before any)."""
+        o = self.outcome
+        return {} if o is None or o.result is None else dict(o.result.per_parameter)
+
+    # --- LiveView ---------------------------------------------------------------------
+    def probes(self, context: ViewContext) -> list:
+        return [self._probe] if self._probe is not None else []
+
+    def reset(self, context: ViewContext, snapshot=None) -> None:
+        self._generation += 1
+        self._context = context
+        self._count_label = context.count_label
+        if self.runner.active:
+            self.runner.cancel()
+        self._waiting = False
+        self.outcome = None
+        ds, model = context.dataset, context.model
+        if ds is None or model is None:
+            self._probe = None
+            self._show_message("No network to check yet: pick a dataset and a valid network."
+                               if ds is None else "There is no network yet: fix the settings in the Network panel.")
+            return
+        self.stack.setCurrentIndex(0)
+        self._probe = self._fresh_probe()
+        self._update_buttons()
+        self._idle_progress()
+        n = model.count_params()
+        self.heading.setText(f"Gradient check — {n:,} parameters in {sum(1 for _ in model.parameters())} tensors")
+        self._clear_plots("Press <b>Check gradients</b> to compare backprop with numerical gradients"
+                          + (f" (a random {self.coordsSpin.value():,} of the {n:,} weights)."
+                             if 0 < self.coordsSpin.value() < n else "."))
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+
+    def show_snapshot(self, snap) -> None:
+        copy = snap.probes.get(ModelCopyProbe.key)
+        if copy is None or self._probe is None:
+            return
+        if self.runner.active:
+            return       # a scheduled copy while a check runs: skip it
+        self._waiting = False
+        self._start(copy)
+
+    def session_options(self, context: ViewContext) -> dict:
+        if self.trainWithBugCheck.isChecked() and self.bug_name:
+            return {"gradient_fn": get_bug(self.bug_name)}
+        return {}
+
+    def run_notice(self, context: ViewContext) -> str:
+        if self.trainWithBugCheck.isChecked() and self.bug_name:
+            return (f"Training with the backprop bug “{self.bug_name}”: {BACKPROP_BUGS[self.bug_name][1]}. "
+                    "Untick “Train with it too” on the Gradient check tab to train correctly.")
+        return ""
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+
+    def set_view_style(self, style) -> None:
+        super().set_view_style(style)
+        font = QFont(self.heading.font())
+        font.setPointSize(style.title_pt)
+        font.setBold(True)
+        self.heading.setFont(font)
+        tick = QFont()
+        tick.setPointSize(style.tick_pt)
+        size = {"font-size": f"{style.label_pt}pt", "color": "#222"}
+        for plot in (self.bars.getPlotItem(), self.scatter.getPlotItem()):
+            for ax in ("left", "bottom"):
+                plot.getAxis(ax).setStyle(tickFont=tick)
+        self.bars.getPlotItem().setLabel("bottom", "relative difference ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖)", **size)
+        self.scatter.getPlotItem().setLabel("bottom", "backprop gradient g", **size)
+        self.scatter.getPlotItem().setLabel("left", "numerical gradient ĝ", **size)
+
+    def export_item(self):
+        """The bar chart of relative differences (File → Export plot)."""
+        return self.bars
+
+    # --- running ----------------------------------------------------------------------
+    def _fresh_probe(self) -> ModelCopyProbe:
+        probe = ModelCopyProbe()
+        if self.recheckCheck.isChecked():
+            done = self._context.model.history.epochs_done if self._context and self._context.model else 0
+            probe.set_every(self.recheckSpin.value(), done)
+        return probe
+
+    def _apply_schedule(self) -> None:
+        if self._probe is None:
+            return
+        done = self._context.model.history.epochs_done if self._context and self._context.model else 0
+        self._probe.set_every(self.recheckSpin.value() if self.recheckCheck.isChecked() else 0, done)
+
+    def _subset(self):
+        ds = self._context.dataset
+        m = len(ds.X_train)
+        k = min(self.samplesSpin.value(), m)
+        idx = np.sort(np.random.default_rng(0).choice(m, k, replace=False))
+        return ds.X_train[idx], ds.y_train[idx]
+
+    def _start(self, copy) -> None:
+        X, y = self._subset()
+        coords = self.coordsSpin.value() or None
+        name = self.bug_name
+        request = GradCheckRequest(model=copy.model, X=X, y=y, max_coords=coords, backward=get_bug(name),
+                                   bug_name=name or "", epoch=copy.epoch, generation=self._generation,
+                                   reason=copy.reason)
+        self.runner.start(request)
+        self._probe.set_busy(True)
+        self._update_buttons()
+        self.progressBar.setRange(0, 0)
+        total = copy.model.count_params()
+        what = f"{coords:,} of {total:,} weights" if coords and coords < total else f"all {total:,} weights"
+        self.summary.setText(f"Checking {what} on {len(X)} training samples"
+                             + (f" with the bug “{name}”" if name else "") + "…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progressBar.setRange(0, max(1, total))
+        self.progressBar.setValue(done)
+
+    def _on_finished(self, outcome) -> None:
+        if self._probe is not None:
+            self._probe.set_busy(False)
+        self._update_buttons()
+        self._idle_progress()
+        if outcome.request.generation != self._generation:
+            return       # a check of an earlier network
+        if outcome.status == "cancelled":
+            self.summary.setText("Gradient check cancelled.")
+            return
+        if outcome.status == "error":
+            self.summary.setText(f"<span style='color:{FAIL_COLOR}'><b>The check could not run:</b> "
+                                 f"{html.escape(outcome.message)}</span>")
+            self.summary.setToolTip(outcome.details)
+            return
+        self.outcome = outcome
+        self.checks_done += 1
+        self.progressBar.setRange(0, max(1, outcome.result.coords_checked))
+        self.progressBar.setValue(outcome.result.coords_checked)
+        self._draw_result()
+
+    def _update_buttons(self) -> None:
+        busy = self.checking
+        self.gradCheckButton.setEnabled(not busy and self._probe is not None)
+        self.cancelButton.setEnabled(busy)
+
+    def _idle_progress(self) -> None:
+        self.progressBar.setRange(0, 1)
+        self.progressBar.setValue(0)
+
+    def _on_bug_changed(self) -> None:
+        name = self.bug_name
+        if name is None:
+            self.bugDescription.setText("The engine's own backprop.")
+            self.bugDescription.setStyleSheet("color: #444;")
+            self.trainWithBugCheck.setEnabled(False)
+        else:
+            self.bugDescription.setText(f"⚠ {BACKPROP_BUGS[name][1]}.")
+            self.bugDescription.setStyleSheet(f"color: {FAIL_COLOR};")
+            self.trainWithBugCheck.setEnabled(True)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentIndex(1)
+
+    # --- drawing ----------------------------------------------------------------------
+    def _setup_plots(self) -> None:
+        bars = self.bars.getPlotItem()
+        bars.setMenuEnabled(False)
+        bars.hideButtons()
+        bars.setMouseEnabled(False, False)
+        bars.invertY(True)
+        bars.showGrid(x=True, y=False, alpha=0.2)
+        decades = [(float(d), "1" if d == 0 else f"1e{d}") for d in range(int(FLOOR), 1)]
+        bars.getAxis("bottom").setTicks([[t for t in decades if int(t[0]) % 2 == 1 or t[0] == 0], decades])
+        self.threshold_line = pg.InfiniteLine(pos=math.log10(THRESHOLD), angle=90,
+                                              pen=pg.mkPen("#222", width=2, style=Qt.DashLine),
+                                              label="1e-7 threshold", labelOpts={"position": 0.01, "color": "#222",
+                                                                        "anchors": [(0, 0), (0, 0)],
+                                                                        "fill": (255, 255, 255, 220)})
+        bars.addItem(self.threshold_line)
+        self.bar_item = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.6)
+        bars.addItem(self.bar_item)
+        self.bars_placeholder = pg.TextItem("One bar per weight tensor appears here when a check finishes.",
+                                            color="#777", anchor=(0.5, 0.5))
+        bars.addItem(self.bars_placeholder)
+        self.bars_placeholder.setPos(FLOOR / 2, 0.5)
+        self.bar_texts: list[pg.TextItem] = []
+        sc = self.scatter.getPlotItem()
+        sc.setMenuEnabled(False)
+        sc.hideButtons()
+        sc.showGrid(x=True, y=True, alpha=0.2)
+        self.diagonal = pg.PlotDataItem([], [], pen=pg.mkPen("#555", width=1.5, style=Qt.DashLine), name="y = x")
+        sc.addItem(self.diagonal)
+        self.points = pg.ScatterPlotItem([], [], size=7)
+        sc.addItem(self.points)
+        self.scatter_placeholder = pg.TextItem("Each checked weight: its numerical gradient\nagainst backprop's; "
+                                               "right means on the line y = x.", color="#777", anchor=(0.5, 0.5))
+        sc.addItem(self.scatter_placeholder)
+        self.scatter_placeholder.setPos(0.5, 0.5)
+        for plot in (bars, sc):
+            for ax in ("left", "bottom"):
+                plot.getAxis(ax).enableAutoSIPrefix(False)
+                plot.getAxis(ax).setPen(pg.mkPen("#444"))
+                plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+
+    def _clear_plots(self, text: str) -> None:
+        self.bar_item.setOpts(x0=[], x1=[], y=[], height=0.6, brushes=[])
+        for t in self.bar_texts:
+            self.bars.getPlotItem().removeItem(t)
+        self.bar_texts = []
+        self.points.setData([], [])
+        self.diagonal.setData([], [])
+        self.tensorCombo.blockSignals(True)
+        self.tensorCombo.clear()
+        self.tensorCombo.blockSignals(False)
+        self.summary.setText(text)
+        bars = self.bars.getPlotItem()
+        bars.getAxis("left").setTicks([[]])
+        bars.setXRange(FLOOR, 0.5, padding=0)
+        bars.setYRange(0, 1, padding=0)
+        self.scatter.getPlotItem().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.bars_placeholder.show()
+        self.scatter_placeholder.show()
+        self.tensorCombo.hide()
+
+    def _draw_result(self) -> None:
+        outcome = self.outcome
+        r = outcome.result
+        names = list(r.per_parameter)
+        plot = self.bars.getPlotItem()
+        for t in self.bar_texts:
+            plot.removeItem(t)
+        self.bar_texts = []
+        x1, brushes = [], []
+        for i, name in enumerate(names):
+            v = r.per_parameter[name]
+            kinks = r.kinks.get(name, 0)
+            color = "#555" if math.isnan(v) else "#111"
+            if name in r.zero_gradient:      # both gradients zero: they agree as far as can be measured
+                x1.append(FLOOR)
+                brushes.append(pg.mkBrush(PASS_COLOR))
+                note = "0: backprop and numerical gradients are both zero"
+            elif math.isnan(v):
+                x1.append(0.0)
+                brushes.append(pg.mkBrush(NA_COLOR))
+                note = f"not checkable: all {kinks} sampled coordinates sat on a ReLU kink"
+            else:
+                x1.append(_log10(v))
+                brushes.append(pg.mkBrush(PASS_COLOR if v < THRESHOLD else FAIL_COLOR))
+                note = f"{v:.1e}" + (f"  ({kinks} on a ReLU kink, skipped)" if kinks else "")
+            if math.isnan(v):            # grey full-width bar, note inside
+                text = pg.TextItem(note, color=color, anchor=(0, 0.5))
+                text.setPos(FLOOR + 0.2, i)
+            elif x1[-1] > -3.5:          # long bar: the value inside its end, in white
+                text = pg.TextItem(note, color="#ffffff", anchor=(1, 0.5))
+                text.setPos(x1[-1] - 0.15, i)
+            else:                        # the value just after the bar
+                text = pg.TextItem(note, color=color, anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 210))
+                text.setPos(x1[-1] + 0.15, i)
+            plot.addItem(text)
+            self.bar_texts.append(text)
+        ys = np.arange(len(names), dtype=float)
+        self.bar_item.setOpts(x0=np.full(len(names), FLOOR), x1=np.array(x1), y=ys, height=0.6, brushes=brushes,
+                              pens=[pg.mkPen(None)] * len(names))
+        plot.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)]])
+        plot.setYRange(-1.3, len(names) - 0.4, padding=0)     # a free strip on top for the threshold label
+        plot.setXRange(FLOOR, 0.5, padding=0)
+
+        self.bars_placeholder.hide()
+        self.scatter_placeholder.hide()
+        self.tensorCombo.show()
+        self.tensorCombo.blockSignals(True)
+        current = self.tensorCombo.currentData()
+        self.tensorCombo.clear()
+        self.tensorCombo.addItem("all tensors", None)
+        for name in names:
+            self.tensorCombo.addItem(name, name)
+        self.tensorCombo.setCurrentIndex(max(0, self.tensorCombo.findData(current)))
+        self.tensorCombo.blockSignals(False)
+        self._draw_scatter()
+        self._write_summary()
+
+    def _draw_scatter(self) -> None:
+        if self.outcome is None or self.outcome.result is None:
+            return
+        r = self.outcome.result
+        pick = self.tensorCombo.currentData()
+        xs, ys, brushes = [], [], []
+        for name, (_, a, n) in r.samples.items():
+            if pick is not None and name != pick:
+                continue
+            v = r.per_parameter[name]
+            color = NA_COLOR if math.isnan(v) else (PASS_COLOR if v < THRESHOLD else FAIL_COLOR)
+            xs.append(a)
+            ys.append(n)
+            brushes += [pg.mkBrush(color)] * len(a)
+        x = np.concatenate(xs) if xs else np.empty(0)
+        y = np.concatenate(ys) if ys else np.empty(0)
+        self.points.setData(x, y, brush=brushes, pen=pg.mkPen("#333", width=0.5))
+        if x.size:
+            lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
+            if hi <= lo:
+                lo, hi = lo - 1, hi + 1
+            self.diagonal.setData([lo, hi], [lo, hi])
+            self.scatter.getPlotItem().setRange(xRange=(lo, hi), yRange=(lo, hi), padding=0.05)
+        else:
+            self.diagonal.setData([], [])
+
+    def _write_summary(self) -> None:
+        o = self.outcome
+        r = o.result
+        values = [v for v in r.per_parameter.values() if not math.isnan(v)]
+        over = [n for n, v in r.per_parameter.items() if not math.isnan(v) and v >= THRESHOLD]
+        na = [n for n, v in r.per_parameter.items() if math.isnan(v)]
+        kinks = sum(r.kinks.values())
+        if not values:
+            verdict = "<b>Nothing could be checked</b>: every sampled coordinate sat on a ReLU kink."
+        elif over and max(values) < BORDERLINE:
+            verdict = (f"<span style='color:{FAIL_COLOR}'><b>Borderline</b></span>: {len(over)} of {len(values)} "
+                       f"tensors are just over 1e-7 (worst {max(values):.1e}). Rounding in the finite differences "
+                       "alone can do that; a backprop bug gives 1e-3 or more. Check again, or with more samples.")
+        elif over:
+            verdict = (f"<span style='color:{FAIL_COLOR}'><b>✘ Backprop is wrong</b></span>: {len(over)} of "
+                       f"{len(values)} tensors are over 1e-7 (worst {max(values):.1e}).")
+        else:
+            verdict = (f"<span style='color:{PASS_COLOR}'><b>✔ Backprop is right</b></span>: every checked tensor "
+                       f"is under 1e-7 (overall {r.relative_difference:.1e}).")
+        unit = "iteration" if self._count_label == "iterations" else "epoch"
+        parts = [verdict, f"{r.coords_checked:,} coordinates on {len(o.request.y)} training samples, "
+                          f"ε = {r.epsilon:g}, {o.elapsed:.1f} s, on the network after {unit} {o.request.epoch:,}"
+                          + (" (scheduled re-check)" if o.request.reason == "scheduled" else "") + "."]
+        if o.request.bug_name:
+            parts.append(f"Backprop: the bug “{html.escape(o.request.bug_name)}”.")
+        if kinks:
+            parts.append(f"{kinks} coordinate{'s' * (kinks != 1)} sat on a ReLU kink (where the slope jumps, "
+                         "so no finite difference can match) and were left out"
+                         + (f"; {', '.join(na)} had nothing else and show grey" if na else "") + ".")
+        self.summary.setText(" ".join(parts))

@@ -1,0 +1,179 @@
+"""A grid of small images with captions, drawn in one pyqtgraph ViewBox.
+
+Used for feature maps, filters and the gallery of mistakes. The image and
+caption items are created when the layout changes (number of tiles, tile
+shape, columns) and afterwards only updated with ``setImage``/``setText``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFont
+
+GAP = 0.12          # space between tiles, as a fraction of the tile size
+
+
+def gray_lut() -> np.ndarray:
+    """(256, 3) uint8: black (low) to white (high)."""
+    ramp = np.arange(256, dtype=np.uint8)
+    return np.stack([ramp, ramp, ramp], axis=1)
+
+
+def diverging_lut(n: int = 256) -> np.ndarray:
+    """(n, 3) uint8: blue (negative) – white (0) – red (positive), for signed weights."""
+    t = np.linspace(-1.0, 1.0, n)[:, None]
+    blue, red, white = np.array([33, 102, 172.0]), np.array([178, 24, 43.0]), np.full(3, 255.0)
+    out = np.where(t < 0, white + (blue - white) * -t, white + (red - white) * t)
+    return out.round().astype(np.uint8)
+
+
+def as_display(image: np.ndarray) -> np.ndarray:
+    """A sample as an image: (1, H, W) or (H, W) -> (H, W); (3, H, W) -> (H, W, 3); (H, W, 3) kept."""
+    a = np.asarray(image)
+    if a.ndim == 3 and a.shape[0] == 1:
+        return a[0]
+    if a.ndim == 3 and a.shape[0] == 3 and a.shape[2] != 3:
+        return np.transpose(a, (1, 2, 0))
+    if a.ndim == 3 and a.shape[0] > 3:
+        return a.mean(axis=0)
+    return a
+
+
+class TileGrid(pg.GraphicsLayoutWidget):
+    """``count`` tiles of one shape, each an ImageItem with an optional caption below.
+
+    With ``columns=None`` the grid takes as many columns as fit its width
+    at ``tile_px`` pixels a tile (up to ``max_columns``) and lays itself out
+    again when resized, keeping what it shows.
+    """
+
+    def __init__(self, tile_px: int = 64, caption_lines: int = 0, max_columns: int = 16, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.tile_px = tile_px
+        self.caption_lines = caption_lines
+        self.max_columns = max_columns
+        self.caption_pt = 9
+        self.view = self.addViewBox()
+        self.view.setAspectLocked(True)
+        self.view.invertY(True)
+        self.view.setMouseEnabled(False, False)
+        self.view.setMenuEnabled(False)
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.items: list[pg.ImageItem] = []
+        self.captions: list[pg.TextItem] = []
+        self._layout_key = None
+        self._spec = None            # (count, shape, columns or None)
+        self._content = None         # (images, levels, lut) last set
+        self._texts: list[str] = []
+        self.columns = 1
+
+    # --- layout ----------------------------------------------------------------
+    def set_layout(self, count: int, shape: tuple[int, int], columns: int | None = None) -> None:
+        """Make ``count`` tiles of (H, W) pixels in ``columns`` columns (None: as many as fit)."""
+        self._spec = (int(count), tuple(int(s) for s in shape[:2]), columns)
+        self._apply_layout()
+
+    def _fitting_columns(self) -> int:
+        count, (h, w), columns = self._spec
+        if columns is not None:
+            return max(1, min(int(columns), max(1, count)))
+        size = max(h, w)
+        tile = self.tile_px * (1 + GAP) * max(w, 1) / size
+        fit = max(1, min(int((max(self.width(), 1) - 8 + self.tile_px * GAP) // max(tile, 1)),
+                         self.max_columns, max(1, count)))
+        rows = -(-count // fit)
+        return -(-count // rows)     # the same rows, evenly filled: 8 + 8 rather than 14 + 2
+
+    def _apply_layout(self) -> None:
+        count, (h, w), _ = self._spec
+        columns = self._fitting_columns()
+        key = (count, (h, w), columns, self.caption_lines, self.tile_px)
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        for item in self.items + self.captions:
+            self.view.removeItem(item)
+        self.items, self.captions = [], []
+        self.columns = columns
+        rows = max(1, -(-count // columns))
+        size = max(h, w)
+        gap = GAP * size         # proportional, so grids with the same tile_px line up
+        cap_h = self._caption_height(size)
+        font = QFont()
+        font.setPointSize(self.caption_pt)
+        for i in range(count):
+            r, c = divmod(i, columns)
+            x, y = c * (w + gap), r * (h + gap + cap_h)
+            item = pg.ImageItem(np.zeros((h, w), dtype=np.float32), axisOrder="row-major")
+            item.setPos(x, y)        # one data unit per pixel
+            self.view.addItem(item)
+            self.items.append(item)
+            if self.caption_lines:
+                text = pg.TextItem("", color="#222", anchor=(0.5, 0.0))
+                text.setFont(font)
+                text.setPos(x + w / 2, y + h)
+                self.view.addItem(text)
+                self.captions.append(text)
+        width = columns * (w + gap) - gap
+        height = rows * (h + gap + cap_h) - gap
+        self.view.setRange(QRectF(0, 0, width, height), padding=0.02)
+        px_per_unit = self.tile_px / size
+        self.setFixedHeight(int(height * px_per_unit * 1.04) + 8)
+        self.setMinimumWidth(int(min(width, 2 * (w + gap)) * px_per_unit) + 8)
+        if self._content is not None:
+            self.set_images(*self._content)
+        if self._texts:
+            self.set_captions(self._texts)
+
+    def _caption_height(self, size: int) -> float:
+        if not self.caption_lines:
+            return 0.0
+        # caption text is drawn at a fixed pixel size; reserve room in data units for it
+        line_px = self.caption_pt * 1.7
+        return self.caption_lines * line_px * size / self.tile_px
+
+    def set_caption_pt(self, pt: int) -> None:
+        """Caption font size (presentation mode uses larger ones); the tiles make room for it."""
+        if pt == self.caption_pt:
+            return
+        self.caption_pt = int(pt)
+        self.relayout()
+
+    def relayout(self) -> None:
+        """Lay the tiles out again (after ``tile_px`` or the caption size changed), keeping what they show."""
+        self._layout_key = None
+        if self._spec is not None:
+            self._apply_layout()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "_spec", None) is not None and self._spec[2] is None:   # None during pyqtgraph's __init__
+            self._apply_layout()
+
+    # --- content ---------------------------------------------------------------
+    def set_images(self, images, levels, lut=None) -> None:
+        """``images``: one (H, W) or (H, W, 3) array per tile; ``levels``: one (lo, hi) for all or a list."""
+        self._content = (images, levels, lut)
+        per_tile = isinstance(levels, list)
+        for i, (item, image) in enumerate(zip(self.items, images)):
+            lv = levels[i] if per_tile else levels
+            item.setImage(np.asarray(image), autoLevels=False, levels=lv)
+            item.setLookupTable(lut if np.ndim(image) == 2 else None)
+
+    def set_captions(self, texts) -> None:
+        self._texts = list(texts)
+        for item, text in zip(self.captions, self._texts):
+            item.setText(text)
+
+    def images(self) -> list[np.ndarray]:
+        """The arrays the tiles show now."""
+        return [item.image for item in self.items if item.image is not None]
+
+    def wheelEvent(self, event) -> None:
+        event.ignore()      # let a surrounding scroll area scroll
+
+
+__all__ = ["TileGrid", "gray_lut", "diverging_lut", "as_display"]
