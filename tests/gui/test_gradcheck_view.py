@@ -189,3 +189,13 @@ def test_just_over_the_threshold_is_called_borderline(make_window, qtbot):
     view._on_finished(GradCheckOutcome("done", request, result=result, elapsed=0.1))
     assert bar_colors(view) == [FAIL_COLOR, PASS_COLOR]
     assert "Borderline" in view.summary.text() and "wrong" not in view.summary.text()
+
+
+def test_a_redraw_keeps_the_result_and_a_new_network_clears_it(make_window, qtbot):
+    w = make_window(preset="moons")
+    view = grad_view(w)
+    run_check(qtbot, view)
+    w._redraw_views()                       # same network (e.g. after a resize)
+    assert view.per_parameter() and "Backprop is right" in view.summary.text()
+    w.reset()                               # a new network: the old result no longer applies
+    assert view.per_parameter() == {} and "Press" in view.summary.text()

@@ -236,6 +236,14 @@ class GradCheckView(LiveView):
         return [self._probe] if self._probe is not None else []
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
+        old = self._context
+        if (old is not None and self._probe is not None and context.model is old.model
+                and context.dataset is old.dataset):
+            self._context = context      # the same network redrawn (e.g. a resize): keep the check and its result
+            self._count_label = context.count_label
+            if snapshot is not None:
+                self.show_snapshot(snapshot)
+            return
         self._generation += 1
         self._context = context
         self._count_label = context.count_label
