@@ -26,6 +26,12 @@ SHARED_DATA = shared_data_dir()
 
 
 @pytest.fixture
+def optional_data_dir() -> Path | None:
+    """The real-data folder, or None (for tests that check something first and skip later)."""
+    return SHARED_DATA
+
+
+@pytest.fixture
 def real_data_dir() -> Path:
     d = SHARED_DATA
     if d is None:

@@ -509,14 +509,17 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         if not quiet:
             self.statusBar().showMessage("New network: weights initialized, history cleared.", 5000)
 
-    def _redraw_views(self) -> None:
+    def _redraw_views(self, spare_busy: bool = False) -> None:
+        """Reset every view for the current model; ``spare_busy`` leaves views in the middle of work alone
+        (a redraw of the same model must not cancel, say, a gradient check)."""
         context = self._view_context()
-        for view in self.views:
+        views = [v for v in self.views if not (spare_busy and v.busy)]
+        for view in views:
             view.reset(context)
         self._reset_boundary_recording()
         if self.model is not None:
             snap = history_snapshot(self.model, probes=self._probes(context))
-            for view in self.views:
+            for view in views:
                 view.show_snapshot(snap)
             self._record_boundary(snap)
 
@@ -824,7 +827,7 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
 
     def _redraw_if_idle(self) -> None:
         if self._state == "idle" and not self._closing:
-            self._redraw_views()
+            self._redraw_views(spare_busy=True)
 
     def closeEvent(self, event) -> None:
         self._closing = True

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox
 
-from tests.conftest import shared_data_dir
 
 
 def train_button(w):
@@ -76,7 +75,7 @@ def _no_data_anywhere(monkeypatch, tmp_path):
     return empty
 
 
-def test_missing_cats_files_say_where_nnviz_looked(make_window, monkeypatch, tmp_path, qtbot):
+def test_missing_cats_files_say_where_nnviz_looked(make_window, monkeypatch, tmp_path, qtbot, optional_data_dir):
     empty = _no_data_anywhere(monkeypatch, tmp_path)
     w = make_window(data_dir=empty)
     combo = w.findChild(QComboBox, "datasetCombo")
@@ -93,7 +92,7 @@ def test_missing_cats_files_say_where_nnviz_looked(make_window, monkeypatch, tmp
     assert not train_button(w).isEnabled()
     assert train_button(w).toolTip().startswith("Cannot train: No dataset:")
 
-    real = shared_data_dir()
+    real = optional_data_dir
     if real is None or not (real / "train_catvnoncat.h5").is_file():
         pytest.skip("the real cats files are not on this machine")
     monkeypatch.setattr(QFileDialog, "getOpenFileName",

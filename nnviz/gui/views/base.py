@@ -51,6 +51,11 @@ class LiveView(QWidget):
         super().__init__(parent)
         self.view_style: ViewStyle = NORMAL
 
+    @property
+    def busy(self) -> bool:
+        """True while the view runs work of its own (e.g. a gradient check) that a redraw must not cancel."""
+        return False
+
     def probes(self, context: ViewContext) -> list:
         """Worker-side computations this view wants for ``context``."""
         return []

@@ -202,6 +202,10 @@ class GradCheckView(LiveView):
     def checking(self) -> bool:
         return self.runner.active or self._waiting
 
+    @property
+    def busy(self) -> bool:
+        return self.checking
+
     def start_check(self) -> bool:
         """Ask for a copy of the network; the check starts when it arrives. False if there is nothing to check."""
         if self.checking or self._probe is None:
