@@ -56,7 +56,7 @@ class PredictionView(LiveView):
     title = "Prediction"
     placement = "tab"
 
-    #: (network input x, label text) of the image now shown; for the feature-map view
+    #: (network input x, where it came from: a file name or "your drawing"); for the feature-map view
     inputChosen = Signal(object, str)
     #: a prediction was (re)computed or an item changed state; the argument is the predictionLabel text
     updated = Signal(str)
@@ -441,7 +441,9 @@ class PredictionView(LiveView):
     def _show(self) -> None:
         """Draw the current item (or the pad): input image, bars, label and detail line."""
         x, prediction, label, detail = None, None, "", ""
+        source = ""  # what the image is, for the feature-map view's caption
         if self._current == "pad":
+            source = "your drawing"
             x, prediction = self._pad_x, self._pad_prediction
             if self._pad_error:
                 label = self._pad_error[:1].upper() + self._pad_error[1:]
@@ -451,7 +453,7 @@ class PredictionView(LiveView):
                 label = self._waiting_reason()
         elif isinstance(self._current, int) and self._current in self.items:
             item = self.items[self._current]
-            name = Path(item.path).name
+            name = source = Path(item.path).name
             if item.error:
                 label = item.error[:1].upper() + item.error[1:]
             elif item.loaded is None:
@@ -474,7 +476,7 @@ class PredictionView(LiveView):
         self._draw_input(x)
         self._draw_bars(prediction)
         if x is not None:
-            self.inputChosen.emit(x, label)
+            self.inputChosen.emit(x, source)
         self.updated.emit(label)
 
     def _detail(self, item: _Item) -> str:
