@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .optimizers import SGD, Optimizer
+from .threads import blas_threads
 
 
 class TrainingDiverged(ArithmeticError):
@@ -78,6 +79,8 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     # would only repeat it (and, under -W error, turn it into a crash).
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
     errstate.__enter__()
+    threads = blas_threads(model, batch_size)
+    threads.__enter__()
     try:
         for epoch in range(start_epoch, start_epoch + epochs):
             if shuffle and not full_batch:
@@ -133,6 +136,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
         history.status, history.message = "error", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        threads.__exit__(None, None, None)
         errstate.__exit__(None, None, None)
         _call(callbacks, "on_train_end", model, history)
 

@@ -108,3 +108,26 @@ def test_bad_arguments(bad, message):
     X, y = blobs()
     with pytest.raises(ValueError, match=message):
         small_model().fit(X, y, **{"epochs": 1, **bad})
+
+
+def test_small_runs_use_one_blas_thread_and_restore_it():
+    from threadpoolctl import threadpool_info
+
+    from nnviz.engine.threads import largest_matmul
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+
+    class Probe:
+        def on_batch_end(self, model, info):
+            seen.append(blas_threads())
+
+    X, y = blobs()
+    model = small_model()
+    assert largest_matmul(model, 200) == 200 * 2 * 8  # batch × fan-in × units of dense_1
+    model.fit(X, y, epochs=1, callbacks=[Probe()])
+    assert seen and all(n == 1 for n in seen[0])
+    assert blas_threads() == before
