@@ -113,6 +113,7 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
                 and saved_dataset in datasets.available():
             self.dataset_panel.set_values(saved_dataset, {})
             self._refresh("dataset")
+        self._update_settings_min_width()
         self._restore_geometry()
         splitter = self.settings.get("splitter")
         if not splitter.isEmpty():
@@ -134,7 +135,16 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             return
         w, h = min(1500, int(avail.width() * 0.96)), min(950, int(avail.height() * 0.94))
         self.resize(w, h)
+        self.splitter.setSizes([self._settings_width(w), w - self._settings_width(w)])
         self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+
+    def _settings_width(self, window_width: int) -> int:
+        """Width of the settings panel: what its contents ask for, at most 42 % of the window."""
+        panel = self.settingsPanel
+        content = panel.widget()
+        need = max(content.sizeHint().width(), content.minimumSizeHint().width()) \
+            + panel.verticalScrollBar().sizeHint().width() + 8
+        return int(max(380, min(need, 0.42 * window_width)))
 
     def _build_ui(self) -> None:
         self.presetCombo = QComboBox(objectName="presetCombo")
@@ -146,6 +156,8 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             self.presetCombo.addItem(title, name)
             self.presetCombo.setItemData(self.presetCombo.count() - 1, f"preset {name!r}", Qt.ToolTipRole)
         self.presetCombo.setToolTip("Fill every panel from a ready-made experiment")
+        self.presetCombo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.presetCombo.setMinimumContentsLength(20)
         self.presetDescription = QLabel(objectName="presetDescription")
         self.presetDescription.setWordWrap(True)
         self.presetDescription.setStyleSheet("color: #555;")
@@ -182,8 +194,7 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         self.settingsPanel = scroll
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
 
         self.controls = ControlBar()
         self.banner = MessageBanner()
@@ -213,7 +224,7 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([560, 940])
+        self.splitter.setSizes([self._settings_width(1500), 940])
         self.setCentralWidget(self.splitter)
 
         self.stateLabel = QLabel("Idle", objectName="stateLabel")
@@ -622,7 +633,6 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             self.controls.show_progress(snap, unit)
             self._last_progress = now
         self.snapshots_drawn += 1
-        self.runner.mark_drawn()
 
     def _on_run_finished(self, result) -> None:
         self.last_result = result
@@ -788,6 +798,7 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             view.set_view_style(style)
         self.builder.table.resizeColumnsToContents()
         self.builder.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self._update_settings_min_width()
         if on and not self._presenting:
             self._panel_before_presenting = self.settingsPanelAction.isChecked()
             self.settingsPanelAction.setChecked(False)
@@ -824,6 +835,12 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             self._shown_once = True
             # the views now have their real size: redraw so the boundary picture fills its plot
             QTimer.singleShot(0, self._redraw_if_idle)
+
+    def _update_settings_min_width(self) -> None:
+        """The settings panel never gets narrower than its contents (no cut-off fields)."""
+        panel = self.settingsPanel
+        need = panel.widget().minimumSizeHint().width() + panel.verticalScrollBar().sizeHint().width() + 4
+        panel.setMinimumWidth(max(380, need))
 
     def _redraw_if_idle(self) -> None:
         if self._state == "idle" and not self._closing:

@@ -136,7 +136,6 @@ class SeriesRunner(QObject):
             record = self._current[0]
             record.apply_snapshot(snap)
             self.runUpdated.emit(record)
-        self.runner.mark_drawn()
 
     def _on_finished(self, result) -> None:
         if self._current is None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 import traceback
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from .session import RunControl, RunResult, Snapshot, TrainingSession
 
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 #: default is 5 ms). The GUI thread needs the GIL for every Python paint and slot call; with the
 #: default it would queue behind the training loop for up to 5 ms each time.
 GIL_SWITCH_INTERVAL = 0.001
+#: Share of wall time the GUI thread may spend drawing snapshots. The runner times each
+#: snapshot's handling and painting and holds the next progress snapshot back accordingly, so a
+#: slow screen (or a busy machine) lowers the frame rate instead of slowing the training.
+GUI_BUDGET = 0.10
 
 
 class TrainingWorker(QObject):
@@ -67,6 +72,7 @@ class TrainingRunner(QObject):
         self._worker: TrainingWorker | None = None
         self.control: RunControl | None = None
         self._drawn = threading.Event()
+        self._next_allowed = 0.0
         self._run_id = 0
         self._live_run: int | None = None
         self._finishing = False
@@ -91,9 +97,10 @@ class TrainingRunner(QObject):
         if step_unit is not None:
             self.control.step(step_unit)
         self._drawn.set()
+        self._next_allowed = 0.0
         session = TrainingSession(model, optimizer, data, epochs=epochs, batch_size=batch_size,
                                   control=self.control, emit=self._emit_from_worker, probes=probes,
-                                  run_id=self._run_id, ready=self._drawn.is_set, **session_options)
+                                  run_id=self._run_id, ready=self._ready, **session_options)
         thread = QThread()
         thread.setObjectName(f"nnviz-training-{self._run_id}")
         worker = TrainingWorker(session)
@@ -136,10 +143,6 @@ class TrainingRunner(QObject):
         if self.control:
             self.control.refresh()
 
-    def mark_drawn(self) -> None:
-        """The GUI has drawn the last snapshot; the worker may send the next progress snapshot."""
-        self._drawn.set()
-
     def shutdown(self) -> RunResult | None:
         """Stop the run and wait for its thread (used when the window closes). Emits ``finished``."""
         if self._thread is None:
@@ -154,10 +157,21 @@ class TrainingRunner(QObject):
         self._drawn.clear()
         self._worker.snapshotReady.emit(snap)
 
+    def _ready(self) -> bool:
+        """Worker side: may the next progress snapshot be sent (previous one drawn, GUI budget kept)?"""
+        return self._drawn.is_set() and time.perf_counter() >= self._next_allowed
+
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
+        start = time.perf_counter()
         if snap.run_id == self._live_run:
             self.snapshot.emit(snap)
+        # The views asked for repaints; a zero timer runs after them, so the cycle can be timed whole.
+        QTimer.singleShot(0, self, lambda: self._after_draw(start))
+
+    def _after_draw(self, start: float) -> None:
+        cost = time.perf_counter() - start
+        self._next_allowed = start + cost / GUI_BUDGET
         self._drawn.set()
 
     @Slot(object)

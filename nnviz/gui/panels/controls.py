@@ -40,7 +40,7 @@ class ControlBar(QWidget):
         self.progressBar.setTextVisible(True)
         self.progressBar.setFormat("Ready")
         self.progressBar.setAlignment(Qt.AlignCenter)
-        self.progressBar.setMinimumWidth(260)
+        self.progressBar.setMinimumWidth(170)
         self.progressBar.setToolTip("Epoch (or iteration) reached / planned · training time · estimated time left")
         self.blockedLabel = QLabel(objectName="trainBlockedLabel")
         self.blockedLabel.setWordWrap(True)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, Q
 from .. import datasets
 from ..config import GENERATED_DEFAULTS
 from ..style import ERROR_BG, ERROR_FG
-from .widgets import mark_invalid
+from .widgets import compact_combo, mark_invalid
 
 
 class DatasetPanel(QWidget):
@@ -25,6 +25,7 @@ class DatasetPanel(QWidget):
         for name in datasets.available():
             self.datasetCombo.addItem(datasets.label(name), name)
         self.datasetCombo.setToolTip("The data the network learns from")
+        compact_combo(self.datasetCombo, 18)
         self.samplesSpin = QSpinBox(objectName="samplesSpin")
         self.samplesSpin.setRange(0, 1_000_000)
         self.samplesSpin.setSingleStep(100)

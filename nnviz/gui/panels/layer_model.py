@@ -26,7 +26,7 @@ FIELD_KEYS = [c.key for c in stack.COLUMNS]
 OUTPUT_COL = FIRST_FIELD_COL + len(FIELD_KEYS)
 PARAMS_COL = OUTPUT_COL + 1
 NUMERIC_FIELDS = ("units", "kernel", "stride", "padding", "keep_prob")
-HEADERS = ["Layer", "Type"] + [c.header for c in stack.COLUMNS] + ["Output shape", "Params"]
+HEADERS = ["Layer", "Type"] + [c.header for c in stack.COLUMNS] + ["Output", "Params"]
 
 
 def field_of(column: int) -> str | None:

@@ -9,7 +9,7 @@ from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
 
-from .widgets import SciSpinBox, mark_invalid
+from .widgets import SciSpinBox, compact_combo, mark_invalid
 
 LOSS_LABELS = {"binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "categorical cross-entropy",
                "mse": "mean squared error (½)"}
@@ -67,6 +67,8 @@ class TrainingPanel(QWidget):
             self.l2Spin: "Strength λ of the L2 weight penalty λ/(2m)·ΣW²",
             self.seedSpin: "Seed for the initial weights, dropout masks and shuffling",
         }
+        for combo in (self.lossCombo, self.optimizerCombo, self.initCombo):
+            compact_combo(combo, 10)
         for w, tip in helps.items():
             w.setProperty("help", tip)
             w.setToolTip(tip)

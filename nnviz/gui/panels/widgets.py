@@ -74,3 +74,11 @@ def mark_invalid(widget, message: str | None) -> None:
         widget.setStyleSheet("")
         widget.setToolTip(widget.property("help") or "")
         widget.setProperty("problem", None)
+
+
+def compact_combo(combo, chars: int = 14):
+    """Let a combo box shrink to about ``chars`` characters (its list still shows full texts)."""
+    from PySide6.QtWidgets import QComboBox
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
