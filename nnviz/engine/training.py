@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .optimizers import SGD, Optimizer
+from .allocator import keep_scratch_memory
 from .threads import blas_threads
 
 
@@ -79,6 +80,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     # would only repeat it (and, under -W error, turn it into a crash).
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
     errstate.__enter__()
+    keep_scratch_memory()
     threads = blas_threads(model, batch_size)
     threads.__enter__()
     try:

@@ -6,14 +6,18 @@ iterations (the moons seed saved one picture per 50) and at most
 ``every``, so a run of any length fits in a few megabytes. The frames are
 computed in the training thread by :class:`FrameProbe`, which is both an
 engine callback (it evaluates the network on the grid every ``every``
-iterations, whatever the speed of the run) and a probe (each snapshot
-carries the frames made since the last one).
+iterations) and a probe (each snapshot carries the frames made since the
+last one). A frame of a small, fast network can cost as much as ten
+training iterations; the probe doubles its spacing until frames take at
+most ``FRAME_BUDGET`` of the run's time, so the film never slows the
+training it films.
 :func:`write_gif` draws each frame with Pillow (shading, class points,
 the boundary line and the epoch) and writes an animation that loops.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from .style import binary_lut, class_color, class_palette, hex_to_rgb
 
 EVERY = 50
 MAX_FRAMES = 200
+FRAME_BUDGET = 0.02      # fraction of training time the recorded frames may take
 FRAME_MS = 80
 LAST_FRAME_MS = 2000
 CAPTION_PX = 34
@@ -123,20 +128,45 @@ class BoundaryRecorder:
 
 
 class FrameProbe:
-    """Training-thread half of the recorder: a frame every ``every`` iterations, handed over in snapshots."""
+    """Training-thread half of the recorder: a frame every ``every`` iterations, handed over in snapshots.
+
+    ``every`` starts at the recorder's spacing and doubles while a frame
+    costs more than ``budget`` of the ``every`` iterations between frames.
+    """
 
     key = "boundary_frames"
 
-    def __init__(self, grid, every: int):
+    def __init__(self, grid, every: int, budget: float = FRAME_BUDGET, clock=time.perf_counter):
         self.grid = grid
         self.every = int(every)
+        self.budget = float(budget)
+        self.clock = clock
         self._pending: list = []
+        self._started = clock()
+        self._first_iteration = 0
+        self._frames = 0
+        self._spent = 0.0
+
+    def on_train_begin(self, model, info) -> None:
+        self._started = self.clock()
+        self._first_iteration = model.history.iterations_done
 
     def on_batch_end(self, model, info) -> None:
         iteration = int(info["iteration"])
-        if iteration % self.every == 0:
-            epoch = int(info["epoch"]) + 1   # the epoch this step belongs to (info counts from 0 here)
-            self._pending.append((iteration, epoch, boundary_frame(model.predict, self.grid)))
+        if iteration % self.every:
+            return
+        start = self.clock()
+        epoch = int(info["epoch"]) + 1   # the epoch this step belongs to (info counts from 0 here)
+        self._pending.append((iteration, epoch, boundary_frame(model.predict, self.grid)))
+        training_time = start - self._started - self._spent
+        self._spent += self.clock() - start
+        self._frames += 1
+        iterations = iteration - self._first_iteration
+        if iterations <= 0 or training_time <= 0:
+            return
+        per_frame, per_iteration = self._spent / self._frames, training_time / iterations
+        while per_frame > self.budget * per_iteration * self.every and self.every < (1 << 30):
+            self.every *= 2
 
     def compute(self, model) -> list:
         """The frames made since the last call: [(iteration, epoch, BoundaryFrame), ...]."""

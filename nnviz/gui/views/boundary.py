@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QStackedLayout
 from ..boundary import BoundaryProbe, make_grid
 from ..style import binary_lut, class_color, class_palette
 from .base import LiveView, ViewContext
+from .live_text import LiveText
 from .plot_tools import cache_axes
 
 GRID_SIZE = 100
@@ -37,7 +38,7 @@ class BoundaryView(LiveView):
         self._count_label = "epochs"
         self.image_rect = QRectF()
 
-        self.heading = QLabel("Decision boundary", objectName="boundaryHeading")
+        self.heading = LiveText("Decision boundary", objectName="boundaryHeading")
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
@@ -59,8 +60,6 @@ class BoundaryView(LiveView):
         self.caption = QLabel(objectName="boundaryCaption")
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.heading.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.heading.setWordWrap(True)
 
         plot_page = QWidget()
         pl = QVBoxLayout(plot_page)

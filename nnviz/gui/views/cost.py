@@ -15,10 +15,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from ..style import TEST_COLOR, TRAIN_COLOR
 from .base import LiveView, ViewContext
+from .live_text import LiveText
 from .plot_tools import cache_axes, grown_range
 
 #: redraws per second at most while training (the data keep arriving in between)
@@ -92,10 +93,7 @@ class CostView(LiveView):
         self.axisCombo.setToolTip("Plot against epochs, or against iterations (one per mini-batch)")
         self.logCheck = QCheckBox("Log scale", objectName="logScaleCheck")
         self.logCheck.setToolTip("Show the cost on a logarithmic axis")
-        self.summary = QLabel(objectName="costSummary")
-        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.summary.setWordWrap(True)
-        self.summary.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)   # never widens the view
+        self.summary = LiveText(lines=2, objectName="costSummary")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Cost and accuracy"))
         bar.addStretch(1)
