@@ -106,11 +106,14 @@ class ComparisonView(LiveView):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
-        self.cost_plot = self.graphics.addPlot(row=0, col=0, title="Cost")
-        self.acc_plot = self.graphics.addPlot(row=1, col=0, title="Accuracy")
+        # One legend above the plots names the runs for all of them, and never hides a curve.
+        self.legend = pg.LegendItem(labelTextColor="#222", colCount=2)
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.cost_plot = self.graphics.addPlot(row=1, col=0, title="Cost")
+        self.acc_plot = self.graphics.addPlot(row=2, col=0, title="Accuracy")
         self.norm_plot = pg.PlotItem(title="Gradient norm ‖∂J/∂W‖ per layer")   # added below when a run has norms
-        self.graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.graphics.ci.layout.setRowStretchFactor(1, 3)
+        self.graphics.ci.layout.setRowStretchFactor(2, 2)
         self.acc_plot.setXLink(self.cost_plot)
         self.acc_plot.setYRange(0, 1.02, padding=0)
         self.norm_plot.setLogMode(x=False, y=True)
@@ -122,9 +125,7 @@ class ComparisonView(LiveView):
                 plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
                 plot.getAxis(ax).enableAutoSIPrefix(False)     # "cost (x0.001)" confuses more than it helps
         self.norm_plot.setLabel("bottom", "layer (input side → output side)", color="#222")
-        backdrop = dict(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#bbb"))
-        self.legend = self.cost_plot.addLegend(offset=(10, -10), **backdrop)     # bottom left: costs start high
-        self.norm_legend = self.norm_plot.addLegend(offset=(-10, -10), **backdrop)
+        self.norm_plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)   # every layer gets its name
         self.caption = QLabel("Solid lines: training set · dashed: test set. The legend names what differs "
                               "between the runs shown.", objectName="comparisonCaption")
         self.caption.setWordWrap(True)
@@ -160,8 +161,7 @@ class ComparisonView(LiveView):
             plot.getAxis("left").setStyle(tickFont=tick)
             plot.getAxis("bottom").setStyle(tickFont=tick)
             plot.setTitle(plot.titleLabel.text, size=f"{style.title_pt}pt", color="#222")
-        for legend in (self.legend, self.norm_legend):
-            legend.setLabelTextSize(f"{style.label_pt}pt")
+        self.legend.setLabelTextSize(f"{style.label_pt}pt")
         detail = QFont(self.caption.font())
         detail.setPointSize(style.app_pt or QFont().pointSize())
         for label in (self.caption, self.seriesDescription):      # styled labels do not follow the window's font
@@ -303,7 +303,6 @@ class ComparisonView(LiveView):
         for plot in (self.cost_plot, self.acc_plot, self.norm_plot):
             plot.clear()
         self.legend.clear()
-        self.norm_legend.clear()
         self._curves = {}
         self._shown = self.checked_records()
         labels = comparison_labels(self._shown)
@@ -315,12 +314,12 @@ class ComparisonView(LiveView):
             width = self.view_style.line_width * (1 + 1.2 * (n - 1 - i) / max(1, n - 1))
             solid = pg.mkPen(color, width=width)
             dashed = pg.mkPen(color, width=width, style=Qt.DashLine)
-            curves = (self.cost_plot.plot([], [], pen=solid, name=label),
+            curves = (self.cost_plot.plot([], [], pen=solid),
                       self.cost_plot.plot([], [], pen=dashed),
                       self.acc_plot.plot([], [], pen=solid),
                       self.acc_plot.plot([], [], pen=dashed),
-                      self.norm_plot.plot([], [], pen=solid, symbol="o", symbolBrush=color, symbolPen=None,
-                                          name=label))
+                      self.norm_plot.plot([], [], pen=solid, symbol="o", symbolBrush=color, symbolPen=None))
+            self.legend.addItem(curves[0], label)
             for curve in curves[:4]:
                 curve.setDownsampling(auto=True, method="peak")
                 curve.setClipToView(True)
@@ -328,8 +327,8 @@ class ComparisonView(LiveView):
             self._set_curve_data(record)
         self._update_norm_plot()
         self._apply_labels()
-        for plot in (self.cost_plot, self.norm_plot):
-            plot.enableAutoRange()
+        self.cost_plot.enableAutoRange()
+        self.norm_plot.enableAutoRange(x=False, y=True)     # x: one slot per layer, set above
 
     def _on_record_updated(self, record: RunRecord, final: bool = False) -> None:
         if record.id in self._curves:
@@ -366,18 +365,18 @@ class ComparisonView(LiveView):
             keep = [i for i, v in enumerate(values) if v is not None and v > 0]
             curve.setData(np.array(keep, dtype=float) + 1, np.array([values[i] for i in keep]))
         self.norm_plot.getAxis("bottom").setTicks([[(i + 1, n) for i, n in enumerate(names)]])
-        self.norm_plot.setXRange(0.6, len(names) + 0.4, padding=0)
+        self.norm_plot.setXRange(0.5, len(names) + 0.5, padding=0)
         self.norm_plot.setLabel("left", "‖∂J/∂W‖ (geometric mean over epochs)", color="#222")
 
     def _show_norm_plot(self, on: bool) -> None:
         """Add the gradient-norm plot as a third row, or take it out (a hidden item would keep its space)."""
         shown = self.norm_plot.scene() is not None
         if on and not shown:
-            self.graphics.addItem(self.norm_plot, row=2, col=0)
-            self.graphics.ci.layout.setRowStretchFactor(2, 3)
+            self.graphics.addItem(self.norm_plot, row=3, col=0)
+            self.graphics.ci.layout.setRowStretchFactor(3, 3)
         elif not on and shown:
             self.graphics.removeItem(self.norm_plot)
-            self.graphics.ci.layout.setRowStretchFactor(2, 0)
+            self.graphics.ci.layout.setRowStretchFactor(3, 0)
 
     @property
     def norms_shown(self) -> bool:
