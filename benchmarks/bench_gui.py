@@ -14,7 +14,7 @@ Runs alternate (headless, app, headless, app, …) so that load from other
 programs hits both alike; the reported ratio is the median of the ratios
 of each app run to the mean of the headless runs just before and after it.
 
-    PYTHONPATH=. python benchmarks/bench_gui.py [--epochs 10000] [--repeats 2]
+    PYTHONPATH=. python benchmarks/bench_gui.py [--epochs 10000] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def app_run(app, epochs: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10_000, help="epochs per run (the preset: 10,000)")
-    parser.add_argument("--repeats", type=int, default=3, help="app runs, each between two headless runs")
+    parser.add_argument("--repeats", type=int, default=5, help="app runs, each between two headless runs")
     args = parser.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication

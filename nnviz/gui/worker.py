@@ -31,7 +31,7 @@ GIL_SWITCH_INTERVAL = 0.001
 #: next progress snapshot back until the GUI thread's CPU time since the run started (handling,
 #: painting, everything) is back under this share, so a slow screen (or a busy machine) lowers
 #: the frame rate instead of slowing the training.
-GUI_BUDGET = 0.05
+GUI_BUDGET = 0.04
 
 
 class TrainingWorker(QObject):
