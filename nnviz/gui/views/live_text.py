@@ -33,6 +33,7 @@ class LiveText(QWidget):
 
     def setText(self, text: str) -> None:
         self.label.setText(text)
+        self.setToolTip(text)     # the whole text, should a narrow window cut its last line
 
     def resizeEvent(self, event) -> None:
         self.label.setGeometry(0, 0, self.width(), self.height())
