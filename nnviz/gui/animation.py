@@ -91,8 +91,10 @@ class BoundaryRecorder:
         stored = False
         for iteration, epoch, frame in probes.get(FrameProbe.key) or ():
             stored |= self.add(iteration, epoch, frame)
-        if not self.frames and probes.get("boundary") is not None:    # the untrained network, before a run
-            stored |= self.add(snap.iteration, snap.epoch, probes["boundary"])
+        live = probes.get("boundary")      # the boundary view's frame, computed at this snapshot
+        if live is not None and (not self.frames or getattr(snap, "reason", "") == "final"):
+            # the untrained network before a run, and the state a run ended in (the film's last frame)
+            stored |= self.add(snap.iteration, snap.epoch, live)
         return stored
 
     def add(self, iteration: int, epoch: int, frame) -> bool:
