@@ -98,8 +98,11 @@ class BoundaryRecorder:
         return stored
 
     def add(self, iteration: int, epoch: int, frame) -> bool:
-        """Offer a :class:`~nnviz.gui.boundary.BoundaryFrame` computed after ``iteration`` iterations."""
-        if not self.enabled:
+        """Offer a :class:`~nnviz.gui.boundary.BoundaryFrame` computed after ``iteration`` iterations.
+
+        A frame of a diverged network (NaN probabilities) is refused: the film keeps its last good state.
+        """
+        if not self.enabled or not np.all(np.isfinite(frame.probs)):
             return False
         if self.xs is None or len(frame.xs) != len(self.xs) or len(frame.ys) != len(self.ys):
             if self.frames:

@@ -95,6 +95,7 @@ def test_the_film_ends_in_the_state_the_run_ended_in():
     recorder.add_snapshot(Snap("progress", 60, {"boundary_frames": [(50, 50, Frame(0.4))],
                                                 "boundary": Frame(0.3)}))                  # live only: not kept
     recorder.add_snapshot(Snap("final", 130, {"boundary_frames": [], "boundary": Frame(0.2)}))
+    recorder.add_snapshot(Snap("final", 140, {"boundary": Frame(np.nan)}))                 # diverged: refused
     frames = recorder.all_frames()
     assert [f.iteration for f in frames] == [0, 50, 130]
     assert frames[-1].probs[0, 0] == round(0.2 * 255)
