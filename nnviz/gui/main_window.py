@@ -675,6 +675,15 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
             self.settings.set("lastFileDir", str(Path(path).parent))
         return path or None
 
+    def _ask_save(self, title: str, file_name: str, filters: str, suffixes=(".h5", ".hdf5")) -> str | None:
+        """A path to save to, proposed in the last folder used, ending in one of ``suffixes``; None if cancelled."""
+        default = str(Path(self.settings.get("lastFileDir") or ".") / file_name)
+        path, _ = QFileDialog.getSaveFileName(self, title, default, filters)
+        if not path:
+            return None
+        self.settings.set("lastFileDir", str(Path(path).parent))
+        return path if path.lower().endswith(suffixes) else path + suffixes[0]
+
     def open_dataset_dialog(self) -> None:
         path = self._ask_open("Open dataset file", "Datasets (*.h5 *.hdf5 *.gz *.mat *.npz *-ubyte);;All files (*)")
         if path:
@@ -755,11 +764,9 @@ class MainWindow(PredictionMixin, RunFilesMixin, QMainWindow):
         return True
 
     def save_model_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", self.settings.get("lastFileDir") or "model.h5",
-                                              "nnviz models (*.h5)")
+        path = self._ask_save("Save model", "model.h5", "nnviz models (*.h5)")
         if path:
-            self.settings.set("lastFileDir", str(Path(path).parent))
-            self.save_model_file(path if path.endswith((".h5", ".hdf5")) else path + ".h5")
+            self.save_model_file(path)
 
     def save_model_file(self, path) -> bool:
         if self.model is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QDialog
 
 from nnviz.engine import save_model
 
@@ -60,11 +60,9 @@ class RunFilesMixin:
 
     # --- run files ----------------------------------------------------------------------------
     def save_run_dialog(self) -> None:
-        default = str(Path(self.settings.get("lastFileDir") or ".") / "run.h5")
-        path, _ = QFileDialog.getSaveFileName(self, "Save run", default, RUN_FILTER)
+        path = self._ask_save("Save run", "run.h5", RUN_FILTER)
         if path:
-            self.settings.set("lastFileDir", str(Path(path).parent))
-            self.save_run_file(path if path.endswith((".h5", ".hdf5")) else path + ".h5")
+            self.save_run_file(path)
 
     def save_run_file(self, path) -> bool:
         """Write the network, its optimizer state, history and settings to one file."""
@@ -88,9 +86,8 @@ class RunFilesMixin:
         return True
 
     def open_run_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open run", self.settings.get("lastFileDir"), RUN_FILTER)
+        path = self._ask_open("Open run", RUN_FILTER)
         if path:
-            self.settings.set("lastFileDir", str(Path(path).parent))
             self.open_run_file(path)
 
     def open_run_file(self, path) -> bool:
@@ -135,11 +132,9 @@ class RunFilesMixin:
         return True
 
     def export_animation_dialog(self) -> None:
-        default = str(Path(self.settings.get("lastFileDir") or ".") / "boundary.gif")
-        path, _ = QFileDialog.getSaveFileName(self, "Export boundary animation", default, "GIF animation (*.gif)")
+        path = self._ask_save("Export boundary animation", "boundary.gif", "GIF animation (*.gif)", suffixes=(".gif",))
         if path:
-            self.settings.set("lastFileDir", str(Path(path).parent))
-            self.export_boundary_animation(path if path.lower().endswith(".gif") else path + ".gif")
+            self.export_boundary_animation(path)
 
     def export_boundary_animation(self, path) -> bool:
         """Write the decision boundary's evolution during training as a looping GIF."""

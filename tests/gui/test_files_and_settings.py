@@ -80,3 +80,23 @@ def test_export_plots(window, tmp_path):
     svg = tmp_path / "cost.svg"
     assert w.export_plot(w.findChild(CostView, "costPlot"), svg)
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_save_dialogs_propose_the_last_folder_and_add_the_suffix(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+
+    def fake_dialog(parent, title, default, filters):
+        asked.append(default)
+        return str(tmp_path / "sub" / "lesson"), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    window.settings.set("lastFileDir", str(tmp_path))
+    assert window._ask_save("Save run", "run.h5", "Runs (*.h5)") == str(tmp_path / "sub" / "lesson.h5")
+    assert asked == [str(tmp_path / "run.h5")]
+    assert window.settings.get("lastFileDir") == str(tmp_path / "sub")       # the next dialog opens there
+    path = window._ask_save("Export", "boundary.gif", "GIF (*.gif)", suffixes=(".gif",))
+    assert path == str(tmp_path / "sub" / "lesson.gif") and asked[-1] == str(tmp_path / "sub" / "boundary.gif")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: ("", ""))
+    assert window._ask_save("Save model", "model.h5", "Models (*.h5)") is None             # cancelled

@@ -9,12 +9,7 @@ from nnviz.engine.bugs import BACKPROP_BUGS
 from nnviz.gui.probes import EvaluationProbe, FeatureMapProbe, ModelCopyProbe
 from nnviz.gui.session import RunControl, TrainingSession
 
-
-def _data(m=64, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, 2)).astype(np.float32)
-    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
-    return X, y
+from .points import xor_points
 
 
 def _model(seed=0):
@@ -34,7 +29,7 @@ class CountingProbe:
 
 
 def test_refresh_while_paused_sends_a_fresh_paused_snapshot():
-    X, y = _data()
+    X, y = xor_points()
     control, snaps = RunControl(), []
     probe = CountingProbe()
     paused = threading.Event()
@@ -64,7 +59,7 @@ def test_refresh_while_paused_sends_a_fresh_paused_snapshot():
 
 
 def test_gradient_fn_reaches_fit():
-    X, y = _data()
+    X, y = xor_points()
     runs = {}
     for name, fn in (("real", None), ("bug", BACKPROP_BUGS["dropped 1/m"][0])):
         model = _model()
@@ -81,7 +76,7 @@ def test_probe_min_interval_is_honoured():
         key = "slow"
         min_interval = 1e6
 
-    X, y = _data()
+    X, y = xor_points()
     slow, fast = Slow(), CountingProbe()
     TrainingSession(_model(), SGD(0.1), (X, y, None, None), epochs=20, batch_size=8, probes=[slow, fast],
                     max_rate=1e9).run()
@@ -100,7 +95,7 @@ def test_model_copy_probe_asks_and_schedules():
     assert probe.compute(model) is None              # asked once, copied once
     probe.set_busy(False)
     probe.set_every(5, epochs_done=0)
-    X, y = _data()
+    X, y = xor_points()
     reasons = []
     for _ in range(12):
         model.fit(X, y, optimizer=SGD(0.1), epochs=1)
@@ -135,7 +130,7 @@ def test_feature_map_probe_follows_its_input():
 
 
 def test_evaluation_probe_counts_every_test_sample():
-    X, y = _data(200, seed=1)
+    X, y = xor_points(200, seed=1)
     model = _model()
     probe = EvaluationProbe(X, y, 2, images=False, limit=5)
     assert probe.compute(model) is None              # untrained: nothing to show yet

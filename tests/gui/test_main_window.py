@@ -38,6 +38,20 @@ def train_and_wait(w, qtbot, timeout=RUN_TIMEOUT):
     return blocker.args[0]
 
 
+def start_long_run(w, qtbot, frames=1):
+    """Start a moons run far too long to finish during the test; return once ``frames`` snapshots are drawn."""
+    quick_moons(w, qtbot, epochs=100_000)
+    qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.snapshots_drawn >= frames, timeout=30_000)
+
+
+def stop_and_wait(w, qtbot):
+    """Press Stop and return the run's result once ``trainingFinished`` arrives."""
+    with qtbot.waitSignal(w.trainingFinished, timeout=30_000) as blocker:
+        qtbot.mouseClick(find(w, QPushButton, "stopButton"), Qt.LeftButton)
+    return blocker.args[0]
+
+
 def cost_curve(w):
     view = find(w, CostView, "costPlot")
     x, y = view.train_curve.getOriginalDataset()
@@ -137,14 +151,10 @@ def test_train_again_without_reset_continues_the_history(window, qtbot):
 
 def test_stop_mid_run(window, qtbot):
     w = window
-    quick_moons(w, qtbot, epochs=100_000)
-    qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)
-    qtbot.waitUntil(lambda: w.snapshots_drawn >= 2, timeout=30_000)
+    start_long_run(w, qtbot, frames=2)
     assert find(w, QPushButton, "stopButton").isEnabled()
     assert not find(w, QPushButton, "trainButton").isEnabled()
-    with qtbot.waitSignal(w.trainingFinished, timeout=30_000) as blocker:
-        qtbot.mouseClick(find(w, QPushButton, "stopButton"), Qt.LeftButton)
-    result = blocker.args[0]
+    result = stop_and_wait(w, qtbot)
     assert result.status == "stopped"
     assert 0 < result.epochs_done < 100_000
     assert not w.runner.active
@@ -154,9 +164,7 @@ def test_stop_mid_run(window, qtbot):
 
 def test_pause_step_resume(window, qtbot):
     w = window
-    quick_moons(w, qtbot, epochs=100_000)
-    qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)
-    qtbot.waitUntil(lambda: w.snapshots_drawn >= 1, timeout=30_000)
+    start_long_run(w, qtbot)
     paused = []
     w.runner.snapshot.connect(lambda s: s.reason == "paused" and paused.append(s))
     qtbot.mouseClick(find(w, QPushButton, "pauseButton"), Qt.LeftButton)
@@ -170,8 +178,7 @@ def test_pause_step_resume(window, qtbot):
     assert "paused" in find(w, QProgressBar, "progressBar").format()
     qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)     # resume
     qtbot.waitUntil(lambda: w.model.history.epochs_done > at + 5, timeout=30_000)
-    with qtbot.waitSignal(w.trainingFinished, timeout=30_000):
-        qtbot.mouseClick(find(w, QPushButton, "stopButton"), Qt.LeftButton)
+    stop_and_wait(w, qtbot)
 
 
 def test_step_from_idle_runs_one_iteration(window, qtbot):
@@ -183,27 +190,21 @@ def test_step_from_idle_runs_one_iteration(window, qtbot):
     qtbot.waitUntil(lambda: len(paused) == 1, timeout=30_000)
     assert w.model.history.iterations_done == 1
     assert cost_curve(w)[0].size == 1
-    with qtbot.waitSignal(w.trainingFinished, timeout=30_000):
-        qtbot.mouseClick(find(w, QPushButton, "stopButton"), Qt.LeftButton)
+    stop_and_wait(w, qtbot)
 
 
 def test_learning_rate_applies_live(window, qtbot):
     w = window
-    quick_moons(w, qtbot, epochs=100_000)
-    qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)
-    qtbot.waitUntil(lambda: w.snapshots_drawn >= 1, timeout=30_000)
+    start_long_run(w, qtbot)
     w.findChild(object, "learningRateSpin").setValue(0.05)
     qtbot.waitUntil(lambda: w.optimizer.lr == 0.05, timeout=30_000)
     assert "applied now" in w.statusBar().currentMessage()
-    with qtbot.waitSignal(w.trainingFinished, timeout=30_000):
-        qtbot.mouseClick(find(w, QPushButton, "stopButton"), Qt.LeftButton)
+    stop_and_wait(w, qtbot)
 
 
 def test_structural_change_while_training_asks_to_reset(window, qtbot):
     w = window
-    quick_moons(w, qtbot, epochs=100_000)
-    qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)
-    qtbot.waitUntil(lambda: w.snapshots_drawn >= 1, timeout=30_000)
+    start_long_run(w, qtbot)
     qtbot.mouseClick(find(w, QPushButton, "addLayerButton"), Qt.LeftButton)
     assert w.builder.model.rowCount() == 6
     assert "Reset" in w.banner.actionButton.text() and "new network" in w.banner.text()
@@ -216,9 +217,7 @@ def test_structural_change_while_training_asks_to_reset(window, qtbot):
 
 def test_close_mid_run_stops_and_joins_the_worker(make_window, qtbot):
     w = make_window()
-    quick_moons(w, qtbot, epochs=100_000)
-    qtbot.mouseClick(find(w, QPushButton, "trainButton"), Qt.LeftButton)
-    qtbot.waitUntil(lambda: w.snapshots_drawn >= 1, timeout=30_000)
+    start_long_run(w, qtbot)
     with qtbot.waitSignal(w.trainingFinished, timeout=30_000) as blocker:
         w.close()
     assert blocker.args[0].status == "stopped"

@@ -9,12 +9,7 @@ from nnviz.engine import SGD, Dense, Sequential
 from nnviz.gui.boundary import BoundaryProbe, make_grid
 from nnviz.gui.session import RunControl, TrainingSession, history_snapshot
 
-
-def _data(m=64, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(m, 2)).astype(np.float32)
-    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
-    return X, y
+from .points import xor_points
 
 
 def _model(seed=0):
@@ -43,7 +38,7 @@ def _joined(snaps, field):
 
 
 def test_snapshot_deltas_rebuild_the_history_exactly():
-    X, y = _data()
+    X, y = xor_points()
     model, snaps = _model(), []
     session = TrainingSession(model, SGD(0.5), (X, y, X[:16], y[:16]), epochs=40, batch_size=16,
                               emit=snaps.append, max_rate=1e9)
@@ -58,7 +53,7 @@ def test_snapshot_deltas_rebuild_the_history_exactly():
 
 
 def test_snapshots_are_throttled_to_the_maximum_rate():
-    X, y = _data()
+    X, y = xor_points()
     clock = FakeClock(tick=0.001)
     snaps = []
     session = TrainingSession(_model(), SGD(0.1), (X, y, None, None), epochs=300, emit=snaps.append,
@@ -72,7 +67,7 @@ def test_snapshots_are_throttled_to_the_maximum_rate():
 
 
 def test_progress_snapshots_wait_until_the_receiver_is_ready():
-    X, y = _data()
+    X, y = xor_points()
     snaps = []
     session = TrainingSession(_model(), SGD(0.1), (X, y, None, None), epochs=50, emit=snaps.append,
                               max_rate=1e9, ready=lambda: False)
@@ -81,7 +76,7 @@ def test_progress_snapshots_wait_until_the_receiver_is_ready():
 
 
 def test_probe_is_throttled_to_its_time_budget_and_always_in_the_final_snapshot():
-    X, y = _data()
+    X, y = xor_points()
     grid = make_grid(X, n=20)
     clock = FakeClock(tick=0.001)
     snaps = []
@@ -109,7 +104,7 @@ def _run_in_thread(session):
 
 
 def test_step_pause_resume_and_stop():
-    X, y = _data()
+    X, y = xor_points()
     model = _model()
     control = RunControl()
     paused = threading.Event()
@@ -149,7 +144,7 @@ def test_step_pause_resume_and_stop():
 
 
 def test_stop_wakes_a_paused_run():
-    X, y = _data()
+    X, y = xor_points()
     control = RunControl()
     control.step("iteration")
     paused = threading.Event()
@@ -163,7 +158,7 @@ def test_stop_wakes_a_paused_run():
 
 
 def test_paused_time_is_not_counted_as_training_time():
-    X, y = _data()
+    X, y = xor_points()
     clock = FakeClock(tick=0.001)
     control = RunControl()
     control.pause()
@@ -174,7 +169,7 @@ def test_paused_time_is_not_counted_as_training_time():
 
 
 def test_exceptions_propagate_and_mark_the_history():
-    X, y = _data()
+    X, y = xor_points()
     model = _model()
 
     class Boom:
@@ -189,7 +184,7 @@ def test_exceptions_propagate_and_mark_the_history():
 
 
 def test_history_snapshot_of_a_trained_model():
-    X, y = _data()
+    X, y = xor_points()
     model = _model()
     model.fit(X, y, optimizer=SGD(0.1), epochs=7, batch_size=32)
     snap = history_snapshot(model, probes=[BoundaryProbe(make_grid(X, n=10))])

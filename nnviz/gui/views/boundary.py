@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
 from ..boundary import BoundaryProbe, make_grid
 from ..style import binary_lut, class_color, class_palette
 from .base import LiveView, ViewContext
+from .layout import column, page_or_message
 from .live_text import LiveText
 from .plot_tools import cache_axes
 
@@ -61,19 +62,8 @@ class BoundaryView(LiveView):
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
 
-        plot_page = QWidget()
-        pl = QVBoxLayout(plot_page)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(self.heading)
-        pl.addWidget(self.plot_widget, 1)
-        pl.addWidget(self.caption)
-        self.message = QLabel(objectName="boundaryMessage")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setMargin(24)
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(plot_page)
-        self.stack.addWidget(self.message)
+        plot_page = column(self.heading, (self.plot_widget, 1), self.caption)
+        self.message, self.stack = page_or_message(self, plot_page, "boundaryMessage")
         self.set_view_style(self.view_style)
 
     # --- LiveView ---------------------------------------------------------------

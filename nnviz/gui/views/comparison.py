@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QVBoxLayout)
 
 from nnviz.data import DatasetError
 from nnviz.experiments import list_series, load_series
@@ -23,6 +23,7 @@ from nnviz.experiments import list_series, load_series
 from ..runs import RunLog, RunRecord, comparison_labels, settings_from_config
 from ..series import SeriesRunner
 from .base import LiveView
+from .layout import column, fill_with_splitter
 
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7F7F7F")
 
@@ -98,11 +99,7 @@ class ComparisonView(LiveView):
         rl.addWidget(self.runList, 1)
         rl.addWidget(self.clearRunsButton)
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(series_box)
-        side_layout.addWidget(runs_box, 1)
+        side = column(series_box, (runs_box, 1))
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
@@ -130,20 +127,7 @@ class ComparisonView(LiveView):
                               "between the runs shown.", objectName="comparisonCaption")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #555;")
-        plots = QWidget()
-        pl = QVBoxLayout(plots)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(self.graphics, 1)
-        pl.addWidget(self.caption)
-
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(plots)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        fill_with_splitter(self, column((self.graphics, 1), self.caption), side)
 
         self.seriesCombo.currentIndexChanged.connect(self._on_series_chosen)
         self.runSeriesButton.clicked.connect(lambda: self.run_series(self.seriesCombo.currentData()))

@@ -15,11 +15,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
 
 from ..probes import EvaluationProbe
 from ..style import TRAIN_COLOR, tint
 from .base import LiveView, ViewContext
+from .layout import column, page_or_message
 from .feature_maps import class_name
 from .tiles import TileGrid, as_display, gray_lut
 
@@ -128,12 +129,8 @@ class EvaluationView(LiveView):
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Confusion matrix</b> — rows: true class, columns: the network's answer"))
         left.addWidget(self.confusion, 1)
-        gallery_box = QWidget()
-        gl = QVBoxLayout(gallery_box)
-        gl.setContentsMargins(0, 0, 0, 0)
-        gl.addWidget(self.gallery)
-        gl.addWidget(self.galleryNote)
-        gl.addStretch(1)
+        gallery_box = column(self.gallery, self.galleryNote)
+        gallery_box.layout().addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(gallery_box)
         scroll.setWidgetResizable(True)
@@ -145,19 +142,8 @@ class EvaluationView(LiveView):
         body = QHBoxLayout()
         body.addLayout(left, 1)
         body.addLayout(right, 1)
-        page = QWidget()
-        pl = QVBoxLayout(page)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addWidget(self.heading)
-        pl.addWidget(self.summary)
-        pl.addLayout(body, 1)
-        self.message = QLabel(objectName="evaluationMessage")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setMargin(24)
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(page)
-        self.stack.addWidget(self.message)
+        page = column(self.heading, self.summary, (body, 1))
+        self.message, self.stack = page_or_message(self, page, "evaluationMessage")
         self.set_view_style(self.view_style)
 
     # --- public API ---------------------------------------------------------------

@@ -21,12 +21,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QGraphicsPixmapItem, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from nnviz.engine.inspect import filter_images, image_layers
 
 from ..probes import FeatureMapProbe
 from .base import LiveView, ViewContext
+from .layout import column, page_or_message
 from .tiles import TileGrid, as_display, diverging_lut, gray_lut
 
 
@@ -195,20 +196,8 @@ class FeatureMapView(LiveView):
         legend.setWordWrap(True)
         legend.setStyleSheet("color: #444;")
 
-        page = QWidget()
-        pl = QVBoxLayout(page)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addLayout(bar)
-        pl.addWidget(self.heading)
-        pl.addLayout(body, 1)
-        pl.addWidget(legend)
-        self.message = QLabel(objectName="featureMessage")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setMargin(24)
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(page)
-        self.stack.addWidget(self.message)
+        page = column(bar, self.heading, (body, 1), legend)
+        self.message, self.stack = page_or_message(self, page, "featureMessage")
 
         self.prevButton.clicked.connect(lambda: self.sampleSpin.setValue(self.sampleSpin.value() - 1))
         self.nextButton.clicked.connect(lambda: self.sampleSpin.setValue(self.sampleSpin.value() + 1))

@@ -29,13 +29,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QStackedLayout, QVBoxLayout, QWidget)
+                               QSplitter)
 
 from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
 
 from ..gradcheck_runner import GradCheckRequest, GradCheckRunner
 from ..probes import ModelCopyProbe
 from .base import LiveView, ViewContext
+from .layout import column, page_or_message
 
 THRESHOLD = 1e-7
 #: differences under this, though over THRESHOLD, are called borderline (rounding), not wrong
@@ -134,23 +135,15 @@ class GradCheckView(LiveView):
         self.tensorCombo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.tensorCombo.setMinimumContentsLength(12)
         self._setup_plots()
-        scatter_box = QWidget()
-        sl = QVBoxLayout(scatter_box)
-        sl.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(QLabel("<b>Numerical vs backprop</b>"))
         top.addStretch(1)
         top.addWidget(self.tensorCombo)
-        sl.addLayout(top)
-        sl.addWidget(self.scatter, 1)
-        bars_box = QWidget()
-        bl = QVBoxLayout(bars_box)
-        bl.setContentsMargins(0, 0, 0, 0)
+        scatter_box = column(top, (self.scatter, 1))
         bars_title = QLabel("<b>Relative difference per parameter tensor</b> (log scale; a bar ending left "
                             "of the dashed 1e-7 line means backprop is right)")
         bars_title.setWordWrap(True)
-        bl.addWidget(bars_title)
-        bl.addWidget(self.bars, 1)
+        bars_box = column(bars_title, (self.bars, 1))
         self.plots = split = QSplitter(Qt.Horizontal)
         split.addWidget(bars_box)
         split.addWidget(scatter_box)
@@ -160,22 +153,8 @@ class GradCheckView(LiveView):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.RichText)
 
-        page = QWidget()
-        pl = QVBoxLayout(page)
-        pl.setContentsMargins(0, 0, 0, 0)
-        pl.addLayout(row1)
-        pl.addLayout(row2)
-        pl.addLayout(row3)
-        pl.addWidget(self.heading)
-        pl.addWidget(self.summary)
-        pl.addWidget(split, 1)
-        self.message = QLabel(objectName="gradCheckMessage")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setMargin(24)
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(page)
-        self.stack.addWidget(self.message)
+        page = column(row1, row2, row3, self.heading, self.summary, (split, 1))
+        self.message, self.stack = page_or_message(self, page, "gradCheckMessage")
 
         self.gradCheckButton.clicked.connect(self.start_check)
         self.cancelButton.clicked.connect(self.cancel)

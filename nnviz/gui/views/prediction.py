@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QVBoxLayout)
 
 from nnviz.data import ImageError, array_to_mnist_input
 
@@ -30,6 +30,7 @@ from ..prediction import (IMAGE_SUFFIXES, NO_MODEL_MESSAGE, UNTRAINED_MESSAGE, L
                           WeightsProbe, as_display_image, class_names_for, class_probabilities, frozen_copy,
                           image_input_problem)
 from .base import LiveView, ViewContext
+from .layout import column, fill_with_splitter
 from .drawing_pad import DrawingPad
 
 MAX_ITEMS = 50
@@ -160,26 +161,8 @@ class PredictionView(LiveView):
         pl.addWidget(self.pad, 1)
         pl.addWidget(self.padClearButton)
 
-        side = QWidget()
-        sl = QVBoxLayout(side)
-        sl.setContentsMargins(0, 0, 0, 0)
-        sl.addWidget(files_box, 1)
-        sl.addWidget(self.padBox, 1)
-
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.predictionLabel)
-        ll.addWidget(self.detailLabel)
-        ll.addWidget(self.graphics, 1)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        fill_with_splitter(self, column(self.predictionLabel, self.detailLabel, (self.graphics, 1)),
+                           column((files_box, 1), (self.padBox, 1)))
         self.padBox.hide()
         self.set_view_style(self.view_style)
 
