@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from ..style import NORMAL, ViewStyle
@@ -83,3 +84,33 @@ class LiveView(QWidget):
 
     def shutdown(self) -> None:
         """The window is closing: stop and join any thread this view started."""
+
+    # --- frames drawn only when the view can be seen (a hidden tab costs nothing) ----------
+    _frame = None
+    _pending = False
+
+    def _show_frame(self, frame) -> None:
+        """Keep ``frame``; draw it now if the view is visible, else when it is next shown."""
+        self._frame, self._pending = frame, True
+        if self.isVisible():
+            self._draw()
+
+    def _draw_if_pending(self) -> None:
+        if self._pending:
+            self._draw()
+
+    def _draw(self) -> None:
+        """Draw ``self._frame`` and clear ``self._pending`` (for views that use :meth:`_show_frame`)."""
+        self._pending = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._draw_if_pending()
+
+
+def set_heading_font(label: QWidget, style: ViewStyle) -> None:
+    """A view's heading: bold, at the style's title size."""
+    font = QFont(label.font())
+    font.setPointSize(style.title_pt)
+    font.setBold(True)
+    label.setFont(font)

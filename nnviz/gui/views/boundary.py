@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
 from ..boundary import BoundaryProbe, make_grid
 from ..style import binary_lut, class_color, class_palette
-from .base import LiveView, ViewContext
+from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
 from .plot_tools import cache_axes
@@ -131,10 +131,7 @@ class BoundaryView(LiveView):
         self.contour_item.setPen(pg.mkPen("#111", width=style.contour_width))
         for item in self.scatter_items:
             item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t1" else 1.0))
-        font = QFont(self.heading.font())
-        font.setPointSize(style.title_pt)
-        font.setBold(True)
-        self.heading.setFont(font)
+        set_heading_font(self.heading, style)
 
     def export_item(self):
         return self.plot_widget

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
 
 from ..probes import EvaluationProbe
 from ..style import TRAIN_COLOR, tint
-from .base import LiveView, ViewContext
+from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .feature_maps import class_name
 from .tiles import TileGrid, as_display, gray_lut
@@ -107,8 +107,6 @@ class EvaluationView(LiveView):
         self.setObjectName("evaluationView")
         self._probe: EvaluationProbe | None = None
         self._class_names: list[str] = []
-        self._frame = None
-        self._pending = False
         self._count_label = "epochs"
         self._test_size = 0
         self._images = False
@@ -194,18 +192,12 @@ class EvaluationView(LiveView):
         frame = snap.probes.get(EvaluationProbe.key)
         if frame is None or self._probe is None or frame.matrix.shape[0] != len(self._class_names):
             return
-        self._frame = frame
-        self._pending = True
         self.stack.setCurrentIndex(0)
-        if self.isVisible():
-            self._draw()
+        self._show_frame(frame)
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
-        font = QFont(self.heading.font())
-        font.setPointSize(style.title_pt)
-        font.setBold(True)
-        self.heading.setFont(font)
+        set_heading_font(self.heading, style)
         tick = QFont()
         tick.setPointSize(style.tick_pt)
         for ax in ("left", "bottom"):
@@ -219,10 +211,6 @@ class EvaluationView(LiveView):
     def export_item(self):
         """The confusion matrix (File → Export plot)."""
         return self.confusion
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._draw_if_pending()
 
     # --- helpers --------------------------------------------------------------------
     def _show_message(self, text: str) -> None:
@@ -246,10 +234,6 @@ class EvaluationView(LiveView):
         """Tiles wide enough for a caption like "said non-cat (97%)" at the caption font size."""
         longest = max((len(n) for n in self._class_names), default=1)
         self.gallery.tile_px = int(np.clip(0.75 * self.gallery.caption_pt * (longest + 12), 80, 260))
-
-    def _draw_if_pending(self) -> None:
-        if self._pending:
-            self._draw()
 
     def _draw(self) -> None:
         frame = self._frame

@@ -19,14 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QGraphicsPixmapItem, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from nnviz.engine.inspect import filter_images, image_layers
 
 from ..probes import FeatureMapProbe
-from .base import LiveView, ViewContext
+from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .tiles import TileGrid, as_display, diverging_lut, gray_lut
 
@@ -129,8 +128,6 @@ class FeatureMapView(LiveView):
         self._sample_kind = "test"
         self._class_names: list = []
         self._input_shape = None
-        self._frame = None
-        self._pending = False
         self._count_label = "epochs"
         self.blocks: dict[str, LayerBlock] = {}
         self.frames_drawn = 0
@@ -301,19 +298,13 @@ class FeatureMapView(LiveView):
             return
         if tuple(frame.maps.input.shape) != tuple(self._input_shape):
             return
-        self._frame = frame
-        self._pending = True
-        if self.isVisible():
-            self._draw()
+        self._show_frame(frame)
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
         for block in self.blocks.values():
             block.set_caption_pt(style.tick_pt)
-        font = QFont(self.heading.font())
-        font.setPointSize(style.title_pt)
-        font.setBold(True)
-        self.heading.setFont(font)
+        set_heading_font(self.heading, style)
 
     def shutdown(self) -> None:
         self._export_view.close()
@@ -335,10 +326,6 @@ class FeatureMapView(LiveView):
         view.viewport().resize(pixmap.size())
         view.setRange(QRectF(0, 0, pixmap.width(), pixmap.height()), padding=0)
         return view
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._draw_if_pending()
 
     # --- helpers ----------------------------------------------------------------------
     def _show_message(self, text: str) -> None:
@@ -363,10 +350,6 @@ class FeatureMapView(LiveView):
     def _use_sample(self, index: int) -> None:
         self._set_sample(index)
         self.refreshRequested.emit()
-
-    def _draw_if_pending(self) -> None:
-        if self._pending:
-            self._draw()
 
     def _draw(self) -> None:
         frame = self._frame

@@ -35,7 +35,7 @@ from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
 
 from ..gradcheck_runner import GradCheckRequest, GradCheckRunner
 from ..probes import ModelCopyProbe
-from .base import LiveView, ViewContext
+from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 
 THRESHOLD = 1e-7
@@ -277,10 +277,7 @@ class GradCheckView(LiveView):
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
-        font = QFont(self.heading.font())
-        font.setPointSize(style.title_pt)
-        font.setBold(True)
-        self.heading.setFont(font)
+        set_heading_font(self.heading, style)
         tick = QFont()
         tick.setPointSize(style.tick_pt)
         size = {"font-size": f"{style.label_pt}pt", "color": "#222"}
