@@ -211,7 +211,7 @@ def mnist_cnn_epoch(data):
     steps alone and the peak of the evaluation on the test set (Sequential.evaluate, batches
     of 256, the engine default), both above what was allocated before. Also the growth of the process's maximum
     resident set size over both epochs (ru_maxrss)."""
-    from nnviz.presets import load_preset
+    from nnviz.lab.presets import load_preset
 
     X_train, y_train, X_test, y_test = data
     preset = load_preset("mnist-cnn")

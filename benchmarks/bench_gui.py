@@ -40,8 +40,8 @@ TICK = 0.010
 def headless_run(epochs: int) -> float:
     """Epochs per second of plain model.fit on the moons preset."""
     from nnviz.data import load_dataset
-    from nnviz.gui.config import RunConfig
-    from nnviz.presets import load_preset
+    from nnviz.lab.config import RunConfig
+    from nnviz.lab.presets import load_preset
 
     config = RunConfig.from_preset(load_preset("moons"))
     ds = load_dataset(config.dataset, **config.dataset_options)

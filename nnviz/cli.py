@@ -90,7 +90,7 @@ def _dataset_for(preset, name, data_dir):
 def cmd_train(args) -> int:
     from nnviz.console import TrainingProgress
     from nnviz.engine import save_model
-    from nnviz.presets import load_preset
+    from nnviz.lab.presets import load_preset
 
     preset = load_preset(args.preset)
     ds = _dataset_for(preset, args.dataset, args.data_dir)
@@ -131,7 +131,7 @@ def cmd_train(args) -> int:
 
 def cmd_gradcheck(args) -> int:
     from nnviz.engine import gradient_check
-    from nnviz.presets import load_preset
+    from nnviz.lab.presets import load_preset
 
     preset = load_preset(args.preset)
     ds = _dataset_for(preset, args.dataset, args.data_dir)
@@ -191,7 +191,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from nnviz.presets import list_presets, load_preset
+    from nnviz.lab.presets import list_presets, load_preset
 
     for name in list_presets():
         print(f"{name:24s} {load_preset(name).title}")

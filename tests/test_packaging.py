@@ -19,6 +19,6 @@ def test_every_package_is_listed():
 
 
 def test_presets_are_found_by_the_installed_package():
-    from nnviz.presets import list_presets
+    from nnviz.lab.presets import list_presets
 
     assert {"moons", "cats-seed", "cats-deep"} <= set(list_presets())

@@ -27,6 +27,9 @@ def _env_flag(name: str) -> bool:
 
 def run(data_dir=None, preset: str | None = None, argv=None) -> int:
     """Create the QApplication (or reuse one), show the main window, run the event loop."""
+    from . import _pyside_fix
+
+    _pyside_fix.apply()
     import pyqtgraph as pg
 
     from .icons import app_icon

@@ -1,7 +1,7 @@
 """The gradient check on a QThread of its own, with progress and cancel.
 
 The check works on a *copy* of the network (taken between two training
-steps, see :class:`~nnviz.gui.probes.ModelCopyProbe`), so it never touches
+steps, see :class:`~nnviz.lab.probes.ModelCopyProbe`), so it never touches
 the weights a training thread is updating, and training can go on while it
 runs. :class:`GradCheckRunner` lives in the GUI thread, owns the thread,
 and emits ``finished`` only once the thread has ended.

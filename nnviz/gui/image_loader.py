@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from .prediction import LoadedImage, load_for_model
+from nnviz.lab.prediction import LoadedImage, load_for_model
 
 
 class ImageLoader(QObject):

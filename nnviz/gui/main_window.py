@@ -1,7 +1,7 @@
 """nnviz's main window: panels on the left, run controls and live views on the right.
 
 The window owns the current dataset, the current model and its optimizer.
-Panels describe a :class:`~nnviz.gui.config.RunConfig`; every edit is
+Panels describe a :class:`~nnviz.lab.config.RunConfig`; every edit is
 checked at once (builder rows, hyperparameters, dataset) and Train is
 disabled with the reason when something is wrong. Training runs on a
 :class:`~nnviz.gui.worker.TrainingRunner` thread; views only draw the
@@ -24,19 +24,19 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QGroupBox, 
 
 from nnviz.engine import load_model, save_model
 from nnviz.engine.io import ModelFileError
-from nnviz.presets import layer_to_spec, list_presets, load_preset
+from nnviz.lab.presets import layer_to_spec, list_presets, load_preset
 
-from . import datasets
+from nnviz.lab import datasets
 from .banner import MessageBanner
-from .config import NEXT_RUN_FIELDS, RunConfig
+from nnviz.lab.config import NEXT_RUN_FIELDS, RunConfig
 from .icons import app_icon
 from .panels.builder import BuilderPanel
 from .panels.controls import ControlBar, format_seconds
 from .panels.dataset_panel import DatasetPanel
 from .panels.training_panel import TrainingPanel
-from .session import history_snapshot
+from nnviz.lab.session import history_snapshot
 from .settings import AppSettings
-from .stack import StackReport, check_stack
+from nnviz.lab.stack import StackReport, check_stack
 from .style import style_for
 from .views import VIEW_CLASSES, ViewContext
 from .window_files import RunFilesMixin

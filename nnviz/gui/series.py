@@ -1,9 +1,9 @@
 """Running an exploration series: the same preset trained several times, one change each.
 
-:class:`SeriesRunner` reads a series (:func:`nnviz.experiments.series_presets`),
+:class:`SeriesRunner` reads a series (:func:`nnviz.lab.series.series_presets`),
 loads its data, and trains the runs one after another on a
 :class:`~nnviz.gui.worker.TrainingRunner` thread of its own. Each run gets
-a :class:`~nnviz.gui.runs.RunRecord` that snapshots fill while it trains;
+a :class:`~nnviz.lab.runs.RunRecord` that snapshots fill while it trains;
 for series with ``record_gradient_norms`` a
 :class:`~nnviz.engine.callbacks.GradientNorms` callback measures each
 layer's gradient and :class:`GradientNormsProbe` sends the numbers along.
@@ -16,10 +16,10 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from nnviz.engine.callbacks import GradientNorms
-from nnviz.experiments import run_labels, series_presets
+from nnviz.lab.series import run_labels, series_presets
 
-from . import datasets
-from .runs import RunLog, RunRecord
+from nnviz.lab import datasets
+from nnviz.lab.runs import RunLog, RunRecord
 from .worker import TrainingRunner
 
 

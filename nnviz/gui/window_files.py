@@ -5,7 +5,7 @@ A run file is an nnviz model file (HDF5, no pickle) whose ``extra`` holds
 the panels' settings, the dataset's name and class names: opening it
 restores the network, its history (so the curves), the panels, and adds
 the run to the comparison view. The boundary animation is recorded as the
-window's snapshots arrive (:class:`~nnviz.gui.animation.BoundaryRecorder`).
+window's snapshots arrive (:class:`~nnviz.lab.animation.BoundaryRecorder`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QDialog
 
 from nnviz.engine import save_model
 
-from .animation import BoundaryRecorder, write_gif
+from nnviz.lab.animation import BoundaryRecorder, write_gif
 from .plot_export import ExportDialog, export_plot_file, export_size
-from .runs import settings_from_config
+from nnviz.lab.runs import settings_from_config
 from .views.boundary import BoundaryView
 
 RUN_FILTER = "nnviz runs (*.h5 *.hdf5);;All files (*)"

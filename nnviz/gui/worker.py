@@ -1,10 +1,10 @@
-"""Training on a QThread: the Qt adapter around :class:`~nnviz.gui.session.TrainingSession`.
+"""Training on a QThread: the Qt adapter around :class:`~nnviz.lab.session.TrainingSession`.
 
 :class:`TrainingWorker` is a QObject moved to a QThread; its ``run`` slot
 runs the session and turns every outcome, exceptions included, into a
 ``runFinished`` signal: a worker never dies silently. :class:`TrainingRunner`
 lives in the GUI thread, owns the thread, forwards pause/step/stop to the
-session's :class:`~nnviz.gui.session.RunControl`, and emits ``finished``
+session's :class:`~nnviz.lab.session.RunControl`, and emits ``finished``
 only once the thread has ended, so no QThread outlives a run.
 """
 
@@ -18,7 +18,7 @@ import traceback
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
-from .session import RunControl, RunResult, Snapshot, TrainingSession
+from nnviz.lab.session import RunControl, RunResult, Snapshot, TrainingSession
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
-import nnviz.gui  # noqa: E402,F401  (applies the PySide6 binding check before any test)
+from nnviz.gui import _pyside_fix  # noqa: E402
+
+_pyside_fix.apply()   # the binding check app.run() does, before any test
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHB
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QStyledItemDelegate,
                                QTableView, QVBoxLayout, QWidget)
 
-from .. import stack
+from nnviz.lab import stack
 from ..style import ERROR_FG
 from .layer_model import (FIRST_FIELD_COL, NAME_COL, OUTPUT_COL, PARAMS_COL, TYPE_COL, LayerTableModel,
                           column_of, field_of)

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from .. import datasets
-from ..config import GENERATED_DEFAULTS
+from nnviz.lab import datasets
+from nnviz.lab.config import GENERATED_DEFAULTS
 from ..style import ERROR_BG, ERROR_FG
 from .widgets import compact_combo, mark_invalid
 

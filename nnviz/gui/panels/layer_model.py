@@ -1,6 +1,6 @@
 """The Qt table model behind ``layerTable``: one row per layer spec.
 
-Columns: layer name, type, the editable columns of :data:`nnviz.gui.stack.COLUMNS`
+Columns: layer name, type, the editable columns of :data:`nnviz.lab.stack.COLUMNS`
 (cells that do not apply to a row's type are blank and read-only), output
 shape and parameter count. Rows are reordered by drag and drop (MIME data
 carries the row numbers as JSON) or by :meth:`move_row`.
@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QApplication, QStyle
 
-from .. import stack
+from nnviz.lab import stack
 from ..style import ERROR_BG, ERROR_FG
 
 MIME_TYPE = "application/x-nnviz-layer-rows"

@@ -14,8 +14,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
-from ..boundary import BoundaryProbe, make_grid
-from ..style import binary_lut, class_color, class_palette
+from nnviz.lab.boundary import BoundaryProbe, make_grid
+from nnviz.lab.palette import binary_lut, class_color, class_palette
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText

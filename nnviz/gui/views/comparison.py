@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListW
                                QPushButton, QVBoxLayout)
 
 from nnviz.data import DatasetError
-from nnviz.experiments import list_series, load_series
+from nnviz.lab.series import list_series, load_series
 
-from ..runs import RunLog, RunRecord, comparison_labels, settings_from_config
+from nnviz.lab.runs import RunLog, RunRecord, comparison_labels, settings_from_config
 from ..series import SeriesRunner
 from .base import LiveView
 from .layout import column, fill_with_splitter

@@ -5,7 +5,7 @@ predicted class; each cell shows its count, shaded by the share of that
 true class's samples (so a weak class stands out whatever its size). The
 gallery shows the test images the network got wrong, the most confidently
 wrong first (at most 32), captioned with what it said and what was true.
-Predictions are computed in the worker (:class:`~nnviz.gui.probes.EvaluationProbe`,
+Predictions are computed in the worker (:class:`~nnviz.lab.probes.EvaluationProbe`,
 throttled, and at the end of every run); this module only draws.
 """
 
@@ -17,8 +17,10 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
 
-from ..probes import EvaluationProbe
-from ..style import TRAIN_COLOR, tint
+from nnviz.lab.palette import tint
+from nnviz.lab.probes import EvaluationProbe
+
+from ..style import TRAIN_COLOR
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .feature_maps import class_name

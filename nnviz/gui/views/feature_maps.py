@@ -4,7 +4,7 @@ For one input — a test sample picked with Previous/Next, or an image given
 to :meth:`FeatureMapView.set_input` (e.g. a dropped file) — every Conv2D
 and MaxPool2D layer's output is drawn as a grid, one image per channel,
 with the layer's filters beside it. The forward pass runs in the training
-worker (:class:`~nnviz.gui.probes.FeatureMapProbe`, a few times a second),
+worker (:class:`~nnviz.lab.probes.FeatureMapProbe`, a few times a second),
 so the maps change live while the network learns.
 
 Colours: maps are black (low) to white (high); filters are blue (negative
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QGraphicsPixmapItem, QGridLayout, QHBo
 
 from nnviz.engine.inspect import filter_images, image_layers
 
-from ..probes import FeatureMapProbe
+from nnviz.lab.probes import FeatureMapProbe
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .tiles import TileGrid, as_display, diverging_lut, gray_lut

@@ -1,7 +1,7 @@
 """Gradient check: is backprop right? (objectName ``gradCheckView``, button ``gradCheckButton``).
 
 Pressing *Check gradients* takes a copy of the network between two
-training steps (:class:`~nnviz.gui.probes.ModelCopyProbe`) and runs
+training steps (:class:`~nnviz.lab.probes.ModelCopyProbe`) and runs
 :func:`nnviz.engine.gradient_check` on the copy in a thread of its own
 (:class:`~nnviz.gui.gradcheck_runner.GradCheckRunner`), on a fixed subset
 of training samples and a random sample of coordinates, with progress and
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgr
 from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
 
 from ..gradcheck_runner import GradCheckRequest, GradCheckRunner
-from ..probes import ModelCopyProbe
+from nnviz.lab.probes import ModelCopyProbe
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLis
 from nnviz.data import ImageError, array_to_mnist_input
 
 from ..image_loader import ImageLoader
-from ..prediction import (IMAGE_SUFFIXES, NO_MODEL_MESSAGE, UNTRAINED_MESSAGE, LoadedImage, Prediction,
+from nnviz.lab.prediction import (IMAGE_SUFFIXES, NO_MODEL_MESSAGE, UNTRAINED_MESSAGE, LoadedImage, Prediction,
                           WeightsProbe, as_display_image, class_names_for, class_probabilities, frozen_copy,
                           image_input_problem)
 from .base import LiveView, ViewContext

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from nnviz.data import load_dataset
 from nnviz.engine.callbacks import GradientNorms
-from nnviz.experiments import series_presets
+from nnviz.lab.series import series_presets
 
 from predict_helpers import train
 

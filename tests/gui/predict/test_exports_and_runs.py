@@ -10,7 +10,7 @@ from PIL import Image
 from PySide6.QtWidgets import QWidget
 
 from nnviz.engine import load_model
-from nnviz.gui.animation import BoundaryRecorder
+from nnviz.lab.animation import BoundaryRecorder
 from nnviz.gui.plot_export import export_size
 
 from predict_helpers import train

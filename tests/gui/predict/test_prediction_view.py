@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from nnviz.data import array_to_mnist_input, load_dataset
-from nnviz.gui.prediction import NO_MODEL_MESSAGE, frozen_copy
+from nnviz.lab.prediction import NO_MODEL_MESSAGE, frozen_copy
 
 from predict_helpers import train, write_digit_png, write_rgb_png
 

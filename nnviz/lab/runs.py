@@ -1,7 +1,7 @@
 """The runs of a session, for comparing them. No Qt.
 
 A :class:`RunRecord` is one trained network as the comparison view sees
-it: its settings (a preset dict, so :func:`nnviz.experiments.run_labels`
+it: its settings (a preset dict, so :func:`nnviz.lab.series.run_labels`
 can say what differs), its history (cost and accuracy per epoch, updated
 from training snapshots while it runs) and, for exploration series that
 ask for it, the per-layer gradient norms. :class:`RunLog` keeps them in
@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnviz.experiments import run_labels, settings_of
-from nnviz.presets import Preset, preset_from_dict
+from nnviz.lab.series import run_labels, settings_of
+from nnviz.lab.presets import Preset, preset_from_dict
 
 HISTORY_KEYS = ("epoch", "cost", "train_accuracy", "test_cost", "test_accuracy")
 
 
 def settings_from_config(config) -> dict:
-    """A :class:`~nnviz.gui.config.RunConfig` as a preset dict (the form series and legends use)."""
+    """A :class:`~nnviz.lab.config.RunConfig` as a preset dict (the form series and legends use)."""
     optimizer = {"name": config.optimizer, **config.optimizer_options, "lr": config.lr}
     return {"name": config.preset or "custom", "dataset": config.dataset,
             "dataset_options": copy.deepcopy(config.dataset_options), "layers": copy.deepcopy(config.layers),
@@ -84,7 +84,7 @@ class RunRecord:
             self.status = data["status"]
 
     def apply_snapshot(self, snap) -> None:
-        """Write the history entries a training :class:`~nnviz.gui.session.Snapshot` carries."""
+        """Write the history entries a training :class:`~nnviz.lab.session.Snapshot` carries."""
         e0 = int(snap.epoch_offset)
         for key, values in (("epoch", snap.new_epochs), ("cost", snap.new_cost),
                             ("train_accuracy", snap.new_train_accuracy), ("test_cost", snap.new_test_cost),
@@ -124,7 +124,7 @@ def comparison_labels(records: list[RunRecord]) -> list[str]:
 
 
 def differing_settings(records: list[RunRecord]) -> list[str]:
-    """The setting keys (from :func:`nnviz.experiments.settings_of`) that differ between records."""
+    """The setting keys (from :func:`nnviz.lab.series.settings_of`) that differ between records."""
     settings = [settings_of(r.preset()) for r in records]
     return [k for k in settings[0] if len({s[k] for s in settings}) > 1] if settings else []
 

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .boundary import boundary_frame, make_grid
-from .style import binary_lut, class_color, class_palette, hex_to_rgb
+from .palette import binary_lut, class_color, class_palette, hex_to_rgb
 
 EVERY = 50
 MAX_FRAMES = 200
@@ -98,7 +98,7 @@ class BoundaryRecorder:
         return stored
 
     def add(self, iteration: int, epoch: int, frame) -> bool:
-        """Offer a :class:`~nnviz.gui.boundary.BoundaryFrame` computed after ``iteration`` iterations.
+        """Offer a :class:`~nnviz.lab.boundary.BoundaryFrame` computed after ``iteration`` iterations.
 
         A frame of a diverged network (NaN probabilities) is refused: the film keeps its last good state.
         """

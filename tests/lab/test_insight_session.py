@@ -6,8 +6,8 @@ import numpy as np
 
 from nnviz.engine import SGD, Conv2D, Dense, Flatten, MaxPool2D, Sequential
 from nnviz.engine.bugs import BACKPROP_BUGS
-from nnviz.gui.probes import EvaluationProbe, FeatureMapProbe, ModelCopyProbe
-from nnviz.gui.session import RunControl, TrainingSession
+from nnviz.lab.probes import EvaluationProbe, FeatureMapProbe, ModelCopyProbe
+from nnviz.lab.session import RunControl, TrainingSession
 
 from .points import xor_points
 

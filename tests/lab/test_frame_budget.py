@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from nnviz.gui.animation import FrameProbe
-from nnviz.gui.boundary import make_grid
+from nnviz.lab.animation import FrameProbe
+from nnviz.lab.boundary import make_grid
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ import pytest
 
 from nnviz.data import load_dataset
 from nnviz.engine import SGD, Adam, RMSProp
-from nnviz.presets import load_preset
+from nnviz.lab.presets import load_preset
 
 SEED_CNN = ["Conv2D(4, 3x3, linear)", "MaxPool2D(2x2)", "Conv2D(16, 3x3, linear)", "MaxPool2D(2x2)", "Flatten",
             "Dense(256, relu)", "Dense(128, relu)", "Dense(10, softmax)"]

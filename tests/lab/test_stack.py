@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnviz.gui import stack
+from nnviz.lab import stack
 
 MOONS = [{"type": "Dense", "units": 25, "activation": "relu"},
          {"type": "Dense", "units": 50, "activation": "relu"},

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nnviz.engine import SGD, Dense, Sequential
-from nnviz.gui.boundary import BoundaryProbe, make_grid
-from nnviz.gui.session import RunControl, TrainingSession, history_snapshot
+from nnviz.lab.boundary import BoundaryProbe, make_grid
+from nnviz.lab.session import RunControl, TrainingSession, history_snapshot
 
 from .points import xor_points
 

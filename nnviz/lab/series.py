@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import json
 
-from nnviz.presets import Preset, load_preset
+from nnviz.lab.presets import Preset, load_preset
 from nnviz.resources_path import resource_root
 
 SETTING_NAMES = {"hidden_activation": "hidden", "init": "init", "optimizer": "optimizer", "lr": "lr", "l2": "L2 λ", "dropout": "dropout keep",
