@@ -1,12 +1,10 @@
-"""Running an exploration series: the same preset trained several times, one change each.
+"""Running an exploration series in the GUI: its runs trained one after another.
 
-:class:`SeriesRunner` reads a series (:func:`nnviz.lab.series.series_presets`),
-loads its data, and trains the runs one after another on a
-:class:`~nnviz.gui.worker.TrainingRunner` thread of its own. Each run gets
-a :class:`~nnviz.lab.runs.RunRecord` that snapshots fill while it trains;
-for series with ``record_gradient_norms`` a
-:class:`~nnviz.engine.callbacks.GradientNorms` callback measures each
-layer's gradient and :class:`GradientNormsProbe` sends the numbers along.
+The plan (records, settings, data) comes from :func:`nnviz.lab.series.plan_series`;
+each run is a :class:`~nnviz.lab.session.TrainingSession` on this runner's own
+:class:`~nnviz.gui.worker.TrainingRunner`. Snapshots fill the run's record
+as it trains; series with ``record_gradient_norms`` also record each
+layer's gradient norm.
 """
 
 from __future__ import annotations
@@ -15,24 +13,10 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from nnviz.engine.callbacks import GradientNorms
-from nnviz.lab.series import run_labels, series_presets
-
-from nnviz.lab import datasets
 from nnviz.lab.runs import RunLog, RunRecord
+from nnviz.lab.series import SeriesRun, plan_series, series_session
+
 from .worker import TrainingRunner
-
-
-class GradientNormsProbe:
-    """Worker-side: a copy of what a GradientNorms callback has recorded so far."""
-
-    key = "grad_norms"
-
-    def __init__(self, callback: GradientNorms):
-        self.callback = callback
-
-    def compute(self, model):
-        return {name: list(values) for name, values in self.callback.norms.items()}
 
 
 class SeriesRunner(QObject):
@@ -51,10 +35,11 @@ class SeriesRunner(QObject):
         self.runner.snapshot.connect(self._on_snapshot)
         self.runner.finished.connect(self._on_finished)
         self.series: dict | None = None
-        self._queue: list = []
-        self._current: tuple | None = None     # (record, model, norms callback)
+        self._queue: list[SeriesRun] = []
+        self._current: tuple | None = None     # (record, session, norms callback)
         self._stopping = False
         self._started = 0.0
+        self._run_id = 0
         self.records: list[RunRecord] = []
 
     @property
@@ -62,33 +47,15 @@ class SeriesRunner(QObject):
         return self.series is not None
 
     def start(self, name: str, data_dir=None, epochs: int | None = None) -> list[RunRecord]:
-        """Begin the series ``name``; ``epochs`` overrides every run's epoch count.
+        """Begin the series ``name`` (``epochs`` overrides every run's count); returns one record per run.
 
-        Raises ValueError (unknown series, bad settings) or DatasetError (data
-        not found) before anything starts. Returns the records, one per run.
+        Raises ValueError or DatasetError before anything starts.
         """
         if self.active:
             raise ValueError("a series is already running; stop it first.")
-        series, presets = series_presets(name)
-        if epochs is not None:
-            for preset in presets:
-                preset.epochs = int(epochs)
-        loaded: dict = {}
-        runs = []
-        for preset in presets:
-            key = (preset.dataset, repr(sorted(preset.dataset_options.items())))
-            if key not in loaded:
-                loaded[key] = datasets.load(preset.dataset, preset.dataset_options, data_dir)
-            runs.append((preset, loaded[key]))
-        labels = run_labels(presets)
-        title = series.get("title", name).split(":")[0]
-        self.records = []
-        self._queue = []
-        for i, ((preset, ds), label) in enumerate(zip(runs, labels)):
-            record = self.log.add(f"{title}: {label}", preset.to_dict(), group=name)
-            record.status = "queued"
-            self.records.append(record)
-            self._queue.append((record, preset, ds))
+        series, runs = plan_series(name, self.log, data_dir=data_dir, epochs=epochs)
+        self.records = [run.record for run in runs]
+        self._queue = list(runs)
         self.series = series
         self._stopping = False
         self._started = time.perf_counter()
@@ -101,14 +68,14 @@ class SeriesRunner(QObject):
         if not self.active:
             return
         self._stopping = True
-        self.runner.stop()
+        if self._current is not None:
+            self._current[1].control.stop()
 
     def shutdown(self) -> None:
         """Stop and wait for the thread (the window is closing)."""
         self._stopping = True
         self._queue = []
-        if self.runner.active:
-            self.runner.shutdown()
+        self.runner.shutdown()
         self._end("Series stopped.")
 
     # --- plumbing -------------------------------------------------------------------
@@ -119,17 +86,14 @@ class SeriesRunner(QObject):
             verb = "stopped" if self._stopping else "finished"
             self._end(f"Series {verb}: {done} of {len(self.records)} runs completed in {took:.0f} s.")
             return
-        record, preset, ds = self._queue.pop(0)
-        model = preset.build_model(ds.input_shape)
-        optimizer = preset.build_optimizer()
-        norms = GradientNorms() if self.series.get("record_gradient_norms") else None
-        probes = [GradientNormsProbe(norms)] if norms is not None else []
-        record.status = "running"
-        self._current = (record, model, norms)
-        self.runStarted.emit(record)
-        self.runner.start(model, optimizer, (ds.X_train, ds.y_train, ds.X_test, ds.y_test), epochs=preset.epochs,
-                          batch_size=preset.batch_size, probes=probes,
-                          callbacks=[norms] if norms is not None else [])
+        run = self._queue.pop(0)
+        self._run_id += 1
+        session, norms = series_session(run, self.series, self.runner.emit_function(), self.runner.ready,
+                                        run_id=self._run_id)
+        run.record.status = "running"
+        self._current = (run.record, session, norms)
+        self.runStarted.emit(run.record)
+        self.runner.start(session)
 
     def _on_snapshot(self, snap) -> None:
         if self._current is not None:
@@ -140,14 +104,14 @@ class SeriesRunner(QObject):
     def _on_finished(self, result) -> None:
         if self._current is None:
             return
-        record, model, norms = self._current
+        record, session, norms = self._current
         self._current = None
-        record.set_history(model.history)
+        record.set_history(session.model.history)
         record.status = result.status
         if norms is not None:
             record.grad_norms = {k: list(v) for k, v in norms.norms.items()}
         self.runFinished.emit(record, result)
-        if result.status in ("error",):
+        if result.status == "error":
             self._stopping = True
         self._start_next()
 

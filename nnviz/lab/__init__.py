@@ -11,5 +11,6 @@ tests use it directly.
 """
 
 from .config import RunConfig
+from .lab import Lab, ViewContext
 
-__all__ = ["RunConfig"]
+__all__ = ["Lab", "RunConfig", "ViewContext"]

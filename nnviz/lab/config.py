@@ -1,9 +1,13 @@
-"""A run's full description, as the panels show it, without Qt.
+"""One configuration type for a run: :class:`RunConfig` (a preset is one too).
 
-:class:`RunConfig` is what the dataset, builder and training panels edit
-together; presets fill it, the main window validates it, and it builds the
-model and optimizer for a run. Which changes need a new network (a reset)
-and which can be applied to a running one is decided here too.
+A :class:`RunConfig` names everything a run needs: the dataset and its
+options, the layer stack (specs ``{"type": "Dense", "units": 25, ...}``),
+loss, initializer, L2, seed, dtype, optimizer (``{"name": "sgd", "lr":
+0.01, **extra}``), epochs and batch size. A preset file is a RunConfig in
+JSON with a ``name``, ``title`` and ``description``
+(:mod:`nnviz.lab.presets`); the panels edit one; a run file and a run
+record keep the one a run trained with. Which changes need a new network
+(a reset) and which a running network takes at once is decided here too.
 """
 
 from __future__ import annotations
@@ -20,53 +24,78 @@ from nnviz.engine.optimizers import OPTIMIZERS
 
 from .stack import build_layers
 
-GENERATED_DEFAULTS = {"n_samples": 1000, "noise": 0.2, "test_fraction": 0.1, "seed": 100}
-
-#: fields whose change needs a new network (and so a reset)
-MODEL_FIELDS = ("dataset", "dataset_options", "layers", "loss", "init", "l2", "seed", "dtype", "optimizer")
-#: fields applied to a running network at once
-LIVE_FIELDS = ("lr",)
+#: fields whose change needs a new network (and so a reset); the optimizer counts without its lr
+MODEL_FIELDS = ("dataset", "dataset_options", "layers", "loss", "init", "l2", "seed", "dtype")
 #: fields used when the next run starts
 NEXT_RUN_FIELDS = ("epochs", "batch_size")
+#: fields a preset file must have
+REQUIRED = ("name", "dataset", "layers", "loss", "optimizer", "epochs")
 
 
 @dataclass
 class RunConfig:
+    #: the preset this configuration came from ("" for none)
+    name: str = ""
+    title: str = ""
+    description: str = ""
     dataset: str = "moons"
-    dataset_options: dict = field(default_factory=lambda: dict(GENERATED_DEFAULTS))
+    dataset_options: dict = field(default_factory=dict)
     layers: list[dict] = field(default_factory=list)
     loss: str = "binary_crossentropy"
     init: str = "he"
     l2: float = 0.0
     seed: int = 0
     dtype: str = "float32"
-    optimizer: str = "sgd"
-    #: extra optimizer settings from a preset (beta, rho, ...); lr is kept apart
-    optimizer_options: dict = field(default_factory=dict)
-    lr: float = 0.01
+    #: ``{"name": ..., "lr": ..., **extra settings (beta, rho, ...)}``
+    optimizer: dict = field(default_factory=lambda: {"name": "sgd", "lr": 0.01})
     epochs: int = 1000
     #: None means full batch
     batch_size: int | None = None
+    #: "epochs" or "iterations": how the app labels the count (full batch: the same thing)
     count_label: str = "epochs"
-    preset: str | None = None
 
-    @classmethod
-    def from_preset(cls, preset) -> "RunConfig":
-        opt = dict(preset.optimizer)
-        name = str(opt.pop("name", "sgd")).lower()
-        lr = float(opt.pop("lr", get_optimizer(name).lr))
-        return cls(dataset=preset.dataset, dataset_options=copy.deepcopy(preset.dataset_options),
-                   layers=copy.deepcopy(preset.layers), loss=preset.loss, init=preset.init,
-                   l2=float(preset.l2), seed=int(preset.seed), dtype=preset.dtype, optimizer=name,
-                   optimizer_options=opt, lr=lr, epochs=int(preset.epochs), batch_size=preset.batch_size,
-                   count_label=getattr(preset, "count_label", "epochs"), preset=preset.name)
+    # --- the optimizer's parts ---------------------------------------------------
+    @property
+    def optimizer_name(self) -> str:
+        return str(self.optimizer.get("name", "sgd")).lower()
 
+    @property
+    def lr(self) -> float:
+        lr = self.optimizer.get("lr")
+        return float(lr) if lr is not None else float(get_optimizer(self.optimizer_name).lr)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer = {**self.optimizer, "lr": value}
+
+    @property
+    def optimizer_options(self) -> dict:
+        """The optimizer's extra settings (beta, rho, ...), without its name and lr."""
+        return {k: v for k, v in self.optimizer.items() if k not in ("name", "lr")}
+
+    def with_optimizer(self, name: str, lr: float) -> "RunConfig":
+        """A copy using optimizer ``name`` at ``lr``; the extra settings stay only if the name is the same."""
+        out = self.copy()
+        extra = self.optimizer_options if name == self.optimizer_name else {}
+        out.optimizer = {"name": name, **extra, "lr": lr}
+        return out
+
+    # --- dictionaries --------------------------------------------------------------
     def to_dict(self) -> dict:
+        """The preset form (JSON-serializable)."""
         return copy.deepcopy(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunConfig":
-        known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        """From :meth:`to_dict`'s form; unknown keys are ignored. Also reads the settings saved by
+        nnviz 0.1 (``optimizer`` as a name beside ``lr`` and ``optimizer_options``, ``preset``)."""
+        data = copy.deepcopy(dict(data))
+        if isinstance(data.get("optimizer"), str):
+            data["optimizer"] = {"name": data["optimizer"], **dict(data.get("optimizer_options") or {}),
+                                 "lr": data.get("lr", get_optimizer(data["optimizer"]).lr)}
+        if "preset" in data and "name" not in data:
+            data["name"] = data.get("preset") or ""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
     def copy(self) -> "RunConfig":
@@ -74,18 +103,27 @@ class RunConfig:
 
     # --- what a change means ------------------------------------------------
     def model_key(self) -> tuple:
-        """Everything that defines the network and its data: a change needs a reset."""
-        return tuple(json.dumps(getattr(self, f), sort_keys=True, default=str) for f in MODEL_FIELDS)
+        """Everything that defines the network, its data and its optimizer: a change needs a reset."""
+        fields = [getattr(self, f) for f in MODEL_FIELDS] + [self.optimizer_name, self.optimizer_options]
+        return tuple(json.dumps(v, sort_keys=True, default=str) for v in fields)
 
-    def changed_fields(self, other: "RunConfig") -> set[str]:
-        return {f for f in self.__dataclass_fields__ if getattr(self, f) != getattr(other, f)}
+    def same_settings(self, other: "RunConfig | None") -> bool:
+        """True if ``other`` trains the same way (the name, title and description aside)."""
+        if other is None:
+            return False
+        mine, theirs = self.to_dict(), other.to_dict()
+        for key in ("name", "title", "description"):
+            mine.pop(key), theirs.pop(key)
+        return json.dumps(mine, sort_keys=True, default=str) == json.dumps(theirs, sort_keys=True, default=str)
 
     # --- checks ---------------------------------------------------------------
     def problems(self) -> dict[str, str]:
         """Hyperparameter problems, ``{field: sentence}``; empty when all is well."""
         out: dict[str, str] = {}
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            out["lr"] = f"Learning rate must be a positive number. Received: {self.lr:g}."
+        lr = self.optimizer.get("lr", 0.01)
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            shown = f"{lr:g}" if isinstance(lr, (int, float)) else repr(lr)
+            out["lr"] = f"Learning rate must be a positive number. Received: {shown}."
         if not isinstance(self.epochs, int) or self.epochs <= 0:
             label = "Iterations" if self.count_label == "iterations" else "Epochs"
             out["epochs"] = f"{label} must be a positive whole number. Received: {self.epochs}."
@@ -95,8 +133,9 @@ class RunConfig:
             out["l2"] = f"L2 λ must be zero or positive. Received: {self.l2:g}."
         if self.loss not in LOSSES:
             out["loss"] = f"Unknown loss {self.loss!r}; expected one of {', '.join(LOSSES)}."
-        if self.optimizer not in OPTIMIZERS:
-            out["optimizer"] = f"Unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}."
+        if self.optimizer_name not in OPTIMIZERS:
+            out["optimizer"] = (f"Unknown optimizer {self.optimizer_name!r}; expected one of "
+                                f"{', '.join(OPTIMIZERS)}.")
         opts = self.dataset_options
         if "test_fraction" in opts and not 0.0 < float(opts["test_fraction"]) < 1.0:
             out["test_fraction"] = f"Test fraction must be between 0 and 1. Received: {opts['test_fraction']:g}."
@@ -107,12 +146,32 @@ class RunConfig:
         return out
 
     # --- building -------------------------------------------------------------
+    def build_layers(self) -> list:
+        return build_layers(self.layers)
+
     def build_model(self, input_shape) -> Sequential:
-        return Sequential(build_layers(self.layers), input_shape=tuple(input_shape), loss=self.loss,
+        return Sequential(self.build_layers(), input_shape=tuple(input_shape), loss=self.loss,
                           init=self.init, l2=self.l2, seed=self.seed, dtype=self.dtype)
 
-    def build_optimizer(self):
-        """The optimizer, with the preset's extra settings that apply to it (beta, rho, ...)."""
-        accepted = inspect.signature(OPTIMIZERS[self.optimizer].__init__).parameters
+    def build_optimizer(self, **overrides):
+        """The optimizer, with the extra settings that apply to it (beta, rho, ...); ``overrides`` win."""
+        name = self.optimizer_name
+        accepted = inspect.signature(OPTIMIZERS[name].__init__).parameters if name in OPTIMIZERS else {}
         extra = {k: v for k, v in self.optimizer_options.items() if k in accepted}
-        return get_optimizer({"name": self.optimizer, **extra, "lr": self.lr})
+        return get_optimizer({"name": name, **extra, "lr": self.lr, **overrides})
+
+
+def config_from_preset_dict(data: dict, source: str = "preset") -> RunConfig:
+    """A preset file's contents as a RunConfig; ValueError naming missing or unknown fields."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: expected a JSON object. Received: {type(data).__name__}.")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise ValueError(f"{source}: missing field(s) {', '.join(missing)}.")
+    unknown = sorted(set(data) - set(RunConfig.__dataclass_fields__))
+    if unknown:
+        raise ValueError(f"{source}: unknown field(s) {', '.join(unknown)}.")
+    data = copy.deepcopy(data)
+    if isinstance(data["optimizer"], str):
+        data["optimizer"] = {"name": data["optimizer"]}
+    return RunConfig(**data)

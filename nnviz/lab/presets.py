@@ -1,4 +1,4 @@
-"""Presets: one JSON file per experiment in ``nnviz/resources/presets``.
+"""Presets: one JSON file per experiment in ``nnviz/resources/presets``, read as a RunConfig.
 
 A preset names everything a run needs::
 
@@ -14,63 +14,20 @@ A layer spec is ``{"type": <layer class name>, **constructor arguments}``.
 
 from __future__ import annotations
 
-import copy
 import json
-from dataclasses import dataclass, field
 
-from nnviz.engine import Sequential, get_optimizer
-from nnviz.engine.layers import LAYER_TYPES, Layer, layer_from_config
+from nnviz.engine.layers import Layer
 from nnviz.resources_path import resource_root
 
-REQUIRED = ("name", "dataset", "layers", "loss", "optimizer", "epochs")
+from .config import RunConfig, config_from_preset_dict
 
-
-@dataclass
-class Preset:
-    name: str
-    dataset: str
-    layers: list[dict]
-    loss: str
-    optimizer: dict
-    epochs: int
-    title: str = ""
-    description: str = ""
-    dataset_options: dict = field(default_factory=dict)
-    init: str = "he"
-    l2: float = 0.0
-    batch_size: int | None = None
-    seed: int = 0
-    dtype: str = "float32"
-    #: "epochs" or "iterations": how the app labels the count (full batch: same thing)
-    count_label: str = "epochs"
-
-    def build_layers(self) -> list[Layer]:
-        return layers_from_specs(self.layers)
-
-    def build_model(self, input_shape) -> Sequential:
-        return Sequential(self.build_layers(), input_shape=input_shape, loss=self.loss, init=self.init,
-                          l2=self.l2, seed=self.seed, dtype=self.dtype)
-
-    def build_optimizer(self, **overrides):
-        return get_optimizer(self.optimizer, **overrides)
-
-    def to_dict(self) -> dict:
-        return copy.deepcopy(self.__dict__)
-
-
-def layer_from_spec(spec: dict) -> Layer:
-    spec = dict(spec)
-    kind = spec.pop("type", None)
-    if kind not in LAYER_TYPES:
-        raise ValueError(f"layer spec {spec!r}: 'type' must be one of {', '.join(LAYER_TYPES)}. Received: {kind!r}")
-    return layer_from_config(kind, spec)
-
-
-def layers_from_specs(specs: list[dict]) -> list[Layer]:
-    return [layer_from_spec(s) for s in specs]
+#: a preset is a RunConfig read from a shipped file
+Preset = RunConfig
+preset_from_dict = config_from_preset_dict
 
 
 def layer_to_spec(layer: Layer) -> dict:
+    """A built layer as a builder spec (its name and unset arguments left out)."""
     config = {k: v for k, v in layer.get_config().items() if k != "name" and v is not None}
     return {"type": type(layer).__name__, **config}
 
@@ -84,20 +41,11 @@ def list_presets() -> list[str]:
     return sorted(p.name[:-5] for p in _preset_dir().iterdir() if p.name.endswith(".json"))
 
 
-def preset_from_dict(data: dict, source: str = "preset") -> Preset:
-    missing = [k for k in REQUIRED if k not in data]
-    if missing:
-        raise ValueError(f"{source}: missing field(s) {', '.join(missing)}.")
-    known = {k: v for k, v in data.items() if k in Preset.__dataclass_fields__}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ValueError(f"{source}: unknown field(s) {', '.join(unknown)}.")
-    return Preset(**known)
-
-
-def load_preset(name: str) -> Preset:
+def load_preset(name: str) -> RunConfig:
     """Read a shipped preset by name; ValueError listing the names if unknown."""
+    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum() or len(name) > 64:
+        raise ValueError(f"unknown preset {str(name)[:64]!r}; available: {', '.join(list_presets())}.")
     path = _preset_dir().joinpath(f"{name}.json")
     if not path.is_file():
         raise ValueError(f"unknown preset {name!r}; available: {', '.join(list_presets())}.")
-    return preset_from_dict(json.loads(path.read_text(encoding="utf-8")), source=f"preset {name!r}")
+    return config_from_preset_dict(json.loads(path.read_text(encoding="utf-8")), source=f"preset {name!r}")

@@ -15,20 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnviz.lab.series import run_labels, settings_of
-from nnviz.lab.presets import Preset, preset_from_dict
+from .config import RunConfig
+from .series import run_labels
 
 HISTORY_KEYS = ("epoch", "cost", "train_accuracy", "test_cost", "test_accuracy")
-
-
-def settings_from_config(config) -> dict:
-    """A :class:`~nnviz.lab.config.RunConfig` as a preset dict (the form series and legends use)."""
-    optimizer = {"name": config.optimizer, **config.optimizer_options, "lr": config.lr}
-    return {"name": config.preset or "custom", "dataset": config.dataset,
-            "dataset_options": copy.deepcopy(config.dataset_options), "layers": copy.deepcopy(config.layers),
-            "loss": config.loss, "optimizer": optimizer, "epochs": int(config.epochs), "init": config.init,
-            "l2": float(config.l2), "batch_size": config.batch_size, "seed": int(config.seed),
-            "dtype": config.dtype, "count_label": config.count_label}
 
 
 def architecture(layers: list[dict]) -> str:
@@ -62,8 +52,9 @@ class RunRecord:
     #: layer name → one ‖∂J/∂W‖ per epoch (exploration series with record_gradient_norms)
     grad_norms: dict = field(default_factory=dict)
 
-    def preset(self) -> Preset:
-        return preset_from_dict(copy.deepcopy(self.settings), source=f"run {self.title!r}")
+    def config(self) -> RunConfig:
+        """The settings this run trained with."""
+        return RunConfig.from_dict(self.settings)
 
     @property
     def count_label(self) -> str:
@@ -106,7 +97,7 @@ def comparison_labels(records: list[RunRecord]) -> list[str]:
     """One legend label per record naming what differs between them (dataset and network too)."""
     if not records:
         return []
-    presets = [r.preset() for r in records]
+    presets = [r.config() for r in records]
     labels = run_labels(presets)
     generic = all(label == f"run {i + 1}" for i, label in enumerate(labels))
     extra: list[list[str]] = [[] for _ in records]
@@ -121,12 +112,6 @@ def comparison_labels(records: list[RunRecord]) -> list[str]:
         pieces = ([] if generic else [label]) + parts
         out.append(", ".join(pieces) if pieces else record.title)
     return out
-
-
-def differing_settings(records: list[RunRecord]) -> list[str]:
-    """The setting keys (from :func:`nnviz.lab.series.settings_of`) that differ between records."""
-    settings = [settings_of(r.preset()) for r in records]
-    return [k for k in settings[0] if len({s[k] for s in settings}) > 1] if settings else []
 
 
 class RunLog:

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
+from typing import Any
 
-from nnviz.lab.presets import Preset, load_preset
 from nnviz.resources_path import resource_root
+
+from .presets import Preset, load_preset
 
 SETTING_NAMES = {"hidden_activation": "hidden", "init": "init", "optimizer": "optimizer", "lr": "lr", "l2": "L2 λ", "dropout": "dropout keep",
                  "batch_size": "batch", "seed": "seed", "loss": "loss", "epochs": "epochs"}
@@ -103,3 +106,68 @@ def series_presets(name: str) -> tuple[dict, list[Preset]]:
     for run in runs:
         run.name = f"{series['name']}"
     return series, runs
+
+
+class GradientNormsProbe:
+    """Worker-side: a copy of what a :class:`~nnviz.engine.callbacks.GradientNorms` callback recorded so far."""
+
+    key = "grad_norms"
+
+    def __init__(self, callback):
+        self.callback = callback
+
+    def compute(self, model):
+        return {name: list(values) for name, values in self.callback.norms.items()}
+
+
+@dataclass
+class SeriesRun:
+    """One run of a series: its record in the session's log, its settings and its data."""
+
+    record: Any
+    config: Preset
+    dataset: Any
+
+
+def plan_series(name: str, log, data_dir=None, epochs: int | None = None) -> tuple[dict, list[SeriesRun]]:
+    """Load the series ``name`` and its data, and add one queued record per run to ``log``.
+
+    ``epochs`` overrides every run's count. Raises ValueError (unknown series,
+    bad settings) or DatasetError (data not found) before any record is added.
+    """
+    from . import datasets
+
+    series, presets = series_presets(name)
+    if epochs is not None:
+        for preset in presets:
+            preset.epochs = int(epochs)
+    loaded: dict = {}
+    data = []
+    for preset in presets:
+        key = (preset.dataset, json.dumps(preset.dataset_options, sort_keys=True))
+        if key not in loaded:
+            loaded[key] = datasets.load(preset.dataset, preset.dataset_options, data_dir)
+        data.append(loaded[key])
+    title = series.get("title", name).split(":")[0]
+    runs = []
+    for preset, ds, label in zip(presets, data, run_labels(presets)):
+        record = log.add(f"{title}: {label}", preset.to_dict(), group=name)
+        record.status = "queued"
+        runs.append(SeriesRun(record, preset, ds))
+    return series, runs
+
+
+def series_session(run: SeriesRun, series: dict, emit, ready=None, run_id: int = 0):
+    """A :class:`~nnviz.lab.session.TrainingSession` for one series run, and its gradient-norm callback (or None)."""
+    from nnviz.engine.callbacks import GradientNorms
+
+    from .session import TrainingSession
+
+    config, ds = run.config, run.dataset
+    model = config.build_model(ds.input_shape)
+    norms = GradientNorms() if series.get("record_gradient_norms") else None
+    session = TrainingSession(model, config.build_optimizer(), (ds.X_train, ds.y_train, ds.X_test, ds.y_test),
+                              epochs=config.epochs, batch_size=config.batch_size, emit=emit, ready=ready,
+                              run_id=run_id, probes=[GradientNormsProbe(norms)] if norms is not None else [],
+                              callbacks=[norms] if norms is not None else [])
+    return session, norms

@@ -15,6 +15,8 @@ from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
 from nnviz.gui import _pyside_fix  # noqa: E402
 
+from .helpers import wait_for_dataset  # noqa: E402
+
 _pyside_fix.apply()   # the binding check app.run() does, before any test
 
 
@@ -58,29 +60,35 @@ def isolated_settings(tmp_path, monkeypatch):
 
 @pytest.fixture
 def settings(tmp_path):
-    """A QSettings stored in an INI file of this test's own."""
-    return QSettings(str(tmp_path / "nnviz-test.ini"), QSettings.IniFormat)
+    """A QSettings stored in an INI file of this test's own (empty)."""
+    q = QSettings(str(tmp_path / "nnviz-test.ini"), QSettings.IniFormat)
+    q.clear()
+    return q
 
 
 @pytest.fixture
 def make_window(qtbot, settings):
-    """Factory for shown main windows using the test's settings; all are closed at teardown."""
+    """``make_window(preset=None, data_dir=None, **kwargs)`` → a shown 1280×820 MainWindow using the test's
+    settings; all are closed at teardown, and closing must leave no image being read."""
     from nnviz.gui import MainWindow
 
     windows = []
 
-    def make(**kwargs):
+    def make(preset=None, data_dir=None, **kwargs):
         kwargs.setdefault("settings", settings)
-        w = MainWindow(**kwargs)
+        w = MainWindow(preset=preset, data_dir=data_dir, **kwargs)
         qtbot.addWidget(w)
+        w.resize(1280, 820)
         w.show()
         qtbot.waitExposed(w)
         windows.append(w)
+        wait_for_dataset(w, qtbot)
         return w
 
     yield make
     for w in windows:
         w.close()
+        assert not w.prediction_view.loader.busy, "an image was still being read after the window closed"
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox
 
+from .helpers import wait_for_dataset
+
 
 
 def train_button(w):
@@ -80,6 +82,7 @@ def test_missing_cats_files_say_where_nnviz_looked(make_window, monkeypatch, tmp
     w = make_window(data_dir=empty)
     combo = w.findChild(QComboBox, "datasetCombo")
     combo.setCurrentIndex(combo.findData("cats"))
+    wait_for_dataset(w, qtbot)
     assert w.dataset is None
     error = w.findChild(QLabel, "datasetErrorLabel")
     assert error.isVisible()
@@ -98,6 +101,7 @@ def test_missing_cats_files_say_where_nnviz_looked(make_window, monkeypatch, tmp
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(real / "train_catvnoncat.h5"), "")))
     qtbot.mouseClick(button, Qt.LeftButton)
+    wait_for_dataset(w, qtbot)
     assert w.dataset is not None and tuple(w.dataset.input_shape) == (3, 64, 64)
     assert not error.isVisible()
     # the moons network cannot take images: the builder says so on the first row

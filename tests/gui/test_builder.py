@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 from nnviz.gui.panels.layer_model import (MIME_TYPE, OUTPUT_COL, PARAMS_COL, TYPE_COL, LayerTableModel,
                                           column_of)
 
+from .helpers import wait_for_dataset
+
 SPECS = [{"type": "Dense", "units": 4, "activation": "relu"},
          {"type": "Dropout", "keep_prob": 0.5},
          {"type": "Dense", "units": 1, "activation": "sigmoid"}]
@@ -130,12 +132,13 @@ def test_conv_rows_show_kernel_stride_padding(window, qtbot):
     assert table.isColumnHidden(column_of("kernel"))
 
 
-def test_mnist_cnn_preset_fills_the_builder(make_window, real_data_dir):
+def test_mnist_cnn_preset_fills_the_builder(make_window, real_data_dir, qtbot):
     w = make_window(data_dir=real_data_dir)
     combo = w.findChild(QComboBox, "presetCombo")
     idx = combo.findData("mnist-cnn")
     combo.setCurrentIndex(idx)
     combo.activated.emit(idx)
+    wait_for_dataset(w, qtbot)
     assert w.dataset is not None and tuple(w.dataset.input_shape) == (1, 28, 28)
     model = w.builder.model
     assert [model.data(model.index(r, OUTPUT_COL)) for r in range(model.rowCount())] == [

@@ -135,7 +135,7 @@ def test_ten_million_parameters_sampled_with_progress_and_cancel(make_window, re
 
 def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
     from nnviz.engine.gradcheck import GradientCheckResult
-    from nnviz.gui.gradcheck_runner import GradCheckOutcome, GradCheckRequest
+    from nnviz.lab.gradcheck import GradCheckOutcome, GradCheckRequest
     from nnviz.gui.views.gradcheck import NA_COLOR
 
     w = make_window(preset="moons")
@@ -178,7 +178,7 @@ def test_check_asked_during_training_uses_a_copy_from_the_worker(make_window, qt
 
 def test_just_over_the_threshold_is_called_borderline(make_window, qtbot):
     from nnviz.engine.gradcheck import GradientCheckResult
-    from nnviz.gui.gradcheck_runner import GradCheckOutcome, GradCheckRequest
+    from nnviz.lab.gradcheck import GradCheckOutcome, GradCheckRequest
 
     w = make_window(preset="moons")
     view = grad_view(w)

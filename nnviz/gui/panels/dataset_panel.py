@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from nnviz.lab import datasets
-from nnviz.lab.config import GENERATED_DEFAULTS
 from ..style import ERROR_BG, ERROR_FG
 from .widgets import compact_combo, mark_invalid
 
@@ -106,6 +107,10 @@ class DatasetPanel(QWidget):
         return dict(self.datasetCombo.currentData(Qt.UserRole + 1) or {})
 
     def set_values(self, name: str, options: dict) -> None:
+        if name == "file":
+            path = str(options.get("path", ""))
+            self.add_file_dataset(path, f"{Path(path).name} (file)")
+            return
         self._updating = True
         try:
             idx = self.datasetCombo.findData(name)
@@ -115,7 +120,7 @@ class DatasetPanel(QWidget):
             if not datasets.is_generated(name):
                 self.datasetCombo.setItemData(idx, dict(options), Qt.UserRole + 1)
             self.datasetCombo.setCurrentIndex(idx)
-            opts = {**GENERATED_DEFAULTS, **datasets.defaults(name), **options}
+            opts = {**datasets.defaults(name), **options}
             if datasets.is_generated(name):
                 self.samplesSpin.setValue(int(opts["n_samples"]))
                 self.noiseSpin.setValue(float(opts["noise"]))
@@ -133,12 +138,22 @@ class DatasetPanel(QWidget):
             idx = self.datasetCombo.count() - 1
         self.datasetCombo.setItemText(idx, title)
         self.datasetCombo.setItemData(idx, {"path": path}, Qt.UserRole + 1)
-        self.datasetCombo.setCurrentIndex(idx)
+        self._updating = True
+        try:
+            self.datasetCombo.setCurrentIndex(idx)
+        finally:
+            self._updating = False
+        self._update_enabled()
 
     # --- feedback -----------------------------------------------------------------
     def show_dataset(self, ds) -> None:
         self.errorBox.hide()
         self.infoLabel.setText(datasets.describe(ds))
+        self.infoLabel.show()
+
+    def show_loading(self, name: str) -> None:
+        self.errorBox.hide()
+        self.infoLabel.setText(f"Loading {datasets.label(name)}…")
         self.infoLabel.show()
 
     def show_error(self, message: str) -> None:

@@ -106,7 +106,7 @@ class TrainingPanel(QWidget):
         self._updating = True
         try:
             _select(self.lossCombo, config.loss)
-            _select(self.optimizerCombo, config.optimizer)
+            _select(self.optimizerCombo, config.optimizer_name)
             self.learningRateSpin.setValue(config.lr)
             self.epochsSpin.setValue(config.epochs)
             self.batchSizeSpin.setValue(FULL_BATCH if config.batch_size is None else config.batch_size)

@@ -9,32 +9,24 @@ module here and listing it in :mod:`nnviz.gui.views`.
 A view whose probe input changes (another sample picked, a check asked
 for) emits ``refreshRequested``: the main window then has the running
 worker recompute the probes (a paused run too), or, with no run active,
-computes this view's probes itself and calls ``show_snapshot``.
+has the lab compute this view's probes and calls ``show_snapshot``.
+
+Views never see the network a run is training: ``reset`` gets a frozen copy
+(:meth:`nnviz.lab.Lab.view_context`), and during a run everything arrives
+as copies in snapshots.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
+from nnviz.lab.lab import ViewContext
+
 from ..style import NORMAL, ViewStyle
 
-
-@dataclass
-class ViewContext:
-    """The run a view shows: dataset (or None if it failed to load), model (or None), settings."""
-
-    dataset: Any = None
-    model: Any = None
-    config: Any = None
-
-    @property
-    def count_label(self) -> str:
-        return getattr(self.config, "count_label", "epochs") if self.config is not None else "epochs"
+__all__ = ["LiveView", "ViewContext", "set_heading_font"]
 
 
 class LiveView(QWidget):
@@ -62,7 +54,13 @@ class LiveView(QWidget):
         return []
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
-        """A new model or dataset: clear, draw what is static, then ``snapshot`` if given."""
+        """A new model or dataset: clear, draw what is static, then ``snapshot`` if given.
+
+        ``context.model`` is a frozen copy of the network (never the one a run trains).
+        """
+
+    def update_model(self, context: ViewContext) -> None:
+        """The same network was trained further (a run ended); ``context.model`` is the new copy."""
 
     def show_snapshot(self, snapshot) -> None:
         """Draw one snapshot (GUI thread; must be quick)."""

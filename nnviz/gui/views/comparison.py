@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListW
 from nnviz.data import DatasetError
 from nnviz.lab.series import list_series, load_series
 
-from nnviz.lab.runs import RunLog, RunRecord, comparison_labels, settings_from_config
+from nnviz.lab.runs import RunLog, RunRecord, comparison_labels
 from ..series import SeriesRunner
 from .base import LiveView
 from .layout import column, fill_with_splitter
@@ -42,9 +42,8 @@ class ComparisonView(LiveView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("comparisonView")
-        #: set by the main window: where dataset files are, and whether the main run is training
-        self.data_dir = lambda: None
-        self.main_busy = lambda: False
+        self._data_dir = None          # where series find dataset files (set_data_dir)
+        self._main_busy = False        # the Training tab's run is on (set_main_busy)
         self.log = RunLog()
         self.series_runner = SeriesRunner(self.log, self)
         self.series_runner.runStarted.connect(self._on_series_run_started)
@@ -156,20 +155,21 @@ class ComparisonView(LiveView):
         return self.graphics
 
     # --- runs ----------------------------------------------------------------------------------
-    def record_main_run(self, model, config) -> RunRecord | None:
-        """A run of the main window ended: keep (or update) its record and show it."""
-        if model is None or model.history.epochs_done == 0:
-            return None
-        settings = settings_from_config(config)
-        settings["epochs"] = model.history.epochs_done
-        n = len(self.log) + 1
-        record = self.log.record_model(model, settings, f"Run {n}: {config.preset or 'custom network'}")
-        record.status = model.history.status
-        self._sync_list(check=[record.id])
-        return record
+    def use_log(self, log: RunLog) -> None:
+        """Show the runs of ``log`` (the lab's): the main window's runs and this view's series share it."""
+        self.log = log
+        self.series_runner.log = log
+        self._sync_list()
+
+    def set_data_dir(self, path) -> None:
+        self._data_dir = path
+
+    def set_main_busy(self, busy: bool) -> None:
+        """While the Training tab trains, a series must wait (both would share the processor)."""
+        self._main_busy = bool(busy)
 
     def add_record(self, record: RunRecord) -> None:
-        """Show a record added to the log from elsewhere (e.g. a reopened run file)."""
+        """Show (and tick) a record added to the log elsewhere: a main-window run, a reopened run file."""
         self._sync_list(check=[record.id])
 
     def clear_runs(self) -> None:
@@ -195,7 +195,7 @@ class ComparisonView(LiveView):
         if self.series_runner.active:
             self.seriesStatus.setText("A series is already running.")
             return False
-        if self.main_busy():
+        if self._main_busy:
             self.seriesStatus.setText("Stop the training run in the Training tab first: a series trains its "
                                       "networks one after another on the same processor.")
             return False
@@ -203,7 +203,7 @@ class ComparisonView(LiveView):
         if index >= 0:
             self.seriesCombo.setCurrentIndex(index)
         try:
-            records = self.series_runner.start(name, data_dir=self.data_dir(), epochs=epochs)
+            records = self.series_runner.start(name, data_dir=self._data_dir, epochs=epochs)
         except (ValueError, DatasetError, OSError) as exc:
             self.seriesStatus.setText(f"Cannot run the series: {exc}")
             return False

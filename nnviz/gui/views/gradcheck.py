@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgr
                                QSplitter)
 
 from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
-
-from ..gradcheck_runner import GradCheckRequest, GradCheckRunner
+from nnviz.lab.gradcheck import GradCheckRequest
 from nnviz.lab.probes import ModelCopyProbe
+
+from ..gradcheck_runner import GradCheckRunner
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 
@@ -220,7 +221,7 @@ class GradCheckView(LiveView):
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
         old = self._context
-        if (old is not None and self._probe is not None and context.model is old.model
+        if (old is not None and self._probe is not None and context.generation == old.generation
                 and context.dataset is old.dataset):
             self._context = context      # the same network redrawn (e.g. a resize): keep the check and its result
             self._count_label = context.count_label
@@ -251,6 +252,10 @@ class GradCheckView(LiveView):
                              if 0 < self.coordsSpin.value() < n else "."))
         if snapshot is not None:
             self.show_snapshot(snapshot)
+
+    def update_model(self, context: ViewContext) -> None:
+        if self._context is not None and context.generation == self._context.generation:
+            self._context = context      # the same network, trained further
 
     def show_snapshot(self, snap) -> None:
         copy = snap.probes.get(ModelCopyProbe.key)

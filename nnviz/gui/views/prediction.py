@@ -27,7 +27,7 @@ from nnviz.data import ImageError, array_to_mnist_input
 
 from ..image_loader import ImageLoader
 from nnviz.lab.prediction import (IMAGE_SUFFIXES, NO_MODEL_MESSAGE, UNTRAINED_MESSAGE, LoadedImage, Prediction,
-                          WeightsProbe, as_display_image, class_names_for, class_probabilities, frozen_copy,
+                          WeightsProbe, as_display_image, class_names_for, class_probabilities,
                           image_input_problem)
 from .base import LiveView, ViewContext
 from .layout import column, fill_with_splitter
@@ -65,19 +65,17 @@ class PredictionView(LiveView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("predictionView")
-        #: set by the main window: True while a training thread may be changing the live model
-        self.is_training = lambda: False
+        self._training = False             # a run is on: predict with the WeightsProbe's copies only
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_loaded)
         self.items: dict[int, _Item] = {}
         self._next_id = 1
-        self._live_model = None
+        self._model = None                 # the lab's frozen copy of the idle network
         self._dataset = None
         self._input_shape: tuple[int, ...] | None = None
         self._problem: str | None = None
         self._names: list[str] = []
         self._weights = None               # frozen copy sent by the WeightsProbe during a run
-        self._frozen = (None, -1, None)    # (live model, iterations, frozen copy) when idle
         self._current: int | str | None = None   # item id, "pad", or None
         self._pad_x: np.ndarray | None = None
         self._pad_prediction: Prediction | None = None
@@ -174,10 +172,9 @@ class PredictionView(LiveView):
         return [WeightsProbe()]
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
-        self._live_model = context.model
+        self._model = context.model
         self._dataset = context.dataset
         self._weights = None
-        self._frozen = (None, -1, None)
         shape = tuple(context.model.input_shape) if context.model is not None else (
             tuple(context.dataset.input_shape) if context.dataset is not None else None)
         k = context.model.output_units if context.model is not None else None
@@ -225,10 +222,13 @@ class PredictionView(LiveView):
         return self.graphics
 
     # --- entry points -------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Training ended: predict again with the final weights of the (now idle) model."""
-        self._weights = None
-        self._predict_all()
+    def update_model(self, context: ViewContext) -> None:
+        """A run ended: predict again with the final weights (the lab's new copy)."""
+        self.reset(context)
+
+    def set_training(self, training: bool) -> None:
+        """While a run is on, predictions use only the copies snapshots bring."""
+        self._training = bool(training)
 
     def predict_files(self, paths) -> int:
         """Add image files and start reading them; returns at once. Returns the number added."""
@@ -253,16 +253,9 @@ class PredictionView(LiveView):
 
     def prediction_model(self):
         """The frozen model predictions use now, or None (no model, or no weights copy yet)."""
-        if self._live_model is None:
+        if self._model is None:
             return None
-        if self.is_training():
-            return self._weights
-        model, iterations, frozen = self._frozen
-        live = self._live_model
-        if model is not live or iterations != live.history.iterations_done:
-            frozen = frozen_copy(live)
-            self._frozen = (live, live.history.iterations_done, frozen)
-        return frozen
+        return self._weights if self._training else self._model
 
     def shutdown(self) -> None:
         """Wait for images being read (the window calls this when it closes)."""
@@ -391,9 +384,9 @@ class PredictionView(LiveView):
 
     def _waiting_reason(self) -> str:
         """Why there is no prediction although the image is ready."""
-        if self._live_model is None:
+        if self._model is None:
             return NO_MODEL_MESSAGE
-        if self.is_training():
+        if self._training:
             if self._weights is None:
                 return "Waiting for a copy of the weights of the network being trained…"
             return UNTRAINED_MESSAGE
@@ -448,9 +441,9 @@ class PredictionView(LiveView):
         else:
             label = "Drop an image to classify it"
             detail = HINT + (" Or draw a digit on the pad." if self.padBox.isVisible() else "")
-            if self._live_model is not None and self._problem is not None:
+            if self._model is not None and self._problem is not None:
                 label, detail = self._problem, "Pick the cats or an MNIST preset to classify pictures."
-        if prediction is not None and self.is_training():
+        if prediction is not None and self._training:
             detail = (detail + " " if detail else "") + \
                 f"Live: weights from iteration {prediction.iterations:,} of the run in progress."
         self.predictionLabel.setText(label)

@@ -1,0 +1,177 @@
+"""File dialogs and file commands of the main window: datasets, models, runs, plot and animation exports.
+
+:class:`FileCommands` asks for paths (remembering the last folder), calls
+the lab (which reads and writes; see :class:`nnviz.lab.Lab`) and reports
+the outcome in the window's banner and status bar. It is the app's one
+error boundary for files: every failure becomes one sentence in the
+banner, and the state of the window is left as it was.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from nnviz.data import DatasetError
+from nnviz.engine.io import ModelFileError
+from nnviz.lab.animation import write_gif
+
+from .plot_export import ExportDialog, export_plot_file, export_size
+
+RUN_FILTER = "nnviz runs (*.h5 *.hdf5);;All files (*)"
+MODEL_FILTER = "nnviz models (*.h5 *.hdf5);;All files (*)"
+DATASET_FILTER = "Datasets (*.h5 *.hdf5 *.gz *.mat *.npz *-ubyte);;All files (*)"
+#: what opening, loading or saving a file may raise; anything else is a bug and propagates
+FILE_ERRORS = (ModelFileError, DatasetError, OSError, ValueError, TypeError, RuntimeError, MemoryError)
+
+
+class FileCommands:
+    """See the module docstring. ``FileCommands(window)``; the window has ``lab``, ``settings``, ``banner``."""
+
+    def __init__(self, window):
+        self.window = window
+        self.lab = window.lab
+
+    # --- dialogs --------------------------------------------------------------------------
+    def ask_open(self, title: str, filters: str) -> str | None:
+        settings = self.window.settings
+        path, _ = QFileDialog.getOpenFileName(self.window, title, settings.get("lastFileDir"), filters)
+        if path:
+            settings.set("lastFileDir", str(Path(path).parent))
+        return path or None
+
+    def ask_save(self, title: str, file_name: str, filters: str, suffixes=(".h5", ".hdf5")) -> str | None:
+        """A path to save to, proposed in the last folder used, ending in one of ``suffixes``; None if cancelled."""
+        settings = self.window.settings
+        default = str(Path(settings.get("lastFileDir") or ".") / file_name)
+        path, _ = QFileDialog.getSaveFileName(self.window, title, default, filters)
+        if not path:
+            return None
+        settings.set("lastFileDir", str(Path(path).parent))
+        return path if path.lower().endswith(suffixes) else path + suffixes[0]
+
+    def _fail(self, text: str, level: str = "error") -> bool:
+        self.window.banner.show_message(html.escape(text), level)
+        self.window.statusBar().showMessage(text, 8000)
+        return False
+
+    def _status(self, text: str, ms: int = 5000) -> bool:
+        self.window.statusBar().showMessage(text, ms)
+        return True
+
+    # --- datasets --------------------------------------------------------------------------
+    def open_dataset_dialog(self) -> None:
+        path = self.ask_open("Open dataset file", DATASET_FILTER)
+        if path:
+            self.open_dataset_file(path)
+
+    def open_dataset_file(self, path) -> bool:
+        """Use the dataset a chosen file belongs to; its folder becomes the data folder."""
+        path = Path(path)
+        try:
+            self.lab.open_dataset_file(path)
+        except FILE_ERRORS as exc:
+            self.window.dataset_panel.show_error(str(exc))
+            return self._fail(f"Could not open {path.name}: {exc}")
+        self.window.settings.set("dataDir", str(path.parent))
+        return True
+
+    # --- models and runs -----------------------------------------------------------------------
+    def load_model_dialog(self) -> None:
+        path = self.ask_open("Load model", MODEL_FILTER)
+        if path:
+            self.load_model_file(path)
+
+    def load_model_file(self, path) -> bool:
+        """Load a saved model and the settings saved with it."""
+        try:
+            self.lab.load_model(path)
+        except FILE_ERRORS as exc:
+            return self._fail(f"Could not load the model: {exc}")
+        history = self.lab.model.history
+        return self._status(f"Model loaded from {path}: {history.epochs_done:,} epochs of history.", 8000)
+
+    def save_model_dialog(self) -> None:
+        path = self.ask_save("Save model", "model.h5", "nnviz models (*.h5)")
+        if path:
+            self.save_model_file(path)
+
+    def save_model_file(self, path) -> bool:
+        try:
+            self.lab.save_model(path)
+        except FILE_ERRORS as exc:
+            return self._fail(f"Could not save the model to {path}: {exc}", _level(exc))
+        return self._status(f"Model saved to {path}.")
+
+    def save_run_dialog(self) -> None:
+        path = self.ask_save("Save run", "run.h5", RUN_FILTER)
+        if path:
+            self.save_run_file(path)
+
+    def save_run_file(self, path) -> bool:
+        """Write the network, its optimizer state, history and settings to one file."""
+        try:
+            self.lab.save_model(path, kind="run")
+        except FILE_ERRORS as exc:
+            return self._fail(f"Could not save the run to {path}: {exc}", _level(exc))
+        done = self.lab.model.history.epochs_done
+        return self._status(f"Run saved to {path}: {done:,} epochs of history, weights and settings.", 8000)
+
+    def open_run_dialog(self) -> None:
+        path = self.ask_open("Open run", RUN_FILTER)
+        if path:
+            self.open_run_file(path)
+
+    def open_run_file(self, path) -> bool:
+        """Restore a saved run: panels, network, curves; it joins the runs in the comparison view."""
+        try:
+            self.lab.open_run(path)
+        except FILE_ERRORS as exc:
+            return self._fail(f"Could not open the run: {exc}")
+        done = self.lab.model.history.epochs_done
+        return self._status(f"Run opened from {path}: {done:,} epochs of history.", 8000)
+
+    # --- exports ---------------------------------------------------------------------------------
+    def export_plot_dialog(self, view) -> None:
+        item = view.export_item()
+        if item is None:
+            return
+        settings = self.window.settings
+        default = str(Path(settings.get("lastFileDir") or ".") / f"{view.objectName()}.png")
+        dialog = ExportDialog(view.title, export_size(item), default, self.window)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        path, width = dialog.values()
+        if path:
+            settings.set("lastFileDir", str(Path(path).parent))
+            self.export_plot(view, path, width=width)
+
+    def export_plot(self, view, path, width: int | None = None) -> bool:
+        """Save ``view``'s plot as PNG or SVG (by the file's ending), ``width`` pixels wide (default: as shown)."""
+        path = str(path) if Path(path).suffix else f"{path}.png"
+        try:
+            w, h = export_plot_file(view.export_item(), path, width=width)
+        except Exception as exc:  # noqa: BLE001  exporters raise many kinds; report them all
+            self.window.banner.show_message(html.escape(f"Could not export {view.title} to {path}: {exc}"), "error")
+            return False
+        return self._status(f"{view.title} exported to {path} ({w} × {h}).")
+
+    def export_animation_dialog(self) -> None:
+        path = self.ask_save("Export boundary animation", "boundary.gif", "GIF animation (*.gif)", suffixes=(".gif",))
+        if path:
+            self.export_boundary_animation(path)
+
+    def export_boundary_animation(self, path) -> bool:
+        """Write the decision boundary's evolution during training as a looping GIF."""
+        try:
+            n = write_gif(self.lab.recorder, path)
+        except (ValueError, OSError) as exc:
+            return self._fail(f"Could not export the animation: {str(exc).rstrip('.')}.", "warning")
+        return self._status(f"Boundary animation saved to {path}: {n} frames.", 8000)
+
+
+def _level(exc: BaseException) -> str:
+    """Refusals of the moment (nothing to save, training on) are warnings; real failures are errors."""
+    return "warning" if isinstance(exc, RuntimeError) and not isinstance(exc, OSError) else "error"
