@@ -150,10 +150,10 @@ class Conv2D(ActivatedLayer):
         self._cols, self._padded_shape = (cols, xp.shape) if training else (None, None)
         return self._activate(z)
 
-    def backward(self, grad, need_input_grad=True, from_logits=False):
+    def backward_preactivation(self, dz, need_input_grad=True):
+        """dz is dL/dz (m, D, oh, ow); fills grads["W"] (D, C, kh, kw), grads["b"] (D,); returns (m, C, H, W)."""
         if self._cols is None:
             raise self._error("backward() needs a forward(x, training=True) first.")
-        dz = self._preactivation_grad(grad, from_logits)
         dxp = ck.conv2d_backward(dz, self._cols, self.params["W"], self._padded_shape, self.stride,
                                  self.grads["W"], self.grads["b"], need_input_grad)
         if dxp is None:
