@@ -23,7 +23,7 @@ import numpy as np
 
 from .optimizers import SGD, Optimizer
 from .allocator import keep_scratch_memory
-from .threads import blas_threads
+from .blas_threads import blas_threads
 
 
 class TrainingDiverged(ArithmeticError):
