@@ -100,7 +100,8 @@ class Sequential:
         layers = []
         for i, spec in enumerate(config["layers"]):
             if not isinstance(spec, dict) or "class_name" not in spec or "config" not in spec:
-                raise ValueError(f"layer {i + 1} of the model config needs 'class_name' and 'config'. Received: {spec!r}")
+                raise ValueError(f"layer {i + 1} of the model config needs 'class_name' and 'config'. "
+                                 f"Received: {spec!r}")
             layers.append(layer_from_config(spec["class_name"], spec["config"]))
         return cls(layers, input_shape=tuple(config["input_shape"]), loss=config["loss"], init=config["init"],
                    l2=config["l2"], seed=config["seed"], dtype=config["dtype"])
