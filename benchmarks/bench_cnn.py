@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mnist10k import load_mnist_10k  # noqa: E402
 
-from nnviz.engine import SGD, Conv2D, Dense, Flatten, MaxPool2D, Sequential  # noqa: E402
+from nnviz.engine import SGD, Conv2D, Dense, Flatten, MaxPool2D, Sequential, tune_process  # noqa: E402
 
 BATCH = 128
 LR = 0.01
@@ -245,6 +245,7 @@ def main(argv=None) -> int:
                         help="seconds of rest before each timed block (lets the other library's threads park)")
     parser.add_argument("--data-dir", help="directory holding t10k-*.gz")
     args = parser.parse_args(argv)
+    tune_process()  # as the CLI and the app do: fit itself no longer tunes the process
 
     data = load_mnist_10k(args.data_dir)
     X, y = np.ascontiguousarray(data[0][:BATCH]), data[1][:BATCH]

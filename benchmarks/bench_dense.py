@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from nnviz.data import load_dataset
-from nnviz.engine import SGD, Dense, Sequential
+from nnviz.engine import SGD, Dense, Sequential, tune_process
 
 SIZES = (25, 50, 50, 25)
 
@@ -60,6 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pause", type=float, default=0.2,
                         help="seconds of rest before each timed block (lets the other library's threads park)")
     args = parser.parse_args(argv)
+    tune_process()  # as the CLI and the app do: fit itself no longer tunes the process
     ds = load_dataset("moons", n_samples=1000, noise=0.2, test_fraction=0.1, seed=100)
     X, y = ds.X_train.astype(np.float32), ds.y_train
     runners = {"nnviz": nnviz_trainer(X, y, args.epochs)}

@@ -89,9 +89,10 @@ def _dataset_for(preset, name, data_dir):
 
 def cmd_train(args) -> int:
     from nnviz.console import TrainingProgress
-    from nnviz.engine import save_model
+    from nnviz.engine import save_model, tune_process
     from nnviz.lab.presets import load_preset
 
+    tune_process()
     preset = load_preset(args.preset)
     ds = _dataset_for(preset, args.dataset, args.data_dir)
     if args.seed is not None:
@@ -130,9 +131,10 @@ def cmd_train(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from nnviz.engine import gradient_check
+    from nnviz.engine import gradient_check, tune_process
     from nnviz.lab.presets import load_preset
 
+    tune_process()
     preset = load_preset(args.preset)
     ds = _dataset_for(preset, args.dataset, args.data_dir)
     model = preset.build_model(ds.input_shape)

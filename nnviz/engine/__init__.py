@@ -12,11 +12,12 @@ from .layers import (BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2
                      layer_from_config)
 from .model import Sequential, infer_shapes
 from .optimizers import SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, get_optimizer
+from .process import tune_process
 from .training import TrainingDiverged, fit
 
 __all__ = [
     "Sequential", "infer_shapes", "Layer", "Dense", "Conv2D", "MaxPool2D", "Flatten", "Dropout",
     "BatchNorm", "layer_from_config", "SGD", "Momentum", "RMSProp", "Adagrad", "Adam",
     "Optimizer", "get_optimizer", "gradient_check", "GradientCheckResult", "History",
-    "load_model", "save_model", "fit", "TrainingDiverged",
+    "load_model", "save_model", "fit", "TrainingDiverged", "tune_process",
 ]

@@ -2,7 +2,9 @@
 
 Notation used in every docstring: m samples, C input channels, D output
 channels (filters), a kh×kw kernel moved with strides (sh, sw) over the
-padded input Hp×Wp, giving an oh×ow output with ``oh = (Hp - kh)//sh + 1``;
+padded input Hp×Wp, giving an oh×ow output with ``oh = (Hp - kh)//sh + 1``
+(the floor, as in PyTorch and Keras: when the stride does not tile Hp, the
+rows past the last window are never read, and their gradient is zero);
 ``K = C*kh*kw`` (one receptive field, flattened) and ``P = oh*ow``.
 
 Convolution is im2col + BLAS: a read-only strided *view* lists every

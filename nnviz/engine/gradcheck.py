@@ -83,16 +83,6 @@ def _coordinate_budget(sizes: list[int], max_coords: int | None) -> list[int]:
     return counts
 
 
-def _frozen_copy(model, dtype):
-    """A copy of ``model`` in ``dtype`` with its dropout masks fixed after one forward."""
-    twin = model.copy(dtype="float64")
-    if np.dtype(dtype) != twin.dtype:
-        twin.dtype = np.dtype(dtype)
-        for layer in twin.layers:
-            layer.astype(twin.dtype)
-    return twin
-
-
 def gradient_check(model, X, y, epsilon: float = 1e-7, max_coords: int | None = None, seed: int = 0,
                    progress=None, should_stop=None, backward=None,
                    numeric_dtype="float64") -> GradientCheckResult:
@@ -108,12 +98,10 @@ def gradient_check(model, X, y, epsilon: float = 1e-7, max_coords: int | None = 
     """
     if not epsilon > 0:
         raise ValueError(f"epsilon must be positive. Received: epsilon={epsilon}")
-    twin = _frozen_copy(model, np.float64)
+    twin = model.copy(dtype="float64", with_history=False)
     X64, y = twin.check_inputs(X, y)
     Y64 = twin.targets(y)
     dropouts = [layer for layer in twin.layers if isinstance(layer, Dropout)]
-    for layer in dropouts:
-        layer.freeze_mask(False)
     twin.forward(X64, training=True)  # draws the dropout masks ...
     for layer in dropouts:
         layer.freeze_mask(True)  # ... which every later pass reuses
@@ -121,17 +109,16 @@ def gradient_check(model, X, y, epsilon: float = 1e-7, max_coords: int | None = 
     run(twin, X64, Y64)
     analytic = {name: layer.grads[key].copy() for name, layer, key in twin.parameters()}
 
-    numeric = _frozen_copy(twin, np.dtype(numeric_dtype))  # deep copy keeps the frozen masks
-    for layer in numeric.layers:
-        if isinstance(layer, Dropout) and layer._mask is not None:
-            layer._mask = layer._mask.astype(numeric.dtype)
+    numeric = twin.copy(dtype=numeric_dtype, with_history=False)
+    for mine, theirs in zip(numeric.layers, twin.layers):
+        if isinstance(mine, Dropout) and theirs.mask is not None:  # the numerical side replays the same masks
+            mine.mask = theirs.mask.astype(numeric.dtype)
+            mine.freeze_mask(True)
     Xn, Yn = X64.astype(numeric.dtype), Y64.astype(numeric.dtype)
     m = Xn.shape[0]
 
     def cost():
-        a = numeric.forward(Xn, training=True)
-        z = getattr(numeric.layers[-1], "_z", a)
-        return numeric.loss.cost(a, z, Yn, numeric.fused_output) + numeric.regularization_cost(m)
+        return numeric.data_cost(numeric.forward(Xn, training=True), Yn) + numeric.regularization_cost(m)
 
     base = cost()
     ulp = float(np.abs(np.spacing(numeric.dtype.type(base))))

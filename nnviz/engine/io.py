@@ -24,7 +24,6 @@ import h5py
 import numpy as np
 
 from .history import History
-from .layers import layer_from_config
 from .optimizers import Optimizer, get_optimizer
 
 FORMAT = "nnviz-model"
@@ -109,9 +108,7 @@ def load_model(path, with_optimizer: bool = False, with_extra: bool = False):
                                  f"understands ({FORMAT_VERSION}); upgrade nnviz.")
         config = _read_json_attr(f, "config", path)
         try:
-            layers = [layer_from_config(spec["class_name"], spec["config"]) for spec in config["layers"]]
-            model = Sequential(layers, input_shape=tuple(config["input_shape"]), loss=config["loss"],
-                               init=config["init"], l2=config["l2"], seed=config["seed"], dtype=config["dtype"])
+            model = Sequential.from_config(config)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: the model architecture cannot be rebuilt: {exc}") from None
         for layer in model.layers:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from .history import History
-from .layers import ActivatedLayer, Layer
+from .layers import Layer, layer_from_config
 from .losses import get_loss
 from .metrics import count_correct
 from .initializers import get_initializer
@@ -83,6 +81,30 @@ class Sequential:
         for layer, out in zip(self.layers, self.output_shapes):
             layer.build(shape, rng, self.dtype, self.init)
             shape = out
+        if self.fused_output:
+            self.layers[-1].fused_with_loss = True  # its backward now takes dL/dz from the loss
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Sequential":
+        """A new model from :meth:`get_config` output: same architecture, names and settings.
+
+        Its weights are freshly initialized from the config's seed; copy
+        trained weights in with :meth:`copy` or :func:`nnviz.engine.load_model`.
+        Layer classes are looked up by name, never evaluated.
+        """
+        if not isinstance(config, dict):
+            raise ValueError(f"a model config must be a dict. Received: {type(config).__name__}")
+        missing = [k for k in ("layers", "input_shape", "loss", "init", "l2", "seed", "dtype") if k not in config]
+        if missing:
+            raise ValueError(f"the model config lacks {', '.join(map(repr, missing))}.")
+        layers = []
+        for i, spec in enumerate(config["layers"]):
+            if not isinstance(spec, dict) or "class_name" not in spec or "config" not in spec:
+                raise ValueError(f"layer {i + 1} of the model config needs 'class_name' and 'config'. "
+                                 f"Received: {spec!r}")
+            layers.append(layer_from_config(spec["class_name"], spec["config"]))
+        return cls(layers, input_shape=tuple(config["input_shape"]), loss=config["loss"], init=config["init"],
+                   l2=config["l2"], seed=config["seed"], dtype=config["dtype"])
 
     # --- construction helpers ----------------------------------------------
     def _name_layers(self) -> None:
@@ -101,11 +123,11 @@ class Sequential:
     def _check_output(self) -> None:
         out = self.output_shapes[-1]
         last = self.layers[-1]
+        act = last.activation_name
         if len(out) != 1:
             raise ValueError(f"{last.name}: the output layer must produce (classes,), but produces {out}; "
                              "end the network with a Dense layer.")
         k = out[0]
-        act = last.activation.name if isinstance(last, ActivatedLayer) else None
         if self.loss.name == "binary_crossentropy" and (k != 1 or act != "sigmoid"):
             raise ValueError(f"{last.name}: binary_crossentropy needs a Dense(1, 'sigmoid') output, "
                              f"but the output is {k} unit(s) with activation {act!r}.")
@@ -119,9 +141,9 @@ class Sequential:
 
     @property
     def fused_output(self) -> bool:
-        last = self.layers[-1]
-        return (self.loss.fused_activation is not None and isinstance(last, ActivatedLayer)
-                and last.activation.name == self.loss.fused_activation)
+        """True when the loss is computed from the output layer's logits (sigmoid/softmax + cross-entropy)."""
+        fused = self.loss.fused_activation
+        return fused is not None and self.layers[-1].activation_name == fused
 
     # --- parameters ----------------------------------------------------------
     def parameters(self):
@@ -187,27 +209,44 @@ class Sequential:
                     for p in (layer.params[k] for layer in self.layers for k in layer.regularized))
         return self.l2 / (2 * m) * total
 
+    def data_cost(self, a, Y):
+        """The loss of output ``a`` (m, k) against targets ``Y`` (m, k), without L2 (a NumPy scalar).
+
+        Fused losses read the output layer's logits from the last forward pass.
+        """
+        fused = self.fused_output
+        z = self.layers[-1].preactivation if fused else a
+        return self.loss.cost(a, z, Y, fused)
+
+    def output_gradient(self, a, Y):
+        """What the output layer's ``backward`` takes: dL/da (m, k), or dL/dz when the loss is fused."""
+        fused = self.fused_output
+        z = self.layers[-1].preactivation if fused else a
+        return self.loss.gradient(a, z, Y, fused)
+
+    def backward(self, grad) -> None:
+        """Backpropagate ``grad`` (from :meth:`output_gradient`) through every layer, filling their grads."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            grad = self.layers[i].backward(grad, need_input_grad=i > 0)
+
+    def add_regularization_gradients(self, m: int) -> None:
+        """Add λ/m·W to the gradient of every regularized tensor (after :meth:`backward`)."""
+        if self.l2:
+            scale = self.dtype.type(self.l2 / m)
+            for layer in self.layers:
+                for k in layer.regularized:
+                    layer.grads[k] += scale * layer.params[k]
+
     def cost_and_gradients(self, X, Y):
         """One forward and backward pass in training mode; fills every layer's grads.
 
         X is a checked batch, Y its (m, k) targets. Returns (cost, output).
         """
         a = self.forward(X, training=True)
-        last = self.layers[-1]
-        fused = self.fused_output
-        z = last._z if isinstance(last, ActivatedLayer) else a
         m = X.shape[0]
-        cost = float(self.loss.cost(a, z, Y, fused) + self.regularization_cost(m))
-        grad = self.loss.gradient(a, z, Y, fused)
-        grad = last.backward(grad, need_input_grad=len(self.layers) > 1, from_logits=fused) \
-            if isinstance(last, ActivatedLayer) else last.backward(grad, need_input_grad=len(self.layers) > 1)
-        for i in range(len(self.layers) - 2, -1, -1):
-            grad = self.layers[i].backward(grad, need_input_grad=i > 0)
-        if self.l2:
-            scale = self.dtype.type(self.l2 / m)
-            for layer in self.layers:
-                for k in layer.regularized:
-                    layer.grads[k] += scale * layer.params[k]
+        cost = float(self.data_cost(a, Y) + self.regularization_cost(m))
+        self.backward(self.output_gradient(a, Y))
+        self.add_regularization_gradients(m)
         return cost, a
 
     def targets(self, y):
@@ -224,13 +263,11 @@ class Sequential:
     def evaluate(self, X, y, batch_size: int = 256) -> dict:
         """{"loss": cost including L2, "accuracy": fraction correct}, in inference mode."""
         X, y = self.check_inputs(X, y)
-        last = self.layers[-1]
         total, correct = 0.0, 0
         for i in range(0, X.shape[0], batch_size):
             xb, yb = X[i:i + batch_size], y[i:i + batch_size]
             a = self.forward(xb, training=False)
-            z = last._z if isinstance(last, ActivatedLayer) else a
-            total += float(self.loss.cost(a, z, self.targets(yb), self.fused_output)) * xb.shape[0]
+            total += float(self.data_cost(a, self.targets(yb))) * xb.shape[0]
             correct += count_correct(a, yb)
         m = max(1, X.shape[0])
         return {"loss": total / m + float(self.regularization_cost(m)), "accuracy": correct / m}
@@ -244,13 +281,35 @@ class Sequential:
                    seed=seed, should_stop=should_stop, validation_freq=validation_freq, gradient_fn=gradient_fn)
 
     # --- copies and files ----------------------------------------------------
-    def copy(self, dtype=None) -> "Sequential":
-        """A deep copy, optionally converted to another dtype ("float32"/"float64")."""
-        twin = copy.deepcopy(self)
-        if dtype is not None and np.dtype(DTYPES[str(dtype)]) != self.dtype:
-            twin.dtype = np.dtype(DTYPES[str(dtype)])
+    def copy(self, dtype=None, with_history: bool = True) -> "Sequential":
+        """An independent model: same architecture, weights, buffers and dropout generators.
+
+        Built with :meth:`from_config`, so nothing else is shared or carried
+        over (no gradients, cached batches or frozen dropout masks): cheap
+        enough to take between two training steps. ``dtype`` converts it
+        ("float32", "float64"; a gradient check may ask for "longdouble").
+        ``with_history`` copies the training history too, which says how far
+        the weights were trained.
+        """
+        target = self.dtype if dtype is None else np.dtype(dtype)
+        if not np.issubdtype(target, np.floating):
+            raise ValueError(f"a model copy needs a floating-point dtype. Received: dtype={dtype!r}")
+        config = self.get_config()
+        if target.name in DTYPES:
+            config["dtype"] = target.name
+        twin = type(self).from_config(config)
+        if twin.dtype != target:  # extended precision: not a dtype models are built in
+            twin.dtype = target
             for layer in twin.layers:
-                layer.astype(twin.dtype)
+                layer.astype(target)
+        for mine, theirs in zip(twin.layers, self.layers):
+            for store, source in ((mine.params, theirs.params), (mine.buffers, theirs.buffers)):
+                for key, value in source.items():
+                    store[key][...] = value
+            if hasattr(theirs, "rng_state"):
+                mine.rng_state = theirs.rng_state
+        if with_history:
+            twin.history = History.from_dict(self.history.to_dict())
         return twin
 
     def get_config(self) -> dict:

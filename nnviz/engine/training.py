@@ -17,13 +17,13 @@ second ``fit`` continues the same history.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 
+from .blas_threads import blas_threads
 from .optimizers import SGD, Optimizer
-from .allocator import keep_scratch_memory
-from .threads import blas_threads
 
 
 class TrainingDiverged(ArithmeticError):
@@ -76,71 +76,66 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     history.status, history.message = "running", ""
     _call(callbacks, "on_train_begin", model,
           {"epochs": epochs, "iterations_per_epoch": steps, "start_epoch": start_epoch})
-    # Overflow is detected below from the cost itself, so NumPy's warnings
-    # would only repeat it (and, under -W error, turn it into a crash).
-    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
-    errstate.__enter__()
-    keep_scratch_memory()
-    threads = blas_threads(model, batch_size)
-    threads.__enter__()
-    try:
-        for epoch in range(start_epoch, start_epoch + epochs):
-            if shuffle and not full_batch:
-                order = np.random.default_rng([base_seed, epoch]).permutation(m)
-            else:
-                order = None
-            cost_sum, correct = 0.0, 0
-            for step in range(steps):
-                if model.stop_training or (should_stop is not None and should_stop()):
-                    history.status = "stopped"
-                    return history
-                if full_batch:
-                    xb, yb, Yb = X, y, Y
+    with contextlib.ExitStack() as stack:
+        stack.callback(_call, callbacks, "on_train_end", model, history)  # runs last, whatever happens
+        # Overflow is detected below from the cost itself, so NumPy's warnings
+        # would only repeat it (and, under -W error, turn it into a crash).
+        stack.enter_context(np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"))
+        stack.enter_context(blas_threads(model, batch_size))
+        try:
+            for epoch in range(start_epoch, start_epoch + epochs):
+                if shuffle and not full_batch:
+                    order = np.random.default_rng([base_seed, epoch]).permutation(m)
                 else:
-                    idx = order[step * batch_size:(step + 1) * batch_size] if order is not None \
-                        else slice(step * batch_size, (step + 1) * batch_size)
-                    xb, yb, Yb = X[idx], y[idx], Y[idx]
-                cost, a = step_fn(model, xb, Yb)
-                if not math.isfinite(cost):
-                    raise TrainingDiverged(
-                        f"the cost became {cost} at epoch {epoch + 1}, iteration {history.iterations_done + 1}; "
-                        "try a smaller learning rate.")
-                optimizer.step(pairs)
-                nb = xb.shape[0]
-                cost_sum += cost * nb
-                correct += int(np.count_nonzero(_classes(a) == yb))
-                history.iteration_cost.append(cost)
+                    order = None
+                cost_sum, correct = 0.0, 0
+                for step in range(steps):
+                    if model.stop_training or (should_stop is not None and should_stop()):
+                        history.status = "stopped"
+                        return history
+                    if full_batch:
+                        xb, yb, Yb = X, y, Y
+                    else:
+                        idx = order[step * batch_size:(step + 1) * batch_size] if order is not None \
+                            else slice(step * batch_size, (step + 1) * batch_size)
+                        xb, yb, Yb = X[idx], y[idx], Y[idx]
+                    cost, a = step_fn(model, xb, Yb)
+                    if not math.isfinite(cost):
+                        raise TrainingDiverged(
+                            f"the cost became {cost} at epoch {epoch + 1}, iteration {history.iterations_done + 1}; "
+                            "try a smaller learning rate.")
+                    optimizer.step(pairs)
+                    nb = xb.shape[0]
+                    cost_sum += cost * nb
+                    correct += int(np.count_nonzero(_classes(a) == yb))
+                    history.iteration_cost.append(cost)
+                    if callbacks:
+                        _call(callbacks, "on_batch_end", model, {
+                            "epoch": epoch, "iteration": history.iterations_done,
+                            "batch_cost": cost, "batch_size": nb})
+                history.epoch.append(epoch + 1)
+                history.cost.append(cost_sum / m)
+                history.train_accuracy.append(correct / m)
+                test_cost = test_acc = None
+                if validation_data is not None and ((epoch + 1) % validation_freq == 0
+                                                    or epoch == start_epoch + epochs - 1):
+                    result = model.evaluate(X_val, y_val)
+                    test_cost, test_acc = result["loss"], result["accuracy"]
+                history.test_cost.append(test_cost if test_cost is not None else math.nan)
+                history.test_accuracy.append(test_acc if test_acc is not None else math.nan)
                 if callbacks:
-                    _call(callbacks, "on_batch_end", model, {
-                        "epoch": epoch, "iteration": history.iterations_done,
-                        "batch_cost": cost, "batch_size": nb})
-            history.epoch.append(epoch + 1)
-            history.cost.append(cost_sum / m)
-            history.train_accuracy.append(correct / m)
-            test_cost = test_acc = None
-            if validation_data is not None and ((epoch + 1) % validation_freq == 0
-                                                or epoch == start_epoch + epochs - 1):
-                result = model.evaluate(X_val, y_val)
-                test_cost, test_acc = result["loss"], result["accuracy"]
-            history.test_cost.append(test_cost if test_cost is not None else math.nan)
-            history.test_accuracy.append(test_acc if test_acc is not None else math.nan)
-            if callbacks:
-                _call(callbacks, "on_epoch_end", model, {
-                    "epoch": epoch + 1, "iteration": history.iterations_done,
-                    "cost": history.cost[-1], "train_accuracy": history.train_accuracy[-1],
-                    "test_cost": test_cost, "test_accuracy": test_acc})
-        history.status = "completed"
-        return history
-    except TrainingDiverged as exc:
-        history.status, history.message = "diverged", str(exc)
-        return history
-    except BaseException as exc:
-        history.status, history.message = "error", f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        threads.__exit__(None, None, None)
-        errstate.__exit__(None, None, None)
-        _call(callbacks, "on_train_end", model, history)
+                    _call(callbacks, "on_epoch_end", model, {
+                        "epoch": epoch + 1, "iteration": history.iterations_done,
+                        "cost": history.cost[-1], "train_accuracy": history.train_accuracy[-1],
+                        "test_cost": test_cost, "test_accuracy": test_acc})
+            history.status = "completed"
+            return history
+        except TrainingDiverged as exc:
+            history.status, history.message = "diverged", str(exc)
+            return history
+        except BaseException as exc:
+            history.status, history.message = "error", f"{type(exc).__name__}: {exc}"
+            raise
 
 
 def _classes(a):

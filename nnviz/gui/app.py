@@ -32,9 +32,12 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
     _pyside_fix.apply()
     import pyqtgraph as pg
 
+    from nnviz.engine import tune_process
+
     from .icons import app_icon
     from .main_window import MainWindow
 
+    tune_process(switch_interval=0.001)  # malloc keeps scratch memory; the GUI gets the GIL within 1 ms
     app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setOrganizationName("nnviz")

@@ -21,8 +21,6 @@ from PIL import Image
 
 from nnviz.data import ImageError, load_image, preprocess_for_model
 from nnviz.engine import Sequential
-from nnviz.engine.history import History
-from nnviz.engine.layers import layer_from_config
 
 #: file name endings offered for drag and drop and the open dialog
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -33,23 +31,9 @@ THUMB_SIDE = 96
 
 
 def frozen_copy(model) -> Sequential:
-    """A new model with the same architecture and a copy of ``model``'s weights and buffers.
-
-    Only what inference needs is copied (no gradients, no cached batches,
-    optimizer state), so this is cheap even in the middle of training. The
-    history is copied too: it says how far the weights were trained.
-    """
-    config = model.get_config()
-    layers = [layer_from_config(spec["class_name"], spec["config"]) for spec in config["layers"]]
-    twin = Sequential(layers, input_shape=tuple(config["input_shape"]), loss=config["loss"],
-                      init=config["init"], l2=config["l2"], seed=config["seed"], dtype=config["dtype"])
-    for mine, theirs in zip(twin.layers, model.layers):
-        for key, value in theirs.params.items():
-            mine.params[key][...] = value
-        for key, value in theirs.buffers.items():
-            mine.buffers[key][...] = value
-    twin.history = History.from_dict(model.history.to_dict())
-    return twin
+    """An independent copy of ``model`` for inference: weights, buffers and history (which says how
+    far the weights were trained); nothing it shares with the original (see :meth:`Sequential.copy`)."""
+    return model.copy()
 
 
 def class_probabilities(output) -> np.ndarray:

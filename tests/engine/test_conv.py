@@ -49,6 +49,9 @@ CASES = [
     (2, 2, 5, 6, (3, 2), (1, 2), 0),  # rectangular kernel and stride
     (1, 2, 8, 8, 2, 3, 0),       # stride larger than the kernel: pixels no window reads
     (2, 3, 6, 6, 1, 2, "same"),  # 1x1 kernel, stride 2, "same": the last row is never read
+    (2, 2, 8, 9, 3, 2, 0),       # stride 2 does not tile height 8: floor((8 - 3)/2) + 1 = 3, last row unread
+    (1, 2, 10, 10, 3, 2, 1),     # the ResNet down-sampling step: 10 -> 5, last padded row and column unread
+    (2, 2, 9, 10, 4, 3, 1),      # stride 3 leaves 2 rows and 1 column past the last window
 ]
 
 
@@ -125,7 +128,6 @@ def test_float32_stays_float32():
 @pytest.mark.parametrize("layers,needle", [
     ([Flatten(), Dense(8), Conv2D(4, 3)], "flat data of shape (8,)"),
     ([Conv2D(4, 5)], "5x5 kernel is larger than its padded input 3x3"),
-    ([Conv2D(4, 3, stride=2)], "stride 2 does not tile its input height 8"),
 ])
 def test_impossible_stacks_are_refused_with_a_sentence(layers, needle):
     shape = (1, 3, 3) if needle.startswith("5x5") else (1, 8, 9)
@@ -137,15 +139,69 @@ def test_impossible_stacks_are_refused_with_a_sentence(layers, needle):
     assert message.startswith("conv_")  # names the layer
 
 
-def test_stride_refusal_names_sizes_that_work():
-    with pytest.raises(ValueError) as info:
-        Conv2D(4, 3, stride=2, name="c").output_shape((1, 8, 9))
-    message = str(info.value)
-    assert "height + 2*padding - kernel = 5 is not a multiple of 2" in message
-    assert "7 or 9" in message and "padding='same'" in message
-    # the suggested sizes really work
+def test_strides_that_do_not_tile_drop_the_rows_past_the_last_window():
+    """Output floor((n + 2p - k)/s) + 1, as in PyTorch and Keras (this stack used to be refused)."""
+    assert Conv2D(4, 3, stride=2, name="c").output_shape((1, 8, 9)) == (4, 3, 4)
+    model = Sequential([Conv2D(4, 3, stride=2), Flatten(), Dense(2, activation="softmax")], input_shape=(1, 8, 9),
+                       loss="categorical_crossentropy")
+    assert model.output_shapes[0] == (4, 3, 4)
     for h in (7, 9):
         assert Conv2D(4, 3, stride=2).output_shape((1, h, 9)) == (4, (h - 3) // 2 + 1, 4)
+
+
+def test_resnet_downsampling_halves_32x32():
+    assert Conv2D(8, 3, stride=2, padding=1).output_shape((3, 32, 32)) == (8, 16, 16)
+    assert Conv2D(8, 3, stride=2, padding=1).output_shape((3, 31, 33)) == (8, 16, 17)
+
+
+def test_resnet_downsampling_passes_gradient_check():
+    model = Sequential([Conv2D(3, 3, stride=2, padding=1, activation="tanh"), Flatten(),
+                        Dense(2, activation="softmax")],
+                       input_shape=(2, 32, 32), loss="categorical_crossentropy", init="xavier", seed=6,
+                       dtype="float64")
+    assert model.output_shapes[0] == (3, 16, 16)
+    model.layers[0].params["b"][:] = [0.1, -0.2, 0.05]
+    rng = np.random.default_rng(8)
+    result = gradient_check(model, rng.standard_normal((2, 2, 32, 32)), np.array([0, 1]))
+    assert result.relative_difference < 1e-7, result.per_parameter
+    assert all(v < 1e-7 for v in result.per_parameter.values()), result.per_parameter
+    assert result.coords_checked == model.count_params()
+
+
+def test_unread_border_gets_zero_gradient():
+    """With padding 1 only the bottom/right zero padding goes unread; without it, input row 31 does."""
+    x = np.random.default_rng(0).standard_normal((1, 1, 32, 32))
+    layer = conv_layer(1, 2, 32, 32, 3, 2, 1)    # 32 + 2 - 3 = 31: windows reach padded row 32 = input row 31
+    dx = layer.backward(np.ones_like(layer.forward(x, training=True)))
+    assert dx.shape == (1, 1, 32, 32)
+    assert np.all(dx[:, :, 31, :] != 0) and np.all(dx[:, :, :, 31] != 0)
+    layer = conv_layer(1, 2, 32, 32, 3, 2, 0)    # 32 - 3 = 29: the last window ends at row 30
+    out = layer.forward(x, training=True)
+    assert out.shape == (1, 2, 15, 15)
+    dx = layer.backward(np.ones_like(out))
+    assert np.all(dx[:, :, 31, :] == 0) and np.all(dx[:, :, :, 31] == 0)
+    assert np.all(dx[:, :, 30, :31] != 0)
+
+
+def test_resnet_downsampling_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    layer = conv_layer(3, 4, 32, 32, 3, 2, 1)
+    x = np.random.default_rng(9).standard_normal((2, 3, 32, 32))
+    out = layer.forward(x, training=True)
+    g = np.random.default_rng(10).standard_normal(out.shape)
+    dx = layer.backward(g)
+    tx = torch.tensor(x, requires_grad=True)
+    tW = torch.tensor(layer.params["W"], requires_grad=True)  # (out, in, kh, kw), as ours
+    tb = torch.tensor(layer.params["b"], requires_grad=True)
+    tout = F.conv2d(tx, tW, tb, stride=2, padding=1)
+    tout.backward(torch.tensor(g))
+    assert tuple(tout.shape) == out.shape == (2, 4, 16, 16)
+    assert np.max(np.abs(out - tout.detach().numpy())) < 1e-10
+    assert np.max(np.abs(dx - tx.grad.numpy())) < 1e-10
+    assert np.max(np.abs(layer.grads["W"] - tW.grad.numpy())) < 1e-10
+    assert np.max(np.abs(layer.grads["b"] - tb.grad.numpy())) < 1e-10
 
 
 @pytest.mark.parametrize("kwargs,needle", [

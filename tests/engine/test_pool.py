@@ -151,3 +151,34 @@ def test_config_and_description():
     assert MaxPool2D().stride == (2, 2)
     with pytest.raises(ValueError, match="pool_size must be a positive integer"):
         MaxPool2D(0)
+
+
+def test_non_tiling_pool_matches_pytorch():
+    """7x7, pool 2: floor((7 - 2)/2) + 1 = 3; row and column 6 are dropped and get zero gradient."""
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    layer = pool(2, None, (2, 3, 7, 7))
+    x = tie_free((2, 3, 7, 7), seed=4)
+    out = layer.forward(x, training=True)
+    g = np.random.default_rng(5).standard_normal(out.shape)
+    dx = layer.backward(g)
+    tx = torch.tensor(x, requires_grad=True)
+    tout = F.max_pool2d(tx, 2)
+    tout.backward(torch.tensor(g))
+    assert tuple(tout.shape) == out.shape == (2, 3, 3, 3)
+    assert np.array_equal(out, tout.detach().numpy())
+    assert np.array_equal(dx, tx.grad.numpy())
+    assert np.all(dx[:, :, 6, :] == 0) and np.all(dx[:, :, :, 6] == 0)
+
+
+@pytest.mark.parametrize("k,s", [(2, None), (3, 2)])
+def test_non_tiling_pool_passes_gradient_check(k, s):
+    model = Sequential([Conv2D(2, 2, activation="tanh"), MaxPool2D(k, s), Flatten(), Dense(2, activation="softmax")],
+                       input_shape=(1, 8, 8), loss="categorical_crossentropy", init="xavier", seed=2,
+                       dtype="float64")
+    assert model.output_shapes[1] == (2, 3, 3)  # conv 8 -> 7; pool 7 -> 3, one row and column dropped
+    rng = np.random.default_rng(6)
+    result = gradient_check(model, rng.standard_normal((3, 1, 8, 8)), np.array([0, 1, 1]))
+    assert result.relative_difference < 1e-7, result.per_parameter
+    assert all(v < 1e-7 for v in result.per_parameter.values()), result.per_parameter

@@ -113,7 +113,7 @@ def test_bad_arguments(bad, message):
 def test_small_runs_use_one_blas_thread_and_restore_it():
     from threadpoolctl import threadpool_info
 
-    from nnviz.engine.threads import largest_matmul
+    from nnviz.engine.blas_threads import largest_matmul
 
     def blas_threads():
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]

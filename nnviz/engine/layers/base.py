@@ -3,8 +3,9 @@
 A layer stores its configuration in ``__init__``, creates its weights in
 ``build(input_shape, ...)`` once the shape of one sample is known, computes
 in ``forward(x, training)`` (caching what the backward pass needs) and in
-``backward(grad)`` fills ``grads`` (same keys as ``params``) and returns the
-gradient with respect to its input. ``output_shape(input_shape)`` works
+``backward(grad, need_input_grad=True)`` fills ``grads`` (same keys as
+``params``) and returns the gradient with respect to its input (None when
+``need_input_grad`` is false). Every layer has that one signature. ``output_shape(input_shape)`` works
 before any data is seen, so a builder can show shapes and parameter counts
 and refuse an impossible stack with a sentence that names the layer.
 
@@ -68,7 +69,13 @@ class Layer:
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Fill ``grads`` from dL/d(output) ``grad``; return dL/d(input), or None if not needed."""
         raise NotImplementedError
+
+    @property
+    def activation_name(self) -> str | None:
+        """Name of the layer's activation ("relu", "softmax", ...), or None if it has none."""
+        return None
 
     # --- configuration ----------------------------------------------------
     def get_config(self) -> dict:
@@ -89,11 +96,18 @@ class Layer:
 
 
 class ActivatedLayer(Layer):
-    """A layer computing ``a = activation(z)`` after its affine part.
+    """A layer computing ``a = activation(z)`` after its affine part ``z``.
 
-    ``backward(grad, from_logits=True)`` treats ``grad`` as dL/dz directly;
-    the model uses it when a loss is fused with the output activation
-    (sigmoid + binary cross-entropy, softmax + categorical cross-entropy).
+    ``backward(grad)`` takes dL/da, turns it into dL/dz
+    (:meth:`preactivation_grad`) and hands that to
+    :meth:`backward_preactivation`, the affine part's backward pass, which
+    subclasses implement.
+
+    When a loss is computed straight from the logits of this layer (sigmoid
+    + binary cross-entropy, softmax + categorical cross-entropy), the model
+    sets ``fused_with_loss = True`` once, when it is built: the gradient it
+    then passes to ``backward`` is already dL/dz, so the activation's
+    derivative is skipped.
     """
 
     def __init__(self, activation: str | None = None, init: str | None = None,
@@ -101,18 +115,39 @@ class ActivatedLayer(Layer):
         super().__init__(name=name)
         self.activation = get_activation(activation, owner=name or type(self).__name__)
         self.init = init
+        #: True on a model's output layer whose loss takes dL/dz directly (set by the model)
+        self.fused_with_loss = False
         self._z = None
         self._a = None
+
+    @property
+    def activation_name(self) -> str:
+        return self.activation.name
+
+    @property
+    def preactivation(self) -> np.ndarray | None:
+        """z, the affine output of the last forward pass, shaped like the output (None before one)."""
+        return self._z
 
     def _activate(self, z: np.ndarray) -> np.ndarray:
         a = self.activation.forward(z)
         self._z, self._a = z, a
         return a
 
-    def _preactivation_grad(self, grad: np.ndarray, from_logits: bool) -> np.ndarray:
-        if from_logits or self.activation.name == "linear":
+    def preactivation_grad(self, grad: np.ndarray) -> np.ndarray:
+        """dL/dz from dL/da ``grad`` (both shaped like the output); ``grad`` itself when fused with the loss."""
+        if self.fused_with_loss or self.activation.name == "linear":
             return grad
+        if self._z is None:
+            raise self._error("backward() needs a forward(x, training=True) first.")
         return self.activation.backward(self._z, self._a, grad)
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        return self.backward_preactivation(self.preactivation_grad(grad), need_input_grad)
+
+    def backward_preactivation(self, dz: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """The affine part's backward pass: fill ``grads`` from dL/dz ``dz``; return dL/d(input) or None."""
+        raise NotImplementedError
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": self.activation.name, "init": self.init}

@@ -50,8 +50,8 @@ class Dense(ActivatedLayer):
         z += self.params["b"]
         return self._activate(z)
 
-    def backward(self, grad, need_input_grad=True, from_logits=False):
-        dz = self._preactivation_grad(grad, from_logits)
+    def backward_preactivation(self, dz, need_input_grad=True):
+        """dz is dL/dz (m, units); fills grads["W"] (in, units), grads["b"] (units,); returns (m, in)."""
         np.matmul(self._x.T, dz, out=self.grads["W"])
         # Summing over the batch as ones @ dz is a BLAS gemv: several times
         # faster than dz.sum(axis=0) for the small batches we train on.

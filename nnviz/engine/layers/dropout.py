@@ -58,6 +58,20 @@ class Dropout(Layer):
     def freeze_mask(self, frozen: bool = True) -> None:
         self.mask_frozen = frozen
 
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The last training forward's mask, shaped like its input: 0 or 1/keep_prob per element.
+
+        None after an inference forward (or with keep_prob 1). Setting it,
+        then ``freeze_mask()``, replays a given mask (a gradient check's
+        numerical side uses the analytic side's masks).
+        """
+        return self._mask
+
+    @mask.setter
+    def mask(self, mask) -> None:
+        self._mask = None if mask is None else np.asarray(mask)
+
     def get_config(self):
         return {**super().get_config(), "keep_prob": self.keep_prob}
 

@@ -22,7 +22,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import (QCheckBox, QGraphicsPixmapItem, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
-from nnviz.engine.inspect import filter_images, image_layers
+from nnviz.engine.feature_maps import filter_images, image_layers
 
 from nnviz.lab.probes import FeatureMapProbe
 from .base import LiveView, ViewContext, set_heading_font

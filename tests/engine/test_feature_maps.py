@@ -5,7 +5,7 @@ import pytest
 from scipy.signal import correlate
 
 from nnviz.engine import Conv2D, Dense, Flatten, MaxPool2D, Sequential
-from nnviz.engine.inspect import feature_maps, filter_images, image_layers
+from nnviz.engine.feature_maps import feature_maps, filter_images, image_layers
 from nnviz.engine.metrics import confident_mistakes, confusion_matrix, prediction_confidence
 
 
