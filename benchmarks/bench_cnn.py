@@ -36,7 +36,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mnist10k import load_mnist_10k  # noqa: E402
 
-from nnviz.engine import SGD, Conv2D, Dense, Flatten, MaxPool2D, Sequential, tune_process  # noqa: E402
+from nnviz.engine import (  # noqa: E402
+    SGD,
+    Conv2D,
+    Dense,
+    Flatten,
+    MaxPool2D,
+    Sequential,
+    tune_process,
+)
 
 BATCH = 128
 LR = 0.01

@@ -32,7 +32,6 @@ class TrainingProgress:
         self.t0 = time.perf_counter()
         self.last_draw = 0.0
         self.every = max(1, self.epochs // self.lines)
-        self._iter_in_epoch = 0
 
     def on_batch_end(self, model, info):
         # long epochs (mini-batches on MNIST): redraw within the epoch too

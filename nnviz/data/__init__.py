@@ -11,10 +11,22 @@ Imports no Qt.
 from .dataset import Dataset, train_test_split
 from .errors import DatasetError, ImageError
 from .fetch import RemoteFile, fetch_dataset
-from .images import (array_to_mnist_input, load_image, preprocess_for_model, to_cats_input,
-                     to_mnist_input)
-from .load import (DatasetStatus, dataset_status, find_data_dir, format_dataset_table, list_datasets,
-                   load_dataset, load_dataset_file)
+from .images import (
+                     array_to_mnist_input,
+                     load_image,
+                     preprocess_for_model,
+                     to_cats_input,
+                     to_mnist_input,
+)
+from .load import (
+                     DatasetStatus,
+                     dataset_status,
+                     find_data_dir,
+                     format_dataset_table,
+                     list_datasets,
+                     load_dataset,
+                     load_dataset_file,
+)
 from .locate import default_download_dir, find_file, search_places, user_data_dir
 from .registry import DATASETS, DatasetInfo, dataset_info
 

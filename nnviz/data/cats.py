@@ -21,11 +21,6 @@ TRAIN_FILE, TEST_FILE = DATASETS["cats"].files
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
-def is_hdf5(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(8) == HDF5_SIGNATURE
-
-
 def read_cats_file(path, part: str) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
     """Read one cats file.
 

@@ -8,8 +8,16 @@
 from .gradcheck import GradientCheckResult, gradient_check
 from .history import History
 from .io import load_model, save_model
-from .layers import (BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D,
-                     layer_from_config)
+from .layers import (
+                     BatchNorm,
+                     Conv2D,
+                     Dense,
+                     Dropout,
+                     Flatten,
+                     Layer,
+                     MaxPool2D,
+                     layer_from_config,
+)
 from .model import Sequential, infer_shapes
 from .optimizers import SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, get_optimizer
 from .process import tune_process

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .history import History
+from .initializers import get_initializer
 from .layers import Layer, layer_from_config
 from .losses import get_loss
 from .metrics import count_correct
-from .initializers import get_initializer
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -94,10 +93,6 @@ def image_input_problem(input_shape) -> str | None:
         text = str(exc)
         return text[:1].upper() + text[1:] + "."
     return None
-
-
-def is_image_file(path) -> bool:
-    return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
 @dataclass

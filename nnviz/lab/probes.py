@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 
 from nnviz.engine.feature_maps import FeatureMaps, feature_maps
-from nnviz.engine.metrics import confident_mistakes, confusion_matrix, predicted_classes, prediction_confidence
+from nnviz.engine.metrics import (
+    confident_mistakes,
+    confusion_matrix,
+    predicted_classes,
+    prediction_confidence,
+)
 
 
 # --- feature maps ---------------------------------------------------------------------------------

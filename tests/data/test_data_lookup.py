@@ -5,8 +5,16 @@ import os
 import numpy as np
 import pytest
 
-from nnviz.data import (DATASETS, DatasetError, find_data_dir, format_dataset_table, list_datasets,
-                        load_dataset, search_places, user_data_dir)
+from nnviz.data import (
+    DATASETS,
+    DatasetError,
+    find_data_dir,
+    format_dataset_table,
+    list_datasets,
+    load_dataset,
+    search_places,
+    user_data_dir,
+)
 
 
 def test_search_order_explicit_env_cwd_user(tmp_path, monkeypatch, isolated_places):

@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from nnviz.data import (ImageError, array_to_mnist_input, load_dataset, load_image, preprocess_for_model,
-                        to_cats_input, to_mnist_input)
+from nnviz.data import (
+    ImageError,
+    array_to_mnist_input,
+    load_dataset,
+    load_image,
+    preprocess_for_model,
+    to_cats_input,
+    to_mnist_input,
+)
 from nnviz.data.mnist_files import read_idx_pair
 
 

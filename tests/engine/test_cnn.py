@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from nnviz.engine import (Adam, BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, Sequential,
-                          gradient_check, load_model)
+from nnviz.engine import (
+    Adam,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Flatten,
+    MaxPool2D,
+    Sequential,
+    gradient_check,
+    load_model,
+)
 
 
 def small_cnn(dtype="float64", seed=0):

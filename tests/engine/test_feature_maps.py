@@ -6,7 +6,11 @@ from scipy.signal import correlate
 
 from nnviz.engine import Conv2D, Dense, Flatten, MaxPool2D, Sequential
 from nnviz.engine.feature_maps import feature_maps, filter_images, image_layers
-from nnviz.engine.metrics import confident_mistakes, confusion_matrix, prediction_confidence
+from nnviz.engine.metrics import (
+    confident_mistakes,
+    confusion_matrix,
+    prediction_confidence,
+)
 
 
 def small_cnn(channels=1):

@@ -6,8 +6,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.engine import (Adam, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Sequential,
-                          gradient_check)
+from nnviz.engine import (
+    Adam,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPool2D,
+    Sequential,
+    gradient_check,
+)
 from nnviz.engine.bugs import BACKPROP_BUGS
 from nnviz.engine.layers import LAYER_TYPES
 

@@ -4,10 +4,16 @@ import h5py
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+)
 
 from .helpers import wait_for_dataset
-
 
 
 def train_button(w):

@@ -4,8 +4,14 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox
 
-from nnviz.gui.panels.layer_model import (MIME_TYPE, OUTPUT_COL, PARAMS_COL, TYPE_COL, LayerTableModel,
-                                          column_of)
+from nnviz.gui.panels.layer_model import (
+    MIME_TYPE,
+    OUTPUT_COL,
+    PARAMS_COL,
+    TYPE_COL,
+    LayerTableModel,
+    column_of,
+)
 
 from .helpers import wait_for_dataset
 

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from scipy.signal import correlate
-
 from PySide6.QtCore import Qt
+from scipy.signal import correlate
 
 from nnviz.engine import Conv2D, MaxPool2D
 from nnviz.gui.views import FeatureMapView

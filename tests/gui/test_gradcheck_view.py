@@ -135,8 +135,8 @@ def test_ten_million_parameters_sampled_with_progress_and_cancel(make_window, re
 
 def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
     from nnviz.engine.gradcheck import GradientCheckResult
-    from nnviz.lab.gradcheck import GradCheckOutcome, GradCheckRequest
     from nnviz.gui.views.gradcheck import NA_COLOR
+    from nnviz.lab.gradcheck import GradCheckOutcome, GradCheckRequest
 
     w = make_window(preset="moons")
     view = grad_view(w)

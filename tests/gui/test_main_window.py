@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QLabel, QProgressBar, QPushButton,
-                               QSpinBox)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+)
 
 from nnviz.gui.views import BoundaryView, CostView
 

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from nnviz.lab.boundary import BoundaryProbe, boundary_frame, contour_segments, make_grid
+from nnviz.lab.boundary import (
+    BoundaryProbe,
+    boundary_frame,
+    contour_segments,
+    make_grid,
+)
 
 
 def _segment_lengths(x, y):

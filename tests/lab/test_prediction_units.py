@@ -6,10 +6,17 @@ import numpy as np
 import pytest
 
 from nnviz.engine import Dense, Sequential
-from nnviz.lab.prediction import (WeightsProbe, as_display_image, class_names_for, class_probabilities,
-                                  frozen_copy, image_input_problem, predict_one)
-from nnviz.lab.runs import RunLog, architecture, comparison_labels
+from nnviz.lab.prediction import (
+    WeightsProbe,
+    as_display_image,
+    class_names_for,
+    class_probabilities,
+    frozen_copy,
+    image_input_problem,
+    predict_one,
+)
 from nnviz.lab.presets import load_preset
+from nnviz.lab.runs import RunLog, architecture, comparison_labels
 
 
 def small_model():

@@ -3,8 +3,8 @@
 import pytest
 
 from nnviz.data import dataset_info
-from nnviz.lab.series import list_series, run_labels, series_presets
 from nnviz.lab.presets import list_presets, load_preset, preset_from_dict
+from nnviz.lab.series import list_series, run_labels, series_presets
 
 SHAPES = {"points": (2,), "cats": (3, 64, 64), "mnist": (1, 28, 28)}
 

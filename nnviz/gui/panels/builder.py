@@ -8,14 +8,35 @@ stride, padding for a dense-only network) are hidden.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSizePolicy, QSpinBox, QStyledItemDelegate,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.lab import stack
+
 from ..style import ERROR_FG
-from .layer_model import (FIRST_FIELD_COL, NAME_COL, OUTPUT_COL, PARAMS_COL, TYPE_COL, LayerTableModel,
-                          column_of, field_of)
+from .layer_model import (
+    FIRST_FIELD_COL,
+    NAME_COL,
+    OUTPUT_COL,
+    PARAMS_COL,
+    TYPE_COL,
+    LayerTableModel,
+    column_of,
+    field_of,
+)
 
 DEFAULT_NEW_LAYER = {"type": "Dense", "units": 16, "activation": "relu"}
 

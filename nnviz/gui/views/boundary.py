@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
 from nnviz.lab.palette import binary_lut, class_color, class_palette
+
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText

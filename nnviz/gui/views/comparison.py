@@ -14,13 +14,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from nnviz.data import DatasetError
+from nnviz.lab.runs import RunLog, RunRecord, comparison_labels
 from nnviz.lab.series import list_series, load_series
 
-from nnviz.lab.runs import RunLog, RunRecord, comparison_labels
 from ..series import SeriesRunner
 from .base import LiveView
 from .layout import column, fill_with_splitter

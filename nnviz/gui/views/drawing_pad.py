@@ -57,17 +57,6 @@ class DrawingPad(QWidget):
         self.update()
         self.cleared.emit()
 
-    def draw_stroke(self, points) -> None:
-        """Draw a polyline given in pad pixels (0..side) and report it, as a mouse stroke would."""
-        pts = [QPointF(float(x), float(y)) for x, y in points]
-        if not pts:
-            return
-        self._strokes += 1
-        self._line(pts[0], pts[0])
-        for a, b in zip(pts, pts[1:]):
-            self._line(a, b)
-        self._emit()
-
     def sizeHint(self) -> QSize:
         return QSize(220, 220)
 

@@ -22,8 +22,8 @@ from nnviz.lab.probes import EvaluationProbe
 
 from ..style import TRAIN_COLOR
 from .base import LiveView, ViewContext, set_heading_font
-from .layout import column, page_or_message
 from .feature_maps import class_name
+from .layout import column, page_or_message
 from .tiles import TileGrid, as_display, gray_lut
 
 GALLERY_SIZE = 32

@@ -19,16 +19,25 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import (QCheckBox, QGraphicsPixmapItem, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsPixmapItem,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.engine.feature_maps import filter_images, image_layers
-
 from nnviz.lab.probes import FeatureMapProbe
+
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .tiles import TileGrid, as_display, diverging_lut, gray_lut
-
 
 
 def _levels(a: np.ndarray) -> tuple[float, float]:

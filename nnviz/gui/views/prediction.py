@@ -20,18 +20,35 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from nnviz.data import ImageError, array_to_mnist_input
+from nnviz.lab.prediction import (
+    IMAGE_SUFFIXES,
+    NO_MODEL_MESSAGE,
+    UNTRAINED_MESSAGE,
+    LoadedImage,
+    Prediction,
+    WeightsProbe,
+    as_display_image,
+    class_names_for,
+    class_probabilities,
+    image_input_problem,
+)
 
 from ..image_loader import ImageLoader
-from nnviz.lab.prediction import (IMAGE_SUFFIXES, NO_MODEL_MESSAGE, UNTRAINED_MESSAGE, LoadedImage, Prediction,
-                          WeightsProbe, as_display_image, class_names_for, class_probabilities,
-                          image_input_problem)
 from .base import LiveView, ViewContext
-from .layout import column, fill_with_splitter
 from .drawing_pad import DrawingPad
+from .layout import column, fill_with_splitter
 
 MAX_ITEMS = 50
 BAR_COLOR = "#9bbbd9"

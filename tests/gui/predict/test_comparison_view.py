@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from predict_helpers import train
 from PySide6.QtWidgets import QWidget
 
 from nnviz.data import load_dataset
 from nnviz.engine.callbacks import GradientNorms
 from nnviz.lab.series import series_presets
-
-from predict_helpers import train
 
 
 def comparison(window):

@@ -7,13 +7,12 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from PIL import Image
+from predict_helpers import train
 from PySide6.QtWidgets import QWidget
 
 from nnviz.engine import load_model
-from nnviz.lab.animation import BoundaryRecorder
 from nnviz.gui.plot_export import export_size
-
-from predict_helpers import train
+from nnviz.lab.animation import BoundaryRecorder
 
 
 def view(window, name):
@@ -164,10 +163,10 @@ def test_run_file_round_trip(make_window, qtbot, tmp_path):
 
 
 def test_run_file_classifies_images_from_the_command_line(make_window, qtbot, real_data_dir, tmp_path, capsys):
+    from predict_helpers import write_rgb_png
+
     from nnviz.cli import main
     from nnviz.data import load_dataset
-
-    from predict_helpers import write_rgb_png
 
     ds = load_dataset("cats", data_dir=real_data_dir)
     window = make_window("cats-deep", data_dir=real_data_dir)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from predict_helpers import train, write_digit_png, write_rgb_png
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from nnviz.data import array_to_mnist_input, load_dataset
 from nnviz.lab.prediction import NO_MODEL_MESSAGE, frozen_copy
-
-from predict_helpers import train, write_digit_png, write_rgb_png
 
 LOAD_TIMEOUT = 60_000
 
