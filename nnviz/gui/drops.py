@@ -1,8 +1,8 @@
-"""Image files dropped anywhere on the main window go to the prediction view.
+"""Image files dropped anywhere on the main window go to ``on_drop(paths)`` (the prediction view).
 
-Child widgets that accept drops of their own (plots, text fields) pass file
-drags up to the window through :class:`FileDragFilter`, so a drop works
-wherever it lands.
+:class:`FileDrops` filters drag events on the window and on every child
+that accepts drops of its own (plots, text fields), so a file drop works
+wherever it lands and other drags (text into a field) still work.
 """
 
 from __future__ import annotations
@@ -20,22 +20,25 @@ def dropped_paths(mime) -> list[str]:
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
 
 
-class FileDragFilter(QObject):
-    """Installed on ``window``'s children that accept drops: file drags go to the window instead."""
+class FileDrops(QObject):
+    """``FileDrops(window, on_drop)``: file drags onto ``window`` or its children call ``on_drop(paths)``."""
 
-    def __init__(self, window):
+    def __init__(self, window: QWidget, on_drop):
         super().__init__(window)
-        self.window = window
+        self.on_drop = on_drop
         window.setAcceptDrops(True)
+        window.installEventFilter(self)
         for child in window.findChildren(QWidget):
             if child.acceptDrops():
                 child.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:
-        if event.type() in DRAG_EVENTS and dropped_paths(event.mimeData()):
-            if event.type() == QEvent.Drop:
-                self.window.dropEvent(event)
-            else:
-                self.window.dragEnterEvent(event)
-            return True
-        return False
+        if event.type() not in DRAG_EVENTS:
+            return False
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            return False
+        event.acceptProposedAction()
+        if event.type() == QEvent.Drop:
+            self.on_drop(paths)
+        return True

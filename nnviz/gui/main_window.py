@@ -16,14 +16,9 @@ import html
 import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
-    QGroupBox,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -31,21 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.lab import Lab
-from nnviz.lab.presets import list_presets, load_preset
 
 from .actions import build_menus
 from .banner import MessageBanner
-from .drops import FileDragFilter, dropped_paths
+from .dataset_loader import DatasetLoader
+from .drops import FileDrops
 from .files import FileCommands
 from .icons import app_icon
-from .panels.builder import BuilderPanel
 from .panels.controls import ControlBar
-from .panels.dataset_panel import DatasetPanel
-from .panels.training_panel import TrainingPanel
+from .panels.settings_panel import SettingsPanel
 from .settings import AppSettings
-from .style import style_for
-from .tasks import Task
 from .views import VIEW_CLASSES
+from .window_frame import Presentation, restore_geometry
 from .worker import TrainingRunner
 
 #: seconds between progress-bar updates while training (its text changes every step)
@@ -67,28 +59,27 @@ class MainWindow(QMainWindow):
         self.settings = AppSettings(settings)
         self.lab = Lab(data_dir or self.settings.get("dataDir") or None)
         self.runner = TrainingRunner(self)
-        self.dataset_task = Task("dataset", self)
-        self._dataset_jobs: list = []          # [(job, done)]: the newest waiting request, then the running one
+        self.dataset_loader = DatasetLoader(self)
         self.snapshots_drawn = 0
         self._last_progress = 0.0
-        self._applying = self._closing = self._shown_once = self._presenting = False
-        self._panel_before_presenting = True
+        self._applying = self._closing = self._shown_once = False
+        self.presentation = Presentation(self)
         self.setWindowTitle("nnviz — neural network lab")
         self.setWindowIcon(app_icon())
         self._build_ui()
         self.files = FileCommands(self)
         build_menus(self)
-        self._drops = FileDragFilter(self)
+        self._drops = FileDrops(self, self.predict_images)
         self._connect()
-        self.lab.background = self._load_in_background
+        self.lab.background = self.dataset_loader
         self.apply_preset(preset or self.settings.get("preset") or "moons", initial=True)
         saved_dataset = self.settings.get("dataset")
         if not preset and saved_dataset and saved_dataset != self.lab.config.dataset \
                 and self.datasetCombo.findData(saved_dataset) >= 0:
             self.dataset_panel.set_values(saved_dataset, {})
             self._on_edited("dataset")
-        self._update_settings_min_width()
-        self._restore_geometry()
+        self.settingsPanel.fit_contents()
+        restore_geometry(self)
         splitter = self.settings.get("splitter")
         if not splitter.isEmpty():
             self.splitter.restoreState(splitter)
@@ -107,37 +98,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _build_ui(self) -> None:
-        self.presetCombo = QComboBox(objectName="presetCombo")
-        for name in list_presets():
-            try:
-                title = load_preset(name).title or name
-            except ValueError:
-                continue
-            self.presetCombo.addItem(title, name)
-            self.presetCombo.setItemData(self.presetCombo.count() - 1, f"preset {name!r}", Qt.ToolTipRole)
-        self.presetCombo.setToolTip("Fill every panel from a ready-made experiment")
-        self.presetCombo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.presetCombo.setMinimumContentsLength(20)
-        self.presetDescription = QLabel(objectName="presetDescription")
-        self.presetDescription.setWordWrap(True)
-        self.presetDescription.setStyleSheet("color: #555;")
-        self.builder, self.dataset_panel, self.training_panel = BuilderPanel(), DatasetPanel(), TrainingPanel()
+        self.settingsPanel = SettingsPanel()
+        panel = self.settingsPanel
+        self.presetCombo, self.presetDescription = panel.presetCombo, panel.presetDescription
+        self.builder, self.dataset_panel, self.training_panel = panel.builder, panel.dataset_panel, panel.training_panel
         self.layerTable = self.builder.table
-
-        left = QWidget(objectName="settingsPanel")
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(6, 6, 6, 6)
-        for title, widgets, stretch in (("Preset", (self.presetCombo, self.presetDescription), 0),
-                                        ("Data", (self.dataset_panel,), 0), ("Network", (self.builder,), 1),
-                                        ("Training", (self.training_panel,), 0)):
-            box = QGroupBox(title)
-            layout = QVBoxLayout(box)
-            for widget in widgets:
-                layout.addWidget(widget)
-            ll.addWidget(box, stretch)
-        self.settingsPanel = QScrollArea(objectName="settingsScroll")
-        self.settingsPanel.setWidget(left)
-        self.settingsPanel.setWidgetResizable(True)
 
         self.controls = ControlBar()
         self.banner = MessageBanner()
@@ -164,7 +129,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([self._settings_width(1500), 940])
+        self.splitter.setSizes([self.settingsPanel.preferred_width(1500), 940])
         self.setCentralWidget(self.splitter)
 
         self.stateLabel = QLabel("Idle", objectName="stateLabel")
@@ -193,7 +158,6 @@ class MainWindow(QMainWindow):
             button.clicked.connect(slot)
         self.runner.snapshot.connect(self._on_snapshot)
         self.runner.finished.connect(self._on_run_finished)
-        self.dataset_task.finished.connect(self._on_dataset_loaded)
         for view in self.views:
             view.refreshRequested.connect(lambda v=view: self.refresh_view(v))
         self.prediction_view.inputChosen.connect(self._forward_input)
@@ -274,18 +238,9 @@ class MainWindow(QMainWindow):
         self._update_controls()
 
     def _show_preset(self) -> None:
-        """The combo shows the applied preset, marked "(modified)" once a field differs from it."""
-        combo, lab = self.presetCombo, self.lab
-        self._applying = True
-        try:
-            for i in range(combo.count()):
-                title = load_preset(combo.itemData(i)).title or combo.itemData(i)
-                modified = combo.itemData(i) == lab.preset_name and lab.modified
-                combo.setItemText(i, f"{title} (modified)" if modified else title)
-            combo.setCurrentIndex(combo.findData(lab.preset_name))
-        finally:
-            self._applying = False
-        self.presetDescription.setText(lab.preset_config.description if lab.preset_config is not None else "")
+        lab = self.lab
+        self.settingsPanel.show_preset(lab.preset_name, lab.modified,
+                                       lab.preset_config.description if lab.preset_config is not None else "")
 
     def _show_dataset(self) -> None:
         lab = self.lab
@@ -296,26 +251,6 @@ class MainWindow(QMainWindow):
         elif lab.dataset_error:
             self.dataset_panel.show_error(lab.dataset_error)
         self.comparison_view.set_data_dir(lab.data_dir)
-
-    def _load_in_background(self, job, done) -> None:
-        """The lab's background loader: datasets are read on a task; only the newest request waits."""
-        self._dataset_jobs = [(job, done)] + self._dataset_jobs[-1:] if self.dataset_task.active else [(job, done)]
-        if not self.dataset_task.active:
-            self._next_dataset_job()
-
-    def _next_dataset_job(self) -> None:
-        job = self._dataset_jobs[0][0]
-        self.dataset_task.start(lambda report, should_stop: job())
-        QApplication.setOverrideCursor(Qt.BusyCursor)
-
-    def _on_dataset_loaded(self, outcome) -> None:
-        QApplication.restoreOverrideCursor()
-        _job, done = self._dataset_jobs.pop()
-        if not self._closing:
-            error = None if outcome.status == "done" else str(outcome.error or outcome.message)
-            done(outcome.value, error)
-        if self._dataset_jobs and not self._closing:
-            self._next_dataset_job()
 
     # ------------------------------------------------------------------ run control
     def train_block_reason(self) -> str | None:
@@ -471,43 +406,15 @@ class MainWindow(QMainWindow):
                     pass
 
     # ------------------------------------------------------------------ files and drops (see files.py)
-    def open_dataset_file(self, path) -> bool:
-        return self.files.open_dataset_file(path)
+    def _file_command(name: str):  # noqa: N805  (builds the properties below)
+        return property(lambda self: getattr(self.files, name), doc=f"see FileCommands.{name}")
 
-    def load_model_file(self, path) -> bool:
-        return self.files.load_model_file(path)
-
-    def save_model_file(self, path) -> bool:
-        return self.files.save_model_file(path)
-
-    def open_run_file(self, path) -> bool:
-        return self.files.open_run_file(path)
-
-    def save_run_file(self, path) -> bool:
-        return self.files.save_run_file(path)
-
-    def export_plot(self, view, path, width: int | None = None) -> bool:
-        return self.files.export_plot(view, path, width=width)
-
-    def export_boundary_animation(self, path) -> bool:
-        return self.files.export_boundary_animation(path)
-
-    def _ask_save(self, title: str, file_name: str, filters: str, suffixes=(".h5", ".hdf5")) -> str | None:
-        return self.files.ask_save(title, file_name, filters, suffixes)
-
-    def dragEnterEvent(self, event) -> None:
-        event.acceptProposedAction() if dropped_paths(event.mimeData()) else event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event) -> None:
-        paths = dropped_paths(event.mimeData())
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.predict_images(paths)
+    open_dataset_file, load_model_file = _file_command("open_dataset_file"), _file_command("load_model_file")
+    save_model_file, save_run_file = _file_command("save_model_file"), _file_command("save_run_file")
+    open_run_file, export_plot = _file_command("open_run_file"), _file_command("export_plot")
+    export_boundary_animation = _file_command("export_boundary_animation")
+    _ask_save = _file_command("ask_save")
+    del _file_command
 
     def predict_images(self, paths) -> None:
         """Show the prediction tab and classify ``paths`` (returns at once; files are read on a task)."""
@@ -517,56 +424,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ presentation, showing, closing
     def set_presentation(self, on: bool) -> None:
-        """Large fonts and thick lines for a projector; the settings panel steps aside (F9 brings it back)."""
-        style = style_for(on)
-        font = QFont(QApplication.font())
-        if style.app_pt:
-            font.setPointSize(style.app_pt)
-        self.setFont(font)
-        for view in self.views:
-            view.set_view_style(style)
-        self.builder.table.resizeColumnsToContents()
-        self.builder.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self._update_settings_min_width()
-        if on and not self._presenting:
-            self._panel_before_presenting = self.settingsPanelAction.isChecked()
-            self.settingsPanelAction.setChecked(False)
-        elif not on and self._presenting:
-            self.settingsPanelAction.setChecked(self._panel_before_presenting)
-        self._presenting = bool(on)
-        self.settings.set("presentation", bool(on))
-        if self.presentationAction.isChecked() != on:
-            self.presentationAction.setChecked(on)
-
-    def _settings_width(self, window_width: int) -> int:
-        """Width of the settings panel: what its contents ask for, at most 42 % of the window."""
-        panel = self.settingsPanel
-        content = panel.widget()
-        need = max(content.sizeHint().width(), content.minimumSizeHint().width()) \
-            + panel.verticalScrollBar().sizeHint().width() + 8
-        return int(max(380, min(need, 0.42 * window_width)))
-
-    def _update_settings_min_width(self) -> None:
-        """The settings panel never gets narrower than its contents (no cut-off fields)."""
-        panel = self.settingsPanel
-        need = panel.widget().minimumSizeHint().width() + panel.verticalScrollBar().sizeHint().width() + 4
-        panel.setMinimumWidth(max(380, need))
-
-    def _restore_geometry(self) -> None:
-        """The saved geometry if it fits the screen, else most of the screen (at most 1500×950)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen is not None else None
-        geometry = self.settings.get("geometry")
-        if not geometry.isEmpty() and self.restoreGeometry(geometry):
-            if avail is None or avail.contains(self.frameGeometry().center()):
-                return
-        if avail is None:
-            self.resize(1400, 900)
-            return
-        w, h = min(1500, int(avail.width() * 0.96)), min(950, int(avail.height() * 0.94))
-        self.resize(w, h)
-        self.splitter.setSizes([self._settings_width(w), w - self._settings_width(w)])
-        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+        """Large fonts and thick lines for a projector (see :class:`~nnviz.gui.window_frame.Presentation`)."""
+        self.presentation.set(on)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -579,7 +438,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._closing = True
         self.runner.shutdown()
-        self.dataset_task.shutdown()
+        self.dataset_loader.shutdown()
         for view in self.views:
             view.shutdown()
         for key, value in (("geometry", self.saveGeometry()), ("splitter", self.splitter.saveState()),

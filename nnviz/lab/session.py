@@ -289,21 +289,13 @@ class TrainingSession:
     # --- helpers ----------------------------------------------------------------
     def _checkpoint(self, epoch_done: bool, last: bool = False) -> None:
         control = self.control
-        lr = control.take_lr()
-        if lr is not None:
-            self.optimizer.lr = lr
-        if control.should_stop():
-            self.model.stop_training = True
+        if self._obey_lr_and_stop():
             return
         if not last:
             control.count_step(epoch_done)
         if control.paused:
             self._paused_time += control.wait_while_paused(lambda: self._send("paused", all_probes=True))
-            lr = control.take_lr()
-            if lr is not None:
-                self.optimizer.lr = lr
-            if control.should_stop():
-                self.model.stop_training = True
+            self._obey_lr_and_stop()
             return
         if control.take_refresh():
             self._send("progress", all_probes=True)
@@ -311,6 +303,16 @@ class TrainingSession:
         now = self.clock()
         if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
             self._send("progress")
+
+    def _obey_lr_and_stop(self) -> bool:
+        """Take a new learning rate if one was set; True (and the model told to stop) if a stop was asked."""
+        lr = self.control.take_lr()
+        if lr is not None:
+            self.optimizer.lr = lr
+        if self.control.should_stop():
+            self.model.stop_training = True
+            return True
+        return False
 
     def _send(self, reason: str, all_probes: bool = False, no_probes: bool = False) -> None:
         h = self.model.history

@@ -14,17 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.lab.lab import format_seconds
+
 from ..style import ERROR_FG
-
-
-def format_seconds(seconds: float | None) -> str:
-    """``1:05`` or ``1:02:03``; ``…`` when unknown."""
-    if seconds is None or seconds != seconds:
-        return "…"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class ControlBar(QWidget):

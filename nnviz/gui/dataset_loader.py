@@ -1,0 +1,51 @@
+"""Datasets read off the GUI thread: the lab's background loader (see :attr:`nnviz.lab.Lab.background`).
+
+``loader(job, done)`` runs ``job()`` on a :class:`~nnviz.gui.tasks.Task` and
+then calls ``done(value, error)`` in the GUI thread. A request made while
+another is being read waits; only the newest waiting one is kept (the lab
+drops results of a dataset that is no longer chosen anyway).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication
+
+from .tasks import Task
+
+
+class DatasetLoader(QObject):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.task = Task("dataset", self)
+        self.task.finished.connect(self._on_finished)
+        self._running = None        # (job, done) being read
+        self._waiting = None        # the newest request made meanwhile
+        self._closed = False
+
+    def __call__(self, job, done) -> None:
+        if self.task.active:
+            self._waiting = (job, done)
+        else:
+            self._start(job, done)
+
+    def _start(self, job, done) -> None:
+        self._running = (job, done)
+        QApplication.setOverrideCursor(Qt.BusyCursor)
+        self.task.start(lambda report, should_stop: job())
+
+    def _on_finished(self, outcome) -> None:
+        QApplication.restoreOverrideCursor()
+        (_job, done), self._running = self._running, None
+        if self._closed:
+            return
+        done(outcome.value, None if outcome.status == "done" else str(outcome.error or outcome.message))
+        if self._waiting is not None:
+            waiting, self._waiting = self._waiting, None
+            self._start(*waiting)
+
+    def shutdown(self) -> None:
+        """Drop waiting requests and wait for the one being read (the window is closing)."""
+        self._closed = True
+        self._waiting = None
+        self.task.shutdown()
