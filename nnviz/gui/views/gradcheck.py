@@ -25,9 +25,7 @@ import html
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,7 +34,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QSplitter,
 )
 
 from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
@@ -45,20 +42,11 @@ from nnviz.lab.probes import ModelCopyProbe
 
 from ..gradcheck_runner import GradCheckRunner
 from .base import LiveView, ViewContext, set_heading_font
+from .gradcheck_plots import FAIL_COLOR, NA_COLOR, PASS_COLOR, THRESHOLD, GradCheckPlots  # noqa: F401
 from .layout import column, page_or_message
 
-THRESHOLD = 1e-7
 #: differences under this, though over THRESHOLD, are called borderline (rounding), not wrong
 BORDERLINE = 1e-5
-FLOOR = -16.0            # log10 of the smallest difference drawn
-PASS_COLOR = "#1a9850"
-FAIL_COLOR = "#d73027"
-NA_COLOR = "#bdbdbd"
-
-
-def _log10(v: float) -> float:
-    return FLOOR if not v > 0 else max(FLOOR, math.log10(v))
-
 
 class GradCheckView(LiveView):
     title = "Gradient check"
@@ -135,34 +123,12 @@ class GradCheckView(LiveView):
         row3.addWidget(self.bugDescription, 1)
 
         self.heading = QLabel("Gradient check", objectName="gradCheckHeading")
-        self.bars = pg.PlotWidget(background="w")
-        self.bars.setObjectName("gradCheckBars")
-        self.scatter = pg.PlotWidget(background="w")
-        self.scatter.setObjectName("gradCheckScatter")
-        self.tensorCombo = QComboBox(objectName="gradCheckTensorCombo")
-        self.tensorCombo.setToolTip("Which tensor's coordinates the scatter shows")
-        self.tensorCombo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
-        self.tensorCombo.setMinimumContentsLength(12)
-        self._setup_plots()
-        top = QHBoxLayout()
-        top.addWidget(QLabel("<b>Numerical vs backprop</b>"))
-        top.addStretch(1)
-        top.addWidget(self.tensorCombo)
-        scatter_box = column(top, (self.scatter, 1))
-        bars_title = QLabel("<b>Relative difference per parameter tensor</b> (log scale; a bar ending left "
-                            "of the dashed 1e-7 line means backprop is right)")
-        bars_title.setWordWrap(True)
-        bars_box = column(bars_title, (self.bars, 1))
-        self.plots = split = QSplitter(Qt.Horizontal)
-        split.addWidget(bars_box)
-        split.addWidget(scatter_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        self.plots = GradCheckPlots()
         self.summary = QLabel(objectName="gradCheckSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.RichText)
 
-        page = column(row1, row2, row3, self.heading, self.summary, (split, 1))
+        page = column(row1, row2, row3, self.heading, self.summary, (self.plots, 1))
         self.message, self.stack = page_or_message(self, page, "gradCheckMessage")
 
         self.gradCheckButton.clicked.connect(self.start_check)
@@ -170,7 +136,6 @@ class GradCheckView(LiveView):
         self.bugCombo.currentIndexChanged.connect(self._on_bug_changed)
         self.recheckCheck.toggled.connect(self._apply_schedule)
         self.recheckSpin.valueChanged.connect(self._apply_schedule)
-        self.tensorCombo.currentIndexChanged.connect(lambda _: self._draw_scatter())
         self._on_bug_changed()
         self._clear_plots("Press Check gradients.")
         self.set_view_style(self.view_style)
@@ -291,15 +256,7 @@ class GradCheckView(LiveView):
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
         set_heading_font(self.heading, style)
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
-        size = {"font-size": f"{style.label_pt}pt", "color": "#222"}
-        for plot in (self.bars.getPlotItem(), self.scatter.getPlotItem()):
-            for ax in ("left", "bottom"):
-                plot.getAxis(ax).setStyle(tickFont=tick)
-        self.bars.getPlotItem().setLabel("bottom", "relative difference ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖)", **size)
-        self.scatter.getPlotItem().setLabel("bottom", "backprop gradient g", **size)
-        self.scatter.getPlotItem().setLabel("left", "numerical gradient ĝ", **size)
+        self.plots.set_view_style(style)
 
     def export_item(self):
         """The bar chart of relative differences (File → Export plot)."""
@@ -392,148 +349,19 @@ class GradCheckView(LiveView):
         self.stack.setCurrentIndex(1)
 
     # --- drawing ----------------------------------------------------------------------
-    def _setup_plots(self) -> None:
-        bars = self.bars.getPlotItem()
-        bars.setMenuEnabled(False)
-        bars.hideButtons()
-        bars.setMouseEnabled(False, False)
-        bars.invertY(True)
-        bars.showGrid(x=True, y=False, alpha=0.2)
-        decades = [(float(d), "1" if d == 0 else f"1e{d}") for d in range(int(FLOOR), 1)]
-        bars.getAxis("bottom").setTicks([[t for t in decades if int(t[0]) % 2 == 1 or t[0] == 0], decades])
-        self.threshold_line = pg.InfiniteLine(pos=math.log10(THRESHOLD), angle=90,
-                                              pen=pg.mkPen("#222", width=2, style=Qt.DashLine),
-                                              label="1e-7 threshold", labelOpts={"position": 0.01, "color": "#222",
-                                                                        "anchors": [(0, 0), (0, 0)],
-                                                                        "fill": (255, 255, 255, 220)})
-        bars.addItem(self.threshold_line)
-        self.bar_item = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.6)
-        bars.addItem(self.bar_item)
-        self.bars_placeholder = pg.TextItem("One bar per weight tensor appears here when a check finishes.",
-                                            color="#777", anchor=(0.5, 0.5))
-        bars.addItem(self.bars_placeholder)
-        self.bars_placeholder.setPos(FLOOR / 2, 0.5)
-        self.bar_texts: list[pg.TextItem] = []
-        sc = self.scatter.getPlotItem()
-        sc.setMenuEnabled(False)
-        sc.hideButtons()
-        sc.showGrid(x=True, y=True, alpha=0.2)
-        self.diagonal = pg.PlotDataItem([], [], pen=pg.mkPen("#555", width=1.5, style=Qt.DashLine), name="y = x")
-        sc.addItem(self.diagonal)
-        self.points = pg.ScatterPlotItem([], [], size=7)
-        sc.addItem(self.points)
-        self.scatter_placeholder = pg.TextItem("Each checked weight: its numerical gradient\nagainst backprop's; "
-                                               "right means on the line y = x.", color="#777", anchor=(0.5, 0.5))
-        sc.addItem(self.scatter_placeholder)
-        self.scatter_placeholder.setPos(0.5, 0.5)
-        for plot in (bars, sc):
-            for ax in ("left", "bottom"):
-                plot.getAxis(ax).enableAutoSIPrefix(False)
-                plot.getAxis(ax).setPen(pg.mkPen("#444"))
-                plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+    bars = property(lambda self: self.plots.bars)
+    scatter = property(lambda self: self.plots.scatter)
+    bar_item = property(lambda self: self.plots.bar_item)
+    bar_texts = property(lambda self: self.plots.bar_texts)
+    points = property(lambda self: self.plots.points)
 
     def _clear_plots(self, text: str) -> None:
-        self.bar_item.setOpts(x0=[], x1=[], y=[], height=0.6, brushes=[])
-        for t in self.bar_texts:
-            self.bars.getPlotItem().removeItem(t)
-        self.bar_texts = []
-        self.points.setData([], [])
-        self.diagonal.setData([], [])
-        self.tensorCombo.blockSignals(True)
-        self.tensorCombo.clear()
-        self.tensorCombo.blockSignals(False)
+        self.plots.clear()
         self.summary.setText(text)
-        bars = self.bars.getPlotItem()
-        bars.getAxis("left").setTicks([[]])
-        bars.setXRange(FLOOR, 0.5, padding=0)
-        bars.setYRange(0, 1, padding=0)
-        self.scatter.getPlotItem().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        self.bars_placeholder.show()
-        self.scatter_placeholder.show()
-        self.tensorCombo.hide()
 
     def _draw_result(self) -> None:
-        outcome = self.outcome
-        r = outcome.result
-        names = list(r.per_parameter)
-        plot = self.bars.getPlotItem()
-        for t in self.bar_texts:
-            plot.removeItem(t)
-        self.bar_texts = []
-        x1, brushes = [], []
-        for i, name in enumerate(names):
-            v = r.per_parameter[name]
-            kinks = r.kinks.get(name, 0)
-            color = "#555" if math.isnan(v) else "#111"
-            if name in r.zero_gradient:      # both gradients zero: they agree as far as can be measured
-                x1.append(FLOOR)
-                brushes.append(pg.mkBrush(PASS_COLOR))
-                note = "0: backprop and numerical gradients are both zero"
-            elif math.isnan(v):
-                x1.append(0.0)
-                brushes.append(pg.mkBrush(NA_COLOR))
-                note = f"not checkable: all {kinks} sampled coordinates sat on a ReLU kink"
-            else:
-                x1.append(_log10(v))
-                brushes.append(pg.mkBrush(PASS_COLOR if v < THRESHOLD else FAIL_COLOR))
-                note = f"{v:.1e}" + (f"  ({kinks} on a ReLU kink, skipped)" if kinks else "")
-            if math.isnan(v):            # grey full-width bar, note inside
-                text = pg.TextItem(note, color=color, anchor=(0, 0.5))
-                text.setPos(FLOOR + 0.2, i)
-            elif x1[-1] > -3.5:          # long bar: the value inside its end, in white
-                text = pg.TextItem(note, color="#ffffff", anchor=(1, 0.5))
-                text.setPos(x1[-1] - 0.15, i)
-            else:                        # the value just after the bar
-                text = pg.TextItem(note, color=color, anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 210))
-                text.setPos(x1[-1] + 0.15, i)
-            plot.addItem(text)
-            self.bar_texts.append(text)
-        ys = np.arange(len(names), dtype=float)
-        self.bar_item.setOpts(x0=np.full(len(names), FLOOR), x1=np.array(x1), y=ys, height=0.6, brushes=brushes,
-                              pens=[pg.mkPen(None)] * len(names))
-        plot.getAxis("left").setTicks([[(float(i), n) for i, n in enumerate(names)]])
-        plot.setYRange(-1.3, len(names) - 0.4, padding=0)     # a free strip on top for the threshold label
-        plot.setXRange(FLOOR, 0.5, padding=0)
-
-        self.bars_placeholder.hide()
-        self.scatter_placeholder.hide()
-        self.tensorCombo.show()
-        self.tensorCombo.blockSignals(True)
-        current = self.tensorCombo.currentData()
-        self.tensorCombo.clear()
-        self.tensorCombo.addItem("all tensors", None)
-        for name in names:
-            self.tensorCombo.addItem(name, name)
-        self.tensorCombo.setCurrentIndex(max(0, self.tensorCombo.findData(current)))
-        self.tensorCombo.blockSignals(False)
-        self._draw_scatter()
+        self.plots.draw(self.outcome.result)
         self._write_summary()
-
-    def _draw_scatter(self) -> None:
-        if self.outcome is None or self.outcome.result is None:
-            return
-        r = self.outcome.result
-        pick = self.tensorCombo.currentData()
-        xs, ys, brushes = [], [], []
-        for name, (_, a, n) in r.samples.items():
-            if pick is not None and name != pick:
-                continue
-            v = r.per_parameter[name]
-            color = NA_COLOR if math.isnan(v) else (PASS_COLOR if v < THRESHOLD else FAIL_COLOR)
-            xs.append(a)
-            ys.append(n)
-            brushes += [pg.mkBrush(color)] * len(a)
-        x = np.concatenate(xs) if xs else np.empty(0)
-        y = np.concatenate(ys) if ys else np.empty(0)
-        self.points.setData(x, y, brush=brushes, pen=pg.mkPen("#333", width=0.5))
-        if x.size:
-            lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
-            if hi <= lo:
-                lo, hi = lo - 1, hi + 1
-            self.diagonal.setData([lo, hi], [lo, hi])
-            self.scatter.getPlotItem().setRange(xRange=(lo, hi), yRange=(lo, hi), padding=0.05)
-        else:
-            self.diagonal.setData([], [])
 
     def _write_summary(self) -> None:
         o = self.outcome

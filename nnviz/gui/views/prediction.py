@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -39,7 +38,6 @@ from nnviz.lab.prediction import (
     LoadedImage,
     Prediction,
     WeightsProbe,
-    as_display_image,
     class_names_for,
     class_probabilities,
     image_input_problem,
@@ -49,10 +47,9 @@ from ..image_loader import ImageLoader
 from .base import LiveView, ViewContext
 from .drawing_pad import DrawingPad
 from .layout import column, fill_with_splitter
+from .prediction_picture import PredictionPicture
 
 MAX_ITEMS = 50
-BAR_COLOR = "#9bbbd9"
-TOP_COLOR = "#0072B2"
 MNIST_SHAPES = ((1, 28, 28), (28 * 28,))
 HINT = ("Drop PNG, JPEG, BMP or GIF images anywhere on the window (several at once if you like), "
         "or use Open images…")
@@ -111,34 +108,7 @@ class PredictionView(LiveView):
         self.detailLabel.setWordWrap(True)
         self.detailLabel.setStyleSheet("color: #555;")
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.input_title = self.graphics.addLabel("As the network sees it", row=0, col=0, color="#222")
-        self.input_box = self.graphics.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
-        self.input_box.setMenuEnabled(False)
-        self.input_image = pg.ImageItem(axisOrder="row-major")
-        self.input_box.addItem(self.input_image)
-        self.input_frame = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-        self.input_frame.setPen(pg.mkPen("#888", width=1))
-        self.input_box.addItem(self.input_frame)
-        self.bars_title = self.graphics.addLabel("Class probabilities", row=0, col=1, color="#222")
-        self.bars_plot = self.graphics.addPlot(row=1, col=1)
-        self.bars_plot.setMenuEnabled(False)
-        self.bars_plot.setMouseEnabled(x=False, y=False)
-        self.bars_plot.hideButtons()
-        self.bars_plot.setXRange(-0.015, 1.04, padding=0)
-        self.bars_plot.getViewBox().invertY(True)
-        self.bars_plot.showGrid(x=True, y=False, alpha=0.25)
-        for ax in ("left", "bottom"):
-            self.bars_plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            self.bars_plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
-        self.bars_plot.setLabel("bottom", "probability", color="#222")
-        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=BAR_COLOR, pen=pg.mkPen(None))
-        self.bars_plot.addItem(self.bars)
-        self.bar_texts: list[pg.TextItem] = []
-        self.graphics.ci.layout.setColumnStretchFactor(0, 2)
-        self.graphics.ci.layout.setColumnStretchFactor(1, 3)
-
+        self.graphics = PredictionPicture()
         self.fileList = QListWidget(objectName="predictionList")
         self.fileList.setViewMode(QListWidget.IconMode)
         self.fileList.setIconSize(QSize(64, 64))
@@ -180,6 +150,10 @@ class PredictionView(LiveView):
                            column((files_box, 1), (self.padBox, 1)))
         self.padBox.hide()
         self.set_view_style(self.view_style)
+
+    input_image = property(lambda self: self.graphics.input_image)
+    bars = property(lambda self: self.graphics.bars)
+    bar_texts = property(lambda self: self.graphics.bar_texts)
 
     # --- LiveView -------------------------------------------------------------------------
     def probes(self, context: ViewContext) -> list:
@@ -223,14 +197,7 @@ class PredictionView(LiveView):
         detail.setPointSize(style.app_pt or QFont().pointSize())
         for label in (self.detailLabel, self.dropHint):      # styled labels do not follow the window's font
             label.setFont(detail)
-        tick = QFont()
-        tick.setPointSize(max(style.tick_pt, 10))
-        for ax in ("left", "bottom"):
-            self.bars_plot.getAxis(ax).setStyle(tickFont=tick)
-        size = {"size": f"{style.label_pt + 1}pt", "color": "#222"}
-        self.input_title.setText("As the network sees it", **size)
-        self.bars_title.setText("Class probabilities", **size)
-        self.bars_plot.setLabel("bottom", "probability", **{"font-size": f"{style.label_pt}pt", "color": "#222"})
+        self.graphics.set_view_style(style)
         self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))
         self.fileList.setGridSize(QSize(132, 112) if style.app_pt is None else QSize(190, 160))
         self._draw_bars(self._shown_prediction())
@@ -482,41 +449,10 @@ class PredictionView(LiveView):
         return text + "."
 
     def _draw_input(self, x) -> None:
-        if x is None:
-            self.input_image.clear()
-            self.input_frame.setRect(0, 0, 1, 1)
-            return
-        img = as_display_image(x)
-        self.input_image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
-        h, w = img.shape[:2]
-        self.input_frame.setRect(0, 0, w, h)
-        self.input_box.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+        self.graphics.draw_input(x)
 
     def _draw_bars(self, prediction: Prediction | None) -> None:
-        for text in self.bar_texts:
-            self.bars_plot.removeItem(text)
-        self.bar_texts = []
-        names = prediction.names if prediction is not None else self._names
-        k = len(names)
-        probs = prediction.probs if prediction is not None else np.zeros(k)
-        top = prediction.top if prediction is not None else -1
-        brushes = [pg.mkBrush(TOP_COLOR if i == top else BAR_COLOR) for i in range(k)]
-        self.bars.setOpts(x0=np.zeros(k), y=np.arange(k), height=0.7, width=probs, brushes=brushes,
-                          pen=pg.mkPen(None))
-        self.bars_plot.getAxis("left").setTicks([[(i, str(n)) for i, n in enumerate(names)]])
-        self.bars_plot.setYRange(-0.6, max(k, 1) - 0.4, padding=0)
-        size = f"{max(self.view_style.label_pt, 9)}pt"
-        if prediction is not None:
-            for i, p in enumerate(probs):
-                inside = p > 0.8
-                text = pg.TextItem(f"{p:.1%}", color="w" if inside else "#222", anchor=(1, 0.5) if inside else (0, 0.5))
-                font = QFont(self.font())
-                font.setPointSize(int(size[:-2]))
-                text.setFont(font)
-                text.setPos(p - 0.01 if inside else p + 0.01, i)
-                self.bars_plot.addItem(text)
-                self.bar_texts.append(text)
-
+        self.graphics.draw_bars(prediction, self._names, self.view_style.label_pt, self.font())
 
 def _qimage(rgb: np.ndarray) -> QImage:
     """(h, w, 3) uint8 → a QImage that owns its pixels."""
