@@ -40,10 +40,9 @@ TICK = 0.010
 def headless_run(epochs: int) -> float:
     """Epochs per second of plain model.fit on the moons preset."""
     from nnviz.data import load_dataset
-    from nnviz.lab.config import RunConfig
     from nnviz.lab.presets import load_preset
 
-    config = RunConfig.from_preset(load_preset("moons"))
+    config = load_preset("moons")
     ds = load_dataset(config.dataset, **config.dataset_options)
     model = config.build_model(ds.input_shape)
     optimizer = config.build_optimizer()
@@ -112,7 +111,11 @@ def main(argv=None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    import nnviz.gui  # noqa: F401  (applies the PySide6 binding check)
+    from nnviz.engine import tune_process
+    from nnviz.gui import _pyside_fix
+
+    _pyside_fix.apply()                       # what nnviz.gui.app.run() does before the window opens
+    tune_process(switch_interval=0.001)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     headless, runs = [], []

@@ -13,7 +13,6 @@ after every run, once its thread has ended.
 from __future__ import annotations
 
 import html
-import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -40,8 +39,6 @@ from .views import VIEW_CLASSES
 from .window_frame import Presentation, restore_geometry
 from .worker import TrainingRunner
 
-#: seconds between progress-bar updates while training (its text changes every step)
-PROGRESS_INTERVAL = 0.1
 RUN_TIPS = {"pauseButton": "Pause after the current step (F6)",
             "stepButton": "Run one iteration or one epoch, then pause (F7)",
             "stopButton": "Stop this run; the network keeps what it learned (F8)",
@@ -61,7 +58,6 @@ class MainWindow(QMainWindow):
         self.runner = TrainingRunner(self)
         self.dataset_loader = DatasetLoader(self)
         self.snapshots_drawn = 0
-        self._last_progress = 0.0
         self._applying = self._closing = self._shown_once = False
         self.presentation = Presentation(self)
         self.setWindowTitle("nnviz — neural network lab")
@@ -317,10 +313,7 @@ class MainWindow(QMainWindow):
         for view in self.views:
             view.show_snapshot(snap)
         self.lab.on_snapshot(snap)
-        now = time.perf_counter()
-        if snap.reason != "progress" or now - self._last_progress >= PROGRESS_INTERVAL:
-            self.controls.show_progress(snap, self.lab.unit())
-            self._last_progress = now
+        self.controls.show_progress(snap, self.lab.unit())
         self.snapshots_drawn += 1
 
     def _on_run_finished(self, result) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,10 +20,14 @@ from nnviz.lab.lab import format_seconds
 
 from ..style import ERROR_FG
 
+#: seconds between progress-bar updates while training
+PROGRESS_INTERVAL = 0.1
+
 
 class ControlBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._last_progress = 0.0
         self.trainButton = QPushButton("Train", objectName="trainButton")
         self.pauseButton = QPushButton("Pause", objectName="pauseButton")
         self.stepButton = QPushButton("Step", objectName="stepButton")
@@ -60,6 +66,11 @@ class ControlBar(QWidget):
         layout.addWidget(self.blockedLabel)
 
     def show_progress(self, snap, unit: str = "epoch") -> None:
+        """The run's progress; while it runs, at most every PROGRESS_INTERVAL s (its text changes every step)."""
+        now = time.perf_counter()
+        if snap.reason == "progress" and now - self._last_progress < PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
         self.progressBar.setValue(int(round(snap.progress * 1000)))
         total_epochs = snap.run_start_epoch + snap.run_epochs
         text = f"{unit.capitalize()} {snap.epoch:,} / {total_epochs:,}"

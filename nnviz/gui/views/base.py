@@ -18,7 +18,9 @@ as copies in snapshots.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import time
+
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
@@ -83,22 +85,46 @@ class LiveView(QWidget):
     def shutdown(self) -> None:
         """The window is closing: stop and join any thread this view started."""
 
-    # --- frames drawn only when the view can be seen (a hidden tab costs nothing) ----------
+    # --- the one drawing throttle: only when seen, at most max_fps times a second ----------------
+    #: a cap on redraws per second for views whose drawing is costly (None: draw every frame)
+    max_fps: float | None = None
     _frame = None
     _pending = False
+    _last_draw = -1e9
+    _draw_timer: QTimer | None = None
 
-    def _show_frame(self, frame) -> None:
-        """Keep ``frame``; draw it now if the view is visible, else when it is next shown."""
-        self._frame, self._pending = frame, True
-        if self.isVisible():
-            self._draw()
+    def _show_frame(self, frame, urgent: bool = True) -> None:
+        """Keep ``frame`` and ask for a draw (see :meth:`_request_draw`)."""
+        self._frame = frame
+        self._request_draw(urgent)
+
+    def _request_draw(self, urgent: bool = True) -> None:
+        """Draw now if the view is visible and ``max_fps`` allows it (``urgent``: always allows it);
+        later (a timer) if the cap does not; when the view is next shown if it is hidden."""
+        self._pending = True
+        if not self.isVisible():
+            return
+        wait = 0.0 if urgent or not self.max_fps else self._last_draw + 1.0 / self.max_fps - time.perf_counter()
+        if wait <= 0:
+            self._draw_now()
+        elif self._draw_timer is None or not self._draw_timer.isActive():
+            if self._draw_timer is None:
+                self._draw_timer = QTimer(self, singleShot=True)
+                self._draw_timer.timeout.connect(self._draw_now)
+            self._draw_timer.start(max(1, int(wait * 1000)))
+
+    def _draw_now(self) -> None:
+        if self._draw_timer is not None:
+            self._draw_timer.stop()
+        self._last_draw = time.perf_counter()
+        self._draw()
 
     def _draw_if_pending(self) -> None:
         if self._pending:
-            self._draw()
+            self._draw_now()
 
     def _draw(self) -> None:
-        """Draw ``self._frame`` and clear ``self._pending`` (for views that use :meth:`_show_frame`)."""
+        """Draw ``self._frame`` and clear ``self._pending`` (views that use :meth:`_show_frame` override it)."""
         self._pending = False
 
     def showEvent(self, event) -> None:

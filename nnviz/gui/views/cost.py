@@ -9,11 +9,10 @@ costs the GUI thread the same at the end as at the start.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 
@@ -70,6 +69,7 @@ class CostView(LiveView):
 
     title = "Cost"
     placement = "main"
+    max_fps = MAX_FPS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -82,10 +82,6 @@ class CostView(LiveView):
         self._planned = {"epoch": 0, "iteration": 0}    # x extent of the current run
         self._x_range: tuple[float, float] | None = None
         self._y_range: tuple[float, float] | None = None
-        self._last_draw = 0.0
-        self._draw_timer = QTimer(self)
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.timeout.connect(self._redraw)
 
         self.axisCombo = QComboBox(objectName="costAxisCombo")
         self.axisCombo.addItem("per epoch", "epoch")
@@ -177,12 +173,7 @@ class CostView(LiveView):
         if snap.run_epochs:
             self._planned = {"epoch": snap.run_start_epoch + snap.run_epochs,
                              "iteration": snap.run_start_iteration + snap.run_iterations}
-        wait = self._last_draw + 1.0 / MAX_FPS - time.perf_counter()
-        if snap.reason == "progress" and wait > 0:
-            if not self._draw_timer.isActive():
-                self._draw_timer.start(max(1, int(wait * 1000)))
-            return
-        self._redraw()
+        self._request_draw(urgent=snap.reason != "progress")
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
@@ -218,9 +209,11 @@ class CostView(LiveView):
         self.acc_plot.setLabel("bottom", unit, **size)
         self.cost_plot.setLabel("bottom", None)
 
+    def _draw(self) -> None:
+        self._redraw()
+
     def _redraw(self) -> None:
-        self._draw_timer.stop()
-        self._last_draw = time.perf_counter()
+        self._pending = False
         log = self.logCheck.isChecked()
         ex = self.epoch_iterations.values if self.x_mode == "iteration" else self.epochs.values
         if self.x_mode == "iteration":
