@@ -58,13 +58,14 @@ class BoundaryRecorder:
         self.max_frames = int(max_frames)
         self.reset(None)
 
-    def reset(self, dataset, unit: str = "epoch", grid=None) -> None:
+    def reset(self, dataset, unit: str = "epoch", grid=None, start_epoch: int = 0) -> None:
         """Start over for a new model on ``dataset`` (recording only happens for 2-D point data).
 
         ``grid`` (optional) is the boundary view's grid, so that the view's
         frame of the untrained network and the recorded frames match.
         """
         self.every = self.base_every
+        self.start_epoch = int(start_epoch)     # epochs the network had before recording began
         self.frames: list[RecordedFrame] = []
         self.latest: RecordedFrame | None = None
         self.unit = unit
@@ -231,6 +232,9 @@ def write_gif(recorder: BoundaryRecorder, path, side: int = 480, frame_ms: int =
         raise ValueError("the boundary animation exists for datasets of 2-D points (moons, circles, xor, spiral); "
                          "this dataset has other inputs")
     frames = recorder.all_frames()
+    if len(frames) < 2 and recorder.start_epoch > 0:
+        raise ValueError(f"this network arrived already trained ({recorder.start_epoch:,} epochs, from a file) and "
+                         "its training was not recorded: train it further and the animation starts from here")
     if len(frames) < 2:
         raise ValueError("there is nothing to animate yet: train the network first "
                          "(the animation keeps one frame every few iterations)")

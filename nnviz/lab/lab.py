@@ -36,7 +36,7 @@ from .animation import BoundaryRecorder
 from .config import NEXT_RUN_FIELDS, RunConfig
 from .events import Events
 from .prediction import frozen_copy
-from .presets import layer_to_spec, load_preset
+from .presets import layer_to_spec, list_presets, load_preset
 from .runs import RunLog, RunRecord
 from .session import RunControl, RunResult, Snapshot, TrainingSession, history_snapshot
 from .stack import StackReport, check_stack
@@ -347,16 +347,27 @@ class Lab:
         return session
 
     def _record_for(self, config: RunConfig, options: dict) -> RunRecord:
-        """The run's record, with the settings it trains with (training further updates the same record)."""
+        """The run's record, with the settings it trains with.
+
+        Training the same network further with the same settings continues its
+        record; with other settings (a new learning rate, a bug switched on) it
+        starts a new record that says which run it continues.
+        """
         settings = config.to_dict()
         bug = options.get("gradient_fn")
         if bug is not None:
             settings["backprop"] = getattr(bug, "bug_name", getattr(bug, "__name__", "a bug"))
+        previous = self.run_record
+        if previous is not None and previous in self.runs.records and _same_run(previous.settings, settings):
+            previous.settings = settings
+            previous.status = "running"
+            return previous
         title = f"Run {len(self.runs) + 1}: {config.name or 'custom network'}"
-        record = self.runs.record_model(self.model, settings, title)
+        if previous is not None and self.model.history.epochs_done:
+            title += f" (continues run {previous.id})"
+        record = self.runs.add(title, settings)
         record.status = "running"
         return record
-
     def on_snapshot(self, snap: Snapshot) -> None:
         """A snapshot reached the GUI thread: keep its boundary frame for the animation."""
         self.recorder.add_snapshot(snap)
@@ -432,7 +443,8 @@ class Lab:
 
     def reset_recording(self, grid=None) -> None:
         """Start the boundary animation over for the current network (``grid``: the view's grid)."""
-        self.recorder.reset(self.dataset, self.unit(), grid=grid)
+        start = self.model.history.epochs_done if self.model is not None else 0
+        self.recorder.reset(self.dataset, self.unit(), grid=grid, start_epoch=start)
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -458,6 +470,7 @@ class Lab:
         config.dtype = model.dtype.name
         if optimizer is not None:
             config = config.with_optimizer(optimizer.name, optimizer.lr)
+        self.preset_config = load_preset(config.name) if config.name in list_presets() else None
         self.apply(config)
         self.model = model
         self.optimizer = optimizer or config.build_optimizer()
@@ -505,6 +518,12 @@ class Lab:
         self.run_record = record
         self.events.run_added.emit(record)
         return record
+
+
+def _same_run(a: dict, b: dict) -> bool:
+    """True if two runs' settings differ at most in their epoch count."""
+    strip = lambda d: json.dumps({k: v for k, v in d.items() if k != "epochs"}, sort_keys=True, default=str)  # noqa: E731
+    return strip(a) == strip(b)
 
 
 def format_seconds(seconds: float | None) -> str:

@@ -33,11 +33,30 @@ from ..series import SeriesRunner
 from .base import LiveView
 from .layout import column, fill_with_splitter
 
-RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7F7F7F")
+#: distinct for colour-blind viewers first (Okabe–Ito), then further distinct hues
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7F7F7F",
+              "#8C564B", "#BCBD22", "#17BECF", "#9467BD")
+UNSHOWN_COLOR = "#d0d0d0"
+#: which curves the plots show: (key, label, train?, test?)
+CURVE_CHOICES = (("both", "training and test", True, True), ("train", "training set only", True, False),
+                 ("test", "test set only", False, True))
+CAPTION = "Solid lines: training set · dashed: test set. The legend names what differs between the runs shown."
+#: legends with labels longer than this get one column (two would widen the plots out of view)
+LONG_LABEL = 28
 
 
-def run_color(record: RunRecord) -> str:
-    return RUN_COLORS[(record.id - 1) % len(RUN_COLORS)]
+def coinciding(records: list[RunRecord]) -> dict[int, int]:
+    """{index: index of an earlier record whose cost curve it covers (within 1e-4 everywhere)}."""
+    out = {}
+    for i, record in enumerate(records):
+        mine = record.array("cost")
+        for j in range(i):
+            theirs = records[j].array("cost")
+            if mine.size and mine.shape == theirs.shape and np.allclose(mine, theirs, rtol=0, atol=1e-4,
+                                                                          equal_nan=True):
+                out[i] = j
+                break
+    return out
 
 
 class ComparisonView(LiveView):
@@ -60,6 +79,7 @@ class ComparisonView(LiveView):
         self.series_runner.seriesFinished.connect(self._on_series_finished)
         self.series_runner.activeChanged.connect(self._on_active_changed)
         self._shown: list[RunRecord] = []
+        self._colors: dict[int, str] = {}
         self._curves: dict[int, tuple] = {}
         self._unit = "epoch"
         self._build_ui()
@@ -97,7 +117,7 @@ class ComparisonView(LiveView):
         self.runList = QListWidget(objectName="runList")
         self.runList.setToolTip("Tick the runs to overlay")
         self.runList.setWordWrap(True)
-        self.runList.itemChanged.connect(lambda _item: self._rebuild())
+        self.runList.itemChanged.connect(lambda _item: (self._rebuild(), self._paint_swatches()))
         self.clearRunsButton = QPushButton("Forget runs", objectName="clearRunsButton")
         self.clearRunsButton.setToolTip("Remove every run from this list (the networks themselves are not affected)")
         self.clearRunsButton.clicked.connect(self.clear_runs)
@@ -130,11 +150,19 @@ class ComparisonView(LiveView):
                 plot.getAxis(ax).enableAutoSIPrefix(False)     # "cost (x0.001)" confuses more than it helps
         self.norm_plot.setLabel("bottom", "layer (input side → output side)", color="#222")
         self.norm_plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)   # every layer gets its name
-        self.caption = QLabel("Solid lines: training set · dashed: test set. The legend names what differs "
-                              "between the runs shown.", objectName="comparisonCaption")
+        self.caption = QLabel(CAPTION, objectName="comparisonCaption")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #555;")
-        fill_with_splitter(self, column((self.graphics, 1), self.caption), side)
+        self.curveCombo = QComboBox(objectName="comparisonCurveCombo")
+        for key, label, _, _ in CURVE_CHOICES:
+            self.curveCombo.addItem(label, key)
+        self.curveCombo.setToolTip("Which curves to draw: with many runs, one set at a time is easier to read")
+        self.curveCombo.currentIndexChanged.connect(lambda _i: self._rebuild())
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.caption, 1)
+        bottom.addWidget(QLabel("Curves:"))
+        bottom.addWidget(self.curveCombo)
+        fill_with_splitter(self, column((self.graphics, 1), bottom), side)
 
         self.seriesCombo.currentIndexChanged.connect(self._on_series_chosen)
         self.runSeriesButton.clicked.connect(lambda: self.run_series(self.seriesCombo.currentData()))
@@ -215,6 +243,8 @@ class ComparisonView(LiveView):
         except (ValueError, DatasetError, OSError) as exc:
             self.seriesStatus.setText(f"Cannot run the series: {exc}")
             return False
+        if len(records) >= 4:         # eight curves at once are hard to read: start with the training set
+            self.curveCombo.setCurrentIndex(self.curveCombo.findData("train"))
         self._sync_list(check=[r.id for r in records], only=True)
         return True
 
@@ -276,11 +306,24 @@ class ComparisonView(LiveView):
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if record.id in checked else Qt.Unchecked)
             swatch = QPixmap(14, 14)
-            swatch.fill(QColor(run_color(record)))
+            swatch.fill(QColor(self._colors.get(record.id, UNSHOWN_COLOR)))
             item.setIcon(QIcon(swatch))
             self.runList.addItem(item)
         self.runList.blockSignals(False)
         self._rebuild()
+        self._paint_swatches()
+
+    def _paint_swatches(self) -> None:
+        """Each ticked run's swatch is its colour in the plots; unticked runs are grey."""
+        blocked = self.runList.blockSignals(True)     # an icon change is an itemChanged too
+        try:
+            for i in range(self.runList.count()):
+                item = self.runList.item(i)
+                swatch = QPixmap(14, 14)
+                swatch.fill(QColor(self._colors.get(item.data(Qt.UserRole), UNSHOWN_COLOR)))
+                item.setIcon(QIcon(swatch))
+        finally:
+            self.runList.blockSignals(blocked)
 
     @staticmethod
     def _row_text(record: RunRecord) -> str:
@@ -298,10 +341,17 @@ class ComparisonView(LiveView):
         self._curves = {}
         self._shown = self.checked_records()
         labels = comparison_labels(self._shown)
+        overlaps = [f"{labels[i]} lies on {labels[j]} (drawn thinner on top)"
+                    for i, j in coinciding(self._shown).items()]
+        self.caption.setText(CAPTION + (" Curves that hide each other: " + "; ".join(overlaps) + "."
+                                        if overlaps else ""))
+        self.legend.setColumnCount(1 if any(len(label) > LONG_LABEL for label in labels) else 2)
         self._unit = "iteration" if self._shown and all(r.count_label == "iterations" for r in self._shown) else "epoch"
+        _, _, show_train, show_test = CURVE_CHOICES[max(0, self.curveCombo.currentIndex())]
+        self._colors = {r.id: RUN_COLORS[i % len(RUN_COLORS)] for i, r in enumerate(self._shown)}
         n = len(self._shown)
         for i, (record, label) in enumerate(zip(self._shown, labels)):
-            color = run_color(record)
+            color = self._colors[record.id]
             # earlier runs are drawn wider, so a run whose curve coincides with a later one still shows
             width = self.view_style.line_width * (1 + 1.2 * (n - 1 - i) / max(1, n - 1))
             solid = pg.mkPen(color, width=width)
@@ -311,10 +361,11 @@ class ComparisonView(LiveView):
                       self.acc_plot.plot([], [], pen=solid),
                       self.acc_plot.plot([], [], pen=dashed),
                       self.norm_plot.plot([], [], pen=solid, symbol="o", symbolBrush=color, symbolPen=None))
-            self.legend.addItem(curves[0], label)
-            for curve in curves[:4]:
+            self.legend.addItem(curves[0] if show_train else curves[1], label)
+            for k, curve in enumerate(curves[:4]):
                 curve.setDownsampling(auto=True, method="peak")
                 curve.setClipToView(True)
+                curve.setVisible(show_train if k % 2 == 0 else show_test)
             self._curves[record.id] = curves
             self._set_curve_data(record)
         self._update_norm_plot()

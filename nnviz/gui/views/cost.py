@@ -64,6 +64,17 @@ def _finite(x, y, positive=False):
     return x[keep], y[keep]
 
 
+#: a linear cost axis stops at this many times the first cost
+OFF_CHART = 10.0
+
+
+def cost_text(value: float) -> str:
+    """``0.0432``; ``9.69e+18 (off the chart)`` for a cost that exploded; ``nan`` as is."""
+    if not math.isfinite(value) or abs(value) < 1e4:
+        return f"{value:.4f}"
+    return f"{value:.3g} (off the chart)"
+
+
 class CostView(LiveView):
     """Train/test cost (top) and accuracy (bottom) against epoch or iteration."""
 
@@ -80,6 +91,7 @@ class CostView(LiveView):
         self.iteration_cost = Series()
         self._count_label = "epochs"
         self._planned = {"epoch": 0, "iteration": 0}    # x extent of the current run
+        self._fit_data = False
         self._x_range: tuple[float, float] | None = None
         self._y_range: tuple[float, float] | None = None
 
@@ -154,7 +166,10 @@ class CostView(LiveView):
         if ds is not None and batch:
             steps = max(1, math.ceil(len(ds.y_train) / batch))
         iterations = context.model.history.iterations_done if context.model is not None else 0
-        self._planned = {"epoch": done + epochs, "iteration": iterations + epochs * steps}
+        # before any training the axis shows the run Train would make; after some, the history there is
+        self._planned = ({"epoch": done, "iteration": iterations} if done else
+                         {"epoch": epochs, "iteration": epochs * steps})
+        self._fit_data = False
         self._apply_labels()
         if snapshot is not None:
             self.show_snapshot(snapshot)
@@ -173,6 +188,8 @@ class CostView(LiveView):
         if snap.run_epochs:
             self._planned = {"epoch": snap.run_start_epoch + snap.run_epochs,
                              "iteration": snap.run_start_iteration + snap.run_iterations}
+        # stepping (a paused run) shows the few points there are, not the whole planned run
+        self._fit_data = snap.reason == "paused"
         self._request_draw(urgent=snap.reason != "progress")
 
     def set_view_style(self, style) -> None:
@@ -230,7 +247,9 @@ class CostView(LiveView):
 
     def _update_ranges(self, x, y, log: bool) -> None:
         """Grow the ranges in steps (axes are costly to lay out again); x spans the whole planned run."""
-        x_end = max(float(self._planned[self.x_mode]), float(x[-1]) if x.size else 0.0, 1.0)
+        last = float(x[-1]) if x.size else 0.0
+        planned = 1.25 * last + 1 if self._fit_data else float(self._planned[self.x_mode])
+        x_end = max(planned, last, 1.0)
         if self._x_range is None or x_end > self._x_range[1] or x_end < 0.5 * self._x_range[1]:
             self._x_range = (0.0, x_end)
             self.cost_plot.setXRange(0.0, x_end, padding=0.02)
@@ -240,11 +259,18 @@ class CostView(LiveView):
         if not values:
             return
         lo = min(float(v.min()) for v in values)
-        hi = max(float(v.max()) for v in values)
+        hi = min(max(float(v.max()) for v in values), self._chart_cap(y, log))
         new = grown_range(self._y_range, lo, hi, log=log)
         if new is not None:
             self._y_range = new
             self.cost_plot.setYRange(*new, padding=0)
+
+    @staticmethod
+    def _chart_cap(train_cost, log: bool) -> float:
+        """A diverging cost (1e19) would flatten the whole curve: on a linear axis the range stops at
+        ten times the first training cost (the summary says when the cost is off the chart)."""
+        first = float(train_cost[0]) if train_cost.size else math.nan
+        return math.inf if log or not math.isfinite(first) else OFF_CHART * max(first, 1e-3)
 
     def _update_summary(self) -> None:
         n = len(self.cost)
@@ -252,10 +278,10 @@ class CostView(LiveView):
             self.summary.setText("No training yet: press Train.")
             return
         unit = "iteration" if self._count_label == "iterations" else "epoch"
-        parts = [f"{unit} {int(self.epochs.values[-1]):,}", f"train cost {self.cost.values[-1]:.4f}"]
+        parts = [f"{unit} {int(self.epochs.values[-1]):,}", f"train cost {cost_text(self.cost.values[-1])}"]
         tc = self.test_cost.values[-1]
         if np.isfinite(tc):
-            parts.append(f"test cost {tc:.4f}")
+            parts.append(f"test cost {cost_text(tc)}")
         parts.append(f"train accuracy {self.train_acc.values[-1]:.1%}")
         ta = self.test_acc.values[-1]
         if np.isfinite(ta):
