@@ -53,8 +53,9 @@ from .budget import describe_budget, format_bytes, memory_budget
 USERBLOCK_SIZE = 512
 SEAL_MAGIC = b"nnviz-seal 1\n"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-#: seconds a child may spend parsing one file
-TIME_LIMIT = 8.0
+#: seconds a child may spend parsing one small file; big files get READ_RATE more per byte
+TIME_LIMIT = 5.0
+READ_RATE = 100 << 20
 #: groups + datasets a file may hold
 MAX_OBJECTS = 10_000
 MAX_DEPTH = 32
@@ -374,7 +375,7 @@ def _read_in_child(path: Path, plan: str, budget: int, timeout: float) -> H5Cont
     request = json.dumps({"path": str(path), "plan": plan, "budget": budget})
     try:
         done = subprocess.run([sys.executable, "-c", CHILD_CODE], input=request.encode(), capture_output=True,
-                              timeout=timeout, env=_child_env(), cwd=os.path.dirname(os.path.abspath(path)),
+                              timeout=timeout, env=_child_env(),
                               preexec_fn=_limit_child(budget + (1 << 30), int(timeout) + 2))  # noqa: PLW1509
     except subprocess.TimeoutExpired:
         raise HDF5FileError(f"{path}: the HDF5 library did not finish reading it within {timeout:g} s "
@@ -412,7 +413,7 @@ def _parse_reply(path: Path, data: bytes) -> H5Contents:
 
 # --- the one entry point ----------------------------------------------------------------------
 def read_hdf5(path, plan: str = "nnviz.engine.safe_h5:plan_all", *, budget: int | None = None,
-              timeout: float = TIME_LIMIT) -> H5Contents:
+              timeout: float | None = None) -> H5Contents:
     """Read an HDF5 file from anyone, under the rules above.
 
     Parameters
@@ -422,7 +423,8 @@ def read_hdf5(path, plan: str = "nnviz.engine.safe_h5:plan_all", *, budget: int 
         (an :class:`H5Contents` without arrays), returns the dataset paths
         to read; raises HDF5FileError (or ValueError) with a sentence to refuse.
     budget : bytes the read may take (default :func:`memory_budget`).
-    timeout : seconds the child process may take for an unsealed file.
+    timeout : seconds the child process may take for an unsealed file
+        (default TIME_LIMIT, plus a second per READ_RATE bytes of file).
 
     Raises HDF5FileError naming the file for anything refused; OSError if it cannot be opened at all.
     """
@@ -431,6 +433,7 @@ def read_hdf5(path, plan: str = "nnviz.engine.safe_h5:plan_all", *, budget: int 
     size = path.stat().st_size
     if size > budget:
         raise HDF5FileError(f"{path} is {format_bytes(size)}, more than {describe_budget()}")
+    timeout = TIME_LIMIT + size / READ_RATE if timeout is None else timeout
     head, whole, rest = _digests(path)
     if not (head.startswith(SEAL_MAGIC) or head.startswith(HDF5_SIGNATURE) or _signature_later(path, size)):
         raise NotHDF5Error(path, f"it is not HDF5: its first bytes are {head[:8]!r}, expected the HDF5 signature")
