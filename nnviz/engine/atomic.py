@@ -76,13 +76,13 @@ def check_save_target(path, overwrite_readonly: bool = False) -> Path:
     return target
 
 
-def remove_stale_temps(target: Path) -> list[Path]:
-    """Remove ``.<name>.*.tmp`` files beside ``target`` left by killed saves; return what was removed."""
+def remove_stale_temps(target: Path, suffix: str = ".tmp") -> list[Path]:
+    """Remove ``.<name>.*<suffix>`` files beside ``target`` left by killed saves; return what was removed."""
     removed = []
     cutoff = min(_PROCESS_START, time.time() - STALE_AFTER)
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        candidates = list(folder.glob(f".{target.name}.*.tmp"))
+        candidates = list(folder.glob(f".{target.name}.*{suffix}"))
     except OSError:
         return removed
     for tmp in candidates:
