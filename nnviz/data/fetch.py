@@ -116,13 +116,14 @@ def _stop_requested(should_stop) -> bool:
 
 
 def _download_once(url: str, remote: RemoteFile, dest: Path, progress: Progress | None, timeout: float,
-                   should_stop, min_rate: float = MIN_RATE, window: float = STALL_WINDOW) -> None:
+                   should_stop) -> None:
     """Download ``url`` to ``dest`` through a temporary file; raise on any error or checksum mismatch.
 
     Each read returns within ``timeout`` seconds (or fails); cancellation is
-    checked between reads; fewer than ``min_rate * window`` bytes in any
-    ``window`` seconds gives up. The partial file never survives.
+    checked between reads; fewer than ``MIN_RATE * STALL_WINDOW`` bytes in
+    any ``STALL_WINDOW`` seconds gives up. The partial file never survives.
     """
+    min_rate, window = MIN_RATE, STALL_WINDOW
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
     try:
