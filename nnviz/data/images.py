@@ -103,11 +103,11 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> Image.Image:
         raise ImageError(f"could not read {path}: {exc}") from None
     with img:
         try:
-            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
             if img.size[0] * img.size[1] > max_pixels:
                 # JPEG decodes at 1/2, 1/4 or 1/8 size (still >= the target); other formats ignore it
                 img.draft("RGB", _fit(img.size, max_pixels))
-            _check_decode_size(path, img)
+            _check_decode_size(path, img)  # before getexif: for PNG it decodes the whole image
+            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
             img.load()
             out = _shrink(img, max_pixels)
             if orientation in ORIENTATION_FIX:
