@@ -12,10 +12,9 @@ Layout of a model file::
 Saving writes a temporary file beside the target and renames it over the
 target only when complete, so a failed save never destroys the old file
 (see :mod:`.atomic`). The file starts with a 512-byte user block holding the
-SHA-256 of the rest (:mod:`.safe_h5`): a damaged file is refused before
-libhdf5 parses it. Loading goes through :func:`.safe_h5.read_hdf5`: files
-without a valid seal are parsed in a child process with time and memory
-limits, links, external storage and virtual datasets are refused, and the
+SHA-256 of the rest (:mod:`.safe_h5`): a damaged file is refused. Loading
+goes through :func:`.safe_h5.read_hdf5`: files this process did not write
+itself are parsed in a child process with time and memory limits, links, external storage and virtual datasets are refused, and the
 architecture is sized from its configuration before anything is built.
 """
 
@@ -33,7 +32,7 @@ from .budget import MemoryBudgetError, check_within_budget, describe_budget, est
 from .history import History
 from .layers import layer_from_config
 from .optimizers import Optimizer, get_optimizer
-from .safe_h5 import USERBLOCK_SIZE, HDF5FileError, NotHDF5Error, read_hdf5, seal_file
+from .safe_h5 import USERBLOCK_SIZE, HDF5FileError, NotHDF5Error, read_hdf5, remember_clean, seal_file
 
 FORMAT = "nnviz-model"
 FORMAT_VERSION = 1
@@ -90,6 +89,7 @@ def save_model(model, path, optimizer: Optimizer | None = None, extra: dict | No
                     for slot, value in slots.items():
                         g.create_dataset(slot, data=value)
         seal_file(tmp)
+        remember_clean(tmp)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -7,17 +7,18 @@ computed at read time (virtual datasets). So nnviz reads HDF5 only here:
 
 1. **Seal.** Files nnviz writes start with a 512-byte HDF5 user block that
    holds ``nnviz-seal 1``, the SHA-256 and the length of everything after
-   the block (:func:`seal_file`). A file whose seal verifies is exactly as
-   nnviz wrote it and is parsed in this process. A file whose seal does not
-   verify is refused: libhdf5 sees it only in the quarantine below, and
-   only so that the refusal can say what is wrong.
-2. **Quarantine.** Anything else (older nnviz files, the cats files, files
-   from other tools) is parsed in a child process (``python -c``, no
-   pickle) with a time limit (:data:`TIME_LIMIT`) and an address-space
-   limit, so a crash or endless loop becomes a sentence here. The child
-   sends back JSON metadata and ``.npy`` arrays read with
-   ``allow_pickle=False``. Files that parsed cleanly once are remembered by
-   their SHA-256 for the rest of the process.
+   the block (:func:`seal_file`). It is checked before libhdf5 sees the
+   file: a file whose seal does not match was damaged after saving and is
+   refused (libhdf5 sees it only in the quarantine below, and only so that
+   the refusal can say what is wrong).
+2. **Quarantine.** libhdf5 parses a file in this process only if this
+   process wrote exactly these bytes or already parsed them safely (their
+   SHA-256 is remembered). Anything else (files saved in another session,
+   by someone else, the cats files, files from other tools; a seal can be
+   forged) is parsed in a child process (``python -c``, no pickle) with a
+   time limit (:data:`TIME_LIMIT`) and an address-space limit, so a crash
+   or endless loop becomes a sentence here. The child sends back JSON
+   metadata and ``.npy`` arrays read with ``allow_pickle=False``.
 3. **Structure rules**, the same in both cases: only hard links (soft and
    external links are refused), no external storage, no virtual datasets,
    only numeric or short byte-string datasets, only HDF5's built-in filters
@@ -69,7 +70,9 @@ MAX_EXPANSION = 1100
 MAX_STRING_ITEM = 4096
 CHILD_CODE = "from nnviz.engine.safe_h5 import _child_main; _child_main()"
 
+#: SHA-256 of files this process wrote (trusted for any plan), and (SHA-256, plan) pairs parsed safely in a child
 _clean_digests: set[str] = set()
+_clean_reads: set[tuple[str, str]] = set()
 
 
 class HDF5FileError(ValueError):
@@ -116,6 +119,11 @@ def seal_file(path) -> None:
             length += len(block)
         f.seek(0)
         f.write(_seal_header(digest.hexdigest(), length))
+
+
+def remember_clean(path) -> None:
+    """Trust the exact bytes of ``path`` in this process (a file it has just written itself)."""
+    _clean_digests.add(_digests(Path(path))[1])
 
 
 def _digests(path: Path) -> tuple[bytes, str, str]:
@@ -438,17 +446,18 @@ def read_hdf5(path, plan: str = "nnviz.engine.safe_h5:plan_all", *, budget: int 
     if not (head.startswith(SEAL_MAGIC) or head.startswith(HDF5_SIGNATURE) or _signature_later(path, size)):
         raise NotHDF5Error(path, f"it is not HDF5: its first bytes are {head[:8]!r}, expected the HDF5 signature")
     seal = _check_seal(path, head, rest, size)
-    if seal == "ok" or (seal is None and whole in _clean_digests):
+    if seal in ("ok", None) and (whole in _clean_digests or (whole, plan) in _clean_reads):
         return _read_here(path, plan, budget, seal == "ok")
     try:
         contents = _read_in_child(path, plan, budget, timeout)
     except HDF5FileError as exc:
-        if seal is None:
+        if seal in (None, "ok"):
             raise
         raise HDF5FileError(f"{exc} (and its SHA-256 no longer matches the one nnviz saved with it)") from None
-    if seal is not None:  # parsed, but not what nnviz wrote: changed by another program or damaged
+    if seal not in (None, "ok"):  # parsed, but not what nnviz wrote: changed by another program or damaged
         raise HDF5FileError(f"{seal}; it was refused")
-    _clean_digests.add(whole)
+    contents.sealed = seal == "ok"
+    _clean_reads.add((whole, plan))
     return contents
 
 
