@@ -333,17 +333,16 @@ def _read_here(path: Path, plan: str, budget: int, sealed: bool) -> H5Contents:
 
 
 # --- the child process ------------------------------------------------------------------------
-def _limit_child(address_space: int, cpu_seconds: int):
-    def apply():
-        import resource
+def _limit_self(address_space: int, cpu_seconds: int) -> None:
+    """In the child, before it touches the file: cap its memory and CPU time, and never dump core."""
+    import resource
 
-        for limit, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_CPU, cpu_seconds),
-                             (resource.RLIMIT_CORE, 0)):
-            try:
-                resource.setrlimit(limit, (value, value))
-            except (ValueError, OSError):
-                pass
-    return apply
+    for limit, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_CPU, cpu_seconds),
+                         (resource.RLIMIT_CORE, 0)):
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            pass
 
 
 def _child_env() -> dict:
@@ -357,6 +356,7 @@ def _child_env() -> dict:
 def _child_main() -> None:
     """Entry point of the child: read a JSON request on stdin, write the reply on stdout."""
     request = json.loads(sys.stdin.read())
+    _limit_self(int(request["address_space"]), int(request["cpu_seconds"]))
     out = sys.stdout.buffer
     try:
         contents = _read_here(Path(request["path"]), request["plan"], int(request["budget"]), False)
@@ -380,11 +380,11 @@ def _child_main() -> None:
 
 
 def _read_in_child(path: Path, plan: str, budget: int, timeout: float) -> H5Contents:
-    request = json.dumps({"path": str(path), "plan": plan, "budget": budget})
+    request = json.dumps({"path": str(path), "plan": plan, "budget": budget, "address_space": budget + (1 << 30),
+                          "cpu_seconds": int(timeout) + 2})
     try:
         done = subprocess.run([sys.executable, "-c", CHILD_CODE], input=request.encode(), capture_output=True,
-                              timeout=timeout, env=_child_env(),
-                              preexec_fn=_limit_child(budget + (1 << 30), int(timeout) + 2))  # noqa: PLW1509
+                              timeout=timeout, env=_child_env())
     except subprocess.TimeoutExpired:
         raise HDF5FileError(f"{path}: the HDF5 library did not finish reading it within {timeout:g} s "
                             "(expected a well-formed file; this one is damaged or crafted), so it was refused"
