@@ -107,18 +107,25 @@ class MemoryEstimate:
 
 
 def _layer(spec):
-    """A layer object from a layer or a ``{"class_name", "config"}`` dict (nothing is allocated)."""
+    """A layer object (nothing is allocated) from a layer, a saved ``{"class_name", "config"}`` dict or a
+    builder/preset ``{"type": "Dense", "units": 25, ...}`` dict."""
     from .layers import Layer, layer_from_config
 
     if isinstance(spec, Layer):
         return spec
+    if isinstance(spec, dict) and "type" in spec and "class_name" not in spec:
+        return layer_from_config(spec["type"], {k: v for k, v in spec.items() if k != "type"})
     if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
         raise ValueError(f"a layer must be given as {{'class_name': ..., 'config': {{...}}}}. Received: {spec!r:.80}")
     return layer_from_config(spec.get("class_name"), dict(spec.get("config", {})))
 
 
 def estimate_model_memory(layers, input_shape, dtype: str = "float32") -> MemoryEstimate:
-    """Parameter count and memory of a network from its layers (objects or config dicts) and input shape.
+    """Parameter count and memory of a network from its layers and input shape, without building it.
+
+    ``layers``: layer objects, saved configs ``{"class_name", "config"}`` or
+    builder specs ``{"type": ..., **arguments}``. A builder can call this on
+    every edit and use ``verdict(batch_size)`` to warn or refuse.
 
     Works with exact Python integers, so absurd sizes (units=2**200) give an
     absurd estimate rather than an overflow. Raises ValueError naming the

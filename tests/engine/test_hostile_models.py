@@ -214,6 +214,10 @@ def test_estimate_matches_the_built_model():
     assert est.verdict(32) == "ok"
     huge = estimate_model_memory([{"class_name": "Dense", "config": {"units": 10**6}}] * 2, (10**4,))
     assert huge.verdict() == "refuse" and huge.load_bytes() > memory_budget()
+    builder = estimate_model_memory([{"type": "Dense", "units": 100_000}, {"type": "Dense", "units": 100_000}],
+                                    (784,))  # the two rows of 100,000 units, sized without allocating
+    assert builder.params == 784 * 100_000 + 100_000 + 100_000 * 100_000 + 100_000
+    assert builder.verdict(32) == "refuse"
 
 
 def test_the_budget_can_be_set_and_is_stated(monkeypatch):
