@@ -131,11 +131,12 @@ def _check_decode_size(path, img: Image.Image) -> None:
     w, h = img.size
     limit = decode_pixel_limit()
     if max(w, h) > MAX_DECODE_SIDE:
-        raise ImageError(f"{path} is too large to open safely: it is {w:,} × {h:,} pixels; nnviz decodes images with sides of at most "
-                         f"{MAX_DECODE_SIDE:,} pixels; expected a photo or drawing, shrink it first")
+        raise ImageError(f"{path} is too large to open safely: it is {w:,} × {h:,} pixels; nnviz decodes images "
+                         f"with sides of at most {MAX_DECODE_SIDE:,} pixels; expected a photo or drawing, "
+                         "shrink it first")
     if w * h > limit:
-        raise ImageError(f"{path} is too large to open safely: it is {w:,} × {h:,} pixels ({w * h:,}); nnviz decodes images of at most "
-                         f"{limit:,} pixels (within {describe_budget()}); expected a photo or drawing, "
+        raise ImageError(f"{path} is too large to open safely: it is {w:,} × {h:,} pixels ({w * h:,}); "
+                         f"nnviz decodes images of at most {limit:,} pixels (within {describe_budget()}); expected a photo or drawing, "
                          "shrink it first")
 
 

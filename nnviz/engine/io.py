@@ -14,7 +14,8 @@ target only when complete, so a failed save never destroys the old file
 (see :mod:`.atomic`). The file starts with a 512-byte user block holding the
 SHA-256 of the rest (:mod:`.safe_h5`): a damaged file is refused. Loading
 goes through :func:`.safe_h5.read_hdf5`: files this process did not write
-itself are parsed in a child process with time and memory limits, links, external storage and virtual datasets are refused, and the
+itself are parsed in a child process with time and memory limits; links,
+external storage and virtual datasets are refused; and the
 architecture is sized from its configuration before anything is built.
 """
 
