@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine import quarantine
+from ..engine.budget import memory_budget
 from .errors import DatasetError
 
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
@@ -134,12 +136,43 @@ def as_labels(array: np.ndarray, n: int, where: str) -> np.ndarray:
 MAT_KEYS = tuple(f"{part}{d}" for part in ("train", "test") for d in range(10))
 
 
+#: seconds the quarantined MATLAB reader may take: a base, plus one per MAT_READ_RATE bytes of file
+MAT_TIME_LIMIT = 10.0
+MAT_READ_RATE = 20 << 20
+
+
 def read_mat(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x_train, y_train, x_test, y_test) from ``mnist_all.mat``, grouped by digit (0s first)."""
+    """(x_train, y_train, x_test, y_test) from ``mnist_all.mat``, grouped by digit (0s first).
+
+    SciPy's MATLAB reader is C code that a crafted file can crash, so the
+    file is read by :func:`mat_task` in a quarantine process (time and memory
+    limits; arrays come back as ``.npy`` bytes, never pickled).
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DatasetError(f"could not read {path}: {exc.strerror or exc}") from None
+    try:
+        _, arrays = quarantine.run("nnviz.data.mnist_files:mat_task", {"path": str(path), "limit": MAX_IDX_BYTES},
+                                   shown=path, reader="SciPy's MATLAB reader", budget=memory_budget(),
+                                   timeout=MAT_TIME_LIMIT + size / MAT_READ_RATE)
+    except quarantine.QuarantineFailure as exc:
+        raise DatasetError(str(exc)) from None
+    parts = []
+    for part in ("train", "test"):
+        xs = [as_images(arrays[f"{part}{d}"], f"{path}: {part}{d}") for d in range(10)]
+        ys = [np.full(len(x), d, dtype=np.uint8) for d, x in enumerate(xs)]
+        parts += [np.concatenate(xs), np.concatenate(ys)]
+    return tuple(parts)
+
+
+def mat_task(path: str, limit: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read mnist_all.mat's 20 variables, sized from their headers first (runs in the quarantine child)."""
     import scipy.io
 
     path = Path(path)
-    _check_mat_sizes(path)
+    _check_mat_sizes(path, limit)
     try:
         content = scipy.io.loadmat(path, variable_names=list(MAT_KEYS))
     except NotImplementedError as exc:  # MATLAB v7.3 files are HDF5
@@ -153,16 +186,11 @@ def read_mat(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if missing:
         raise DatasetError(f"{path} is not mnist_all.mat: it lacks the variables {', '.join(missing)} "
                            f"(expected train0..train9 and test0..test9)")
-    parts = []
-    for part in ("train", "test"):
-        xs = [as_images(np.asarray(content[f"{part}{d}"]), f"{path}: {part}{d}") for d in range(10)]
-        ys = [np.full(len(x), d, dtype=np.uint8) for d, x in enumerate(xs)]
-        parts += [np.concatenate(xs), np.concatenate(ys)]
-    return tuple(parts)
+    return {}, {key: as_images(np.asarray(content[key]), f"{path}: {key}") for key in MAT_KEYS}
 
 
-def _check_mat_sizes(path: Path) -> None:
-    """Refuse a .mat file whose variable headers declare more than MAX_IDX_BYTES (read before loading)."""
+def _check_mat_sizes(path: Path, limit: int) -> None:
+    """Refuse a .mat file whose variable headers declare more than ``limit`` bytes (read before loading)."""
     import scipy.io
 
     try:
@@ -180,9 +208,9 @@ def _check_mat_sizes(path: Path) -> None:
             continue
         size = math.prod(int(d) for d in shape) * MAT_ITEMSIZE.get(kind, 8)
         total += size
-        if size > MAX_IDX_BYTES or total > 2 * MAX_IDX_BYTES:
+        if size > limit or total > 2 * limit:
             raise DatasetError(f"{path}: the variable {name} declares {' × '.join(map(str, shape))} {kind} "
-                               f"({size:,} bytes), more than the {MAX_IDX_BYTES:,} bytes any MNIST array needs")
+                               f"({size:,} bytes), more than the {limit:,} bytes any MNIST array needs")
 
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")

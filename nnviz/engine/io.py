@@ -22,7 +22,6 @@ architecture is sized from its configuration before anything is built.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import h5py

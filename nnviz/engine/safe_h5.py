@@ -36,19 +36,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import io
-import json
 import math
-import os
-import signal
-import struct
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import quarantine
 from .budget import describe_budget, format_bytes, memory_budget
 
 USERBLOCK_SIZE = 512
@@ -68,7 +62,6 @@ ALLOWED_FILTERS = {1, 2, 3, 4, 5, 6, 32000}
 MAX_EXPANSION = 1100
 #: byte strings longer than this are not a label or a name
 MAX_STRING_ITEM = 4096
-CHILD_CODE = "from nnviz.engine.safe_h5 import _child_main; _child_main()"
 
 #: SHA-256 of files this process wrote (trusted for any plan), and (SHA-256, plan) pairs parsed safely in a child
 _clean_digests: set[str] = set()
@@ -333,90 +326,22 @@ def _read_here(path: Path, plan: str, budget: int, sealed: bool) -> H5Contents:
 
 
 # --- the child process ------------------------------------------------------------------------
-def _limit_self(address_space: int, cpu_seconds: int) -> None:
-    """In the child, before it touches the file: cap its memory and CPU time, and never dump core."""
-    import resource
-
-    for limit, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_CPU, cpu_seconds),
-                         (resource.RLIMIT_CORE, 0)):
-        try:
-            resource.setrlimit(limit, (value, value))
-        except (ValueError, OSError):
-            pass
-
-
-def _child_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HDF5_PLUGIN", "PYTHON"))}
-    root = str(Path(__file__).resolve().parents[2])
-    env.update(PYTHONPATH=root, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               HDF5_PLUGIN_PATH=os.devnull, HDF5_USE_FILE_LOCKING="FALSE", PYTHONHASHSEED="0")
-    return env
-
-
-def _child_main() -> None:
-    """Entry point of the child: read a JSON request on stdin, write the reply on stdout."""
-    request = json.loads(sys.stdin.read())
-    _limit_self(int(request["address_space"]), int(request["cpu_seconds"]))
-    out = sys.stdout.buffer
-    try:
-        contents = _read_here(Path(request["path"]), request["plan"], int(request["budget"]), False)
-    except HDF5FileError as exc:
-        reply, arrays = {"error": str(exc)}, {}
-    except MemoryError:
-        reply, arrays = {"error": f"{request['path']}: reading it needs more memory than {describe_budget()}"}, {}
-    except Exception as exc:  # noqa: BLE001 (anything else is still a refusal, never a traceback)
-        reply, arrays = {"error": f"{request['path']}: it cannot be read ({type(exc).__name__}: {exc})"}, {}
-    else:
-        arrays = contents.arrays
-        reply = {"attrs": contents.attrs, "datasets": {k: [list(s), d] for k, (s, d) in contents.datasets.items()},
-                 "arrays": list(arrays)}
-    header = json.dumps(reply, allow_nan=True).encode("utf-8")
-    out.write(struct.pack("<Q", len(header)) + header)
-    for array in arrays.values():
-        buffer = io.BytesIO()  # write_array needs a seekable file for raw data; a pipe is not
-        np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-        out.write(buffer.getbuffer())
-    out.flush()
+def _h5_task(path: str, plan: str, budget: int):
+    """What the quarantine child runs: walk and read ``path``; returns (metadata, arrays)."""
+    contents = _read_here(Path(path), plan, budget, False)
+    meta = {"attrs": contents.attrs, "datasets": {k: [list(s), d] for k, (s, d) in contents.datasets.items()}}
+    return meta, contents.arrays
 
 
 def _read_in_child(path: Path, plan: str, budget: int, timeout: float) -> H5Contents:
-    request = json.dumps({"path": str(path), "plan": plan, "budget": budget, "address_space": budget + (1 << 30),
-                          "cpu_seconds": int(timeout) + 2})
     try:
-        done = subprocess.run([sys.executable, "-c", CHILD_CODE], input=request.encode(), capture_output=True,
-                              timeout=timeout, env=_child_env())
-    except subprocess.TimeoutExpired:
-        raise HDF5FileError(f"{path}: the HDF5 library did not finish reading it within {timeout:g} s "
-                            "(expected a well-formed file; this one is damaged or crafted), so it was refused"
-                            ) from None
-    if done.returncode != 0:
-        code = done.returncode
-        if code < 0:
-            try:
-                how = f"crashed ({signal.Signals(-code).name})"
-            except ValueError:
-                how = f"was killed by signal {-code}"
-        else:
-            how = f"failed (exit status {code})"
-            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            if "MemoryError" in tail[0]:
-                how = f"ran out of memory ({describe_budget()})"
-        raise HDF5FileError(f"{path}: the HDF5 library {how} while reading it; the file is damaged or crafted "
-                            "and was refused")
-    return _parse_reply(path, done.stdout)
-
-
-def _parse_reply(path: Path, data: bytes) -> H5Contents:
-    stream = io.BytesIO(data)
-    (length,) = struct.unpack("<Q", stream.read(8))
-    reply = json.loads(stream.read(length).decode("utf-8"))
-    if "error" in reply:
-        raise HDF5FileError(reply["error"])
-    contents = H5Contents(str(path), attrs=reply["attrs"],
-                          datasets={k: (tuple(s), d) for k, (s, d) in reply["datasets"].items()})
-    for where in reply["arrays"]:
-        contents.arrays[where] = np.lib.format.read_array(stream, allow_pickle=False)
-    return contents
+        meta, arrays = quarantine.run("nnviz.engine.safe_h5:_h5_task", {"path": str(path), "plan": plan,
+                                                                         "budget": budget},
+                                      shown=path, reader="the HDF5 library", budget=budget, timeout=timeout)
+    except quarantine.QuarantineFailure as exc:
+        raise HDF5FileError(str(exc)) from None
+    datasets = {k: (tuple(s), d) for k, (s, d) in meta["datasets"].items()}
+    return H5Contents(str(path), attrs=meta["attrs"], datasets=datasets, arrays=arrays)
 
 
 # --- the one entry point ----------------------------------------------------------------------

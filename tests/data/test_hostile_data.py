@@ -7,6 +7,7 @@ import struct
 import time
 import zipfile
 import zlib
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -67,11 +68,21 @@ def test_mat_variables_are_sized_from_their_headers(tmp_path, files, monkeypatch
     scipy.io.savemat(tmp_path / "mnist_all.mat", content, do_compression=True)
     assert len(read_mat(tmp_path / "mnist_all.mat")[0]) == 200
     monkeypatch.setattr(mnist_files, "MAX_IDX_BYTES", 10_000)
-    loaded = []
-    monkeypatch.setattr(scipy.io, "loadmat", lambda *a, **k: loaded.append(1))
     with pytest.raises(DatasetError, match=r"the variable train0 declares 20 × 784 uint8 \(15,680 bytes\)"):
         read_mat(tmp_path / "mnist_all.mat")
+    loaded = []
+    monkeypatch.setattr(scipy.io, "loadmat", lambda *a, **k: loaded.append(1))
+    with pytest.raises(DatasetError, match="declares"):
+        mnist_files.mat_task(str(tmp_path / "mnist_all.mat"), 10_000)  # what the quarantine child runs
     assert loaded == []  # refused before loading
+
+
+def test_a_mat_file_that_crashes_scipy_is_refused(tmp_path):
+    crafted = Path(__file__).resolve().parent / "hostile_mat_segfault.mat"
+    start = time.monotonic()
+    with pytest.raises(DatasetError, match="hostile_mat_segfault.mat: SciPy's MATLAB reader crashed .SIGSEGV."):
+        read_mat(crafted)
+    assert time.monotonic() - start < 10
 
 
 def test_an_overflowing_idx_header_is_named(tmp_path):
