@@ -29,6 +29,9 @@ from .budget import describe_budget
 CHILD_CODE = "from nnviz.engine.quarantine import _child_main; _child_main()"
 #: address space the child may use beyond the data budget (Python, NumPy, h5py, SciPy)
 OVERHEAD = 1 << 30
+#: what parsing metadata may allocate before a task has sized its data (see :func:`allow_data`)
+METADATA_ALLOWANCE = 256 << 20
+_in_child = False
 
 
 class QuarantineFailure(Exception):
@@ -42,16 +45,54 @@ def _resolve(task: str):
     return getattr(importlib.import_module(module), name)
 
 
+def _vm_size() -> int | None:
+    """This process's current address-space size in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _limit_self(address_space: int, cpu_seconds: int) -> None:
-    """In the child, before it touches the file: cap its memory and CPU time, and never dump core."""
+    """In the child, before it touches the file: cap its memory and CPU time, and never dump core.
+
+    The hard address-space limit is the whole budget; the soft limit starts
+    at what is mapped now plus METADATA_ALLOWANCE, so a damaged header that
+    makes a C parser allocate wildly fails early; :func:`allow_data` raises
+    it once the task has sized the data it will read.
+    """
     import resource
 
-    for limit, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_CPU, cpu_seconds),
-                         (resource.RLIMIT_CORE, 0)):
+    global _in_child
+    _in_child = True
+    vm = _vm_size()
+    soft = address_space if vm is None else min(address_space, vm + METADATA_ALLOWANCE)
+    for limit, value in ((resource.RLIMIT_AS, (soft, address_space)), (resource.RLIMIT_CPU, (cpu_seconds,) * 2),
+                         (resource.RLIMIT_CORE, (0, 0))):
         try:
-            resource.setrlimit(limit, (value, value))
+            resource.setrlimit(limit, value)
         except (ValueError, OSError):
             pass
+
+
+def allow_data(nbytes: int) -> None:
+    """In a quarantine child: let the address space grow by ``nbytes`` (up to the hard limit). Else a no-op."""
+    if not _in_child:
+        return
+    import resource
+
+    vm = _vm_size()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if vm is None or hard == resource.RLIM_INFINITY:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (min(hard, max(soft, vm + METADATA_ALLOWANCE + int(nbytes))), hard))
+    except (ValueError, OSError):
+        pass
 
 
 def _child_env() -> dict:

@@ -255,6 +255,7 @@ class _Walker:
         if total > self.budget:
             self.refuse(f"reading {', '.join(wanted)} would need {format_bytes(total)}, more than "
                         f"{describe_budget()}")
+        quarantine.allow_data(2 * total)  # the array, and its .npy copy on the way to the parent
         for where in wanted:
             ds = self.f[where]
             shape, dtype = self.contents.datasets[where]
