@@ -139,7 +139,7 @@ def run(task: str, args: dict, *, shown, reader: str, budget: int, timeout: floa
         done = subprocess.run([sys.executable, "-c", CHILD_CODE], input=request.encode(), capture_output=True,
                               timeout=timeout, env=_child_env())
     except subprocess.TimeoutExpired:
-        raise QuarantineFailure(f"{shown}: {reader} did not finish reading it within {timeout:g} s (expected a "
+        raise QuarantineFailure(f"{shown}: {reader} did not finish reading it within {timeout:.1f} s (expected a "
                                 "well-formed file; this one is damaged or crafted), so it was refused") from None
     if done.returncode != 0:
         code = done.returncode
