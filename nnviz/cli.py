@@ -90,10 +90,13 @@ def _dataset_for(preset, name, data_dir):
 def cmd_train(args) -> int:
     from nnviz.console import TrainingProgress
     from nnviz.engine import save_model, tune_process
+    from nnviz.engine.io import check_save_target
     from nnviz.lab.presets import load_preset
 
     tune_process()
     preset = load_preset(args.preset)
+    if args.save is not None:
+        check_save_target(args.save)  # a wrong folder is reported now, not after training
     ds = _dataset_for(preset, args.dataset, args.data_dir)
     if args.seed is not None:
         preset.seed = args.seed
@@ -120,7 +123,7 @@ def cmd_train(args) -> int:
         print(f"nnviz: training diverged: {history.message}", file=sys.stderr)
     train_acc = model.evaluate(ds.X_train, ds.y_train)["accuracy"]
     test = model.evaluate(ds.X_test, ds.y_test)
-    if args.save:
+    if args.save is not None:
         save_model(model, args.save, optimizer=optimizer,
                    extra={"preset": preset.name, "dataset": ds.name, "class_names": list(ds.class_names)})
         print(f"saved model to {args.save}")
@@ -170,22 +173,53 @@ def cmd_gradcheck(args) -> int:
     return 1
 
 
+def _class_names(extra, units: int, model_path) -> list[str]:
+    """The class names saved with a model, or "0", "1", ... when they are missing or do not fit."""
+    fallback = [str(i) for i in range(max(2, units))]
+    names = extra.get("class_names")
+    if names in (None, []):
+        return fallback
+    if (not isinstance(names, list) or len(names) != len(fallback)
+            or not all(isinstance(n, (str, int)) and not isinstance(n, bool) for n in names)):
+        print(f"nnviz: warning: {model_path}: its class_names should be {len(fallback)} names, one per output; "
+              f"found {str(names)[:80]}; showing class numbers instead", file=sys.stderr)
+        return fallback
+    return [str(n)[:100] for n in names]
+
+
+def _check_finite_weights(model, model_path) -> None:
+    for layer in model.layers:
+        for key, value in {**layer.params, **layer.buffers}.items():
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"{model_path}: the weights of {layer.name} ({key}) contain NaN or infinity "
+                                 "(the training diverged); expected finite weights, so nothing can be predicted")
+
+
 def cmd_predict(args) -> int:
     from nnviz.data.images import ImageError, load_image, preprocess_for_model
     from nnviz.engine import load_model
 
     model, _, extra = load_model(args.model, with_extra=True)
-    names = extra.get("class_names") or [str(i) for i in range(max(2, model.output_units))]
+    _check_finite_weights(model, args.model)
+    names = _class_names(extra, model.output_units, args.model)
     status = 0
     for path in args.images:
         try:
             x = preprocess_for_model(load_image(path), model.input_shape)
-        except (ImageError, ValueError) as exc:
+            p = model.predict(x[None].astype(model.dtype))[0]
+        except (ImageError, ValueError, OSError) as exc:
             print(str(exc) if str(path) in str(exc) else f"{path}: {exc}", file=sys.stderr)
             status = 1
             continue
-        p = model.predict(x[None].astype(model.dtype))[0]
+        except MemoryError:
+            print(f"{path}: there is not enough memory to read this image; it was skipped", file=sys.stderr)
+            status = 1
+            continue
         probs = np.array([1 - p[0], p[0]]) if p.shape[0] == 1 else p
+        if not np.all(np.isfinite(probs)):
+            print(f"{path}: the model's output is not a number (NaN); expected probabilities", file=sys.stderr)
+            status = 1
+            continue
         top = int(np.argmax(probs))
         ranked = ", ".join(f"{names[i]} {probs[i]:.3f}" for i in np.argsort(probs)[::-1][:3])
         print(f"{path}: {names[top]} ({probs[top]:.1%})  [{ranked}]")
@@ -256,5 +290,21 @@ def main(argv=None) -> int:
     try:
         return commands[args.command](args)
     except (DatasetError, ModelFileError, ValueError, OSError) as exc:
-        print(f"nnviz: error: {exc}", file=sys.stderr)
+        print(f"nnviz: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print("nnviz: error: out of memory: the file or network needs more memory than this machine has free; "
+              "nothing was changed", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nnviz: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 (the error boundary: one sentence, never a traceback)
+        print(f"nnviz: error: {type(exc).__name__}: {_one_line(exc)} (this is a bug in nnviz; please report it "
+              "with the command you ran)", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 2000 else text[:2000] + "…"

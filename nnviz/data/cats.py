@@ -8,10 +8,12 @@ Images are stored height × width × channel; nnviz uses (C, H, W).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
+from ..engine.safe_h5 import HDF5FileError, NotHDF5Error, read_hdf5
 from .dataset import Dataset
 from .errors import DatasetError
 from .locate import find_in, missing_error, search_places
@@ -21,8 +23,70 @@ TRAIN_FILE, TEST_FILE = DATASETS["cats"].files
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
+#: more images than this in one cats file is not the cats dataset (it has 209 + 50)
+MAX_CATS_IMAGES = 100_000
+CATS_PLANS = {"train": "nnviz.data.cats:plan_cats_train", "test": "nnviz.data.cats:plan_cats_test"}
+META_PLAN = "nnviz.engine.safe_h5:plan_none"
+
+
+def _cats_part_of(contents) -> str | None:
+    return next((part for part in ("train", "test") if f"{part}_set_x" in contents.datasets), None)
+
+
+def _plan_part(contents, part: str) -> list[str]:
+    """The datasets of the cats ``part`` file to read; shapes and types are checked before reading."""
+    path = contents.path
+    x_key, y_key = f"{part}_set_x", f"{part}_set_y"
+    missing = [k for k in (x_key, y_key) if k not in contents.datasets]
+    if missing:
+        keys = ", ".join(sorted(contents.datasets)) or "nothing"
+        raise DatasetError(f"{path} has no {' or '.join(missing)}: it is not the cats {part} file "
+                           f"{part}_catvnoncat.h5 (it holds: {keys[:200]})")
+    (x_shape, x_dtype), (y_shape, y_dtype) = contents.datasets[x_key], contents.datasets[y_key]
+    if len(x_shape) != 4 or tuple(x_shape[1:]) != (64, 64, 3) or np.dtype(x_dtype) != np.uint8:
+        raise DatasetError(f"{path}: {x_key} should be uint8 images of shape (m, 64, 64, 3). "
+                           f"Received: {np.dtype(x_dtype)} {tuple(x_shape)}")
+    if x_shape[0] > MAX_CATS_IMAGES:
+        raise DatasetError(f"{path}: {x_key} declares {x_shape[0]:,} images; the cats files hold a few hundred "
+                           f"(at most {MAX_CATS_IMAGES:,} are read)")
+    if math.prod(y_shape) != x_shape[0]:
+        raise DatasetError(f"{path}: {x_key} holds {x_shape[0]} images but {y_key} holds {math.prod(y_shape)} "
+                           "labels")
+    if np.dtype(y_dtype).kind not in "iu":
+        raise DatasetError(f"{path}: {y_key} should hold labels 0 (non-cat) and 1 (cat). "
+                           f"Received: {np.dtype(y_dtype)} values")
+    wanted = [x_key, y_key]
+    classes = contents.datasets.get("list_classes")
+    if classes is not None and math.prod(classes[0]) <= 16:
+        wanted.append("list_classes")
+    return wanted
+
+
+def plan_cats_train(contents) -> list[str]:
+    """``read_hdf5`` plan for train_catvnoncat.h5."""
+    return _plan_part(contents, "train")
+
+
+def plan_cats_test(contents) -> list[str]:
+    """``read_hdf5`` plan for test_catvnoncat.h5."""
+    return _plan_part(contents, "test")
+
+
+def _read_contents(path: Path, plan: str, part: str | None):
+    expected = f"the cats file {part}_catvnoncat.h5" if part else f"one of the cats files ({TRAIN_FILE}, {TEST_FILE})"
+    try:
+        return read_hdf5(path, plan)
+    except NotHDF5Error as exc:
+        raise DatasetError(f"{path} is not a readable HDF5 file ({exc.reason}); expected {expected}") from None
+    except HDF5FileError as exc:
+        text = str(exc)
+        raise DatasetError(text if "cats" in text else f"{text}; expected {expected}") from None
+    except OSError as exc:
+        raise DatasetError(f"{path} cannot be read ({exc.strerror or exc}); expected {expected}") from None
+
+
 def read_cats_file(path, part: str) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
-    """Read one cats file.
+    """Read one cats file (through ``nnviz.engine.safe_h5``: sized first, crashes contained).
 
     Parameters
     ----------
@@ -33,33 +97,13 @@ def read_cats_file(path, part: str) -> tuple[np.ndarray, np.ndarray, list[str] |
     -------
     x : uint8 (m, 64, 64, 3), y : int64 (m,) of 0/1, class_names or None.
     """
-    import h5py
-
     path = Path(path)
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise DatasetError(f"{path} is not a readable HDF5 file ({exc}); "
-                           f"expected the cats file {part}_catvnoncat.h5") from None
-    with f:
-        keys = sorted(f.keys())
-        x_key, y_key = f"{part}_set_x", f"{part}_set_y"
-        missing = [k for k in (x_key, y_key) if k not in f]
-        if missing:
-            raise DatasetError(f"{path} has no {' or '.join(missing)}: it is not the cats {part} file "
-                               f"{part}_catvnoncat.h5 (it holds: {', '.join(keys) or 'nothing'})")
-        try:
-            x, y = np.asarray(f[x_key][()]), np.asarray(f[y_key][()])
-            classes = f["list_classes"][()] if "list_classes" in f else None
-        except (OSError, TypeError, ValueError) as exc:
-            raise DatasetError(f"{path}: could not read {x_key}/{y_key} ({exc}); the file may be damaged") from None
-    if x.ndim != 4 or x.shape[1:] != (64, 64, 3) or x.dtype != np.uint8:
-        raise DatasetError(f"{path}: {x_key} should be uint8 images of shape (m, 64, 64, 3). "
-                           f"Received: {x.dtype} {x.shape}")
+    contents = _read_contents(path, CATS_PLANS[part], part)
+    x_key, y_key = f"{part}_set_x", f"{part}_set_y"
+    x, y = contents.arrays[x_key], contents.arrays[y_key]
+    classes = contents.arrays.get("list_classes")
     y = y.reshape(-1)
-    if len(y) != len(x):
-        raise DatasetError(f"{path}: {x_key} holds {len(x)} images but {y_key} holds {len(y)} labels")
-    if not np.issubdtype(y.dtype, np.integer) or not np.isin(y, (0, 1)).all():
+    if not np.isin(y, (0, 1)).all():
         raise DatasetError(f"{path}: {y_key} should hold labels 0 (non-cat) and 1 (cat). "
                            f"Received values {np.unique(y)[:10].tolist()}")
     names = None
@@ -106,17 +150,8 @@ def load_cats(data_dir=None) -> Dataset:
 
 
 def cats_part(path) -> str | None:
-    """"train" or "test" if the HDF5 file holds that part of the cats data, else None."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            for part in ("train", "test"):
-                if f"{part}_set_x" in f:
-                    return part
-    except OSError as exc:
-        raise DatasetError(f"{path} is not a readable HDF5 file ({exc})") from None
-    return None
+    """"train" or "test" if the HDF5 file holds that part of the cats data, else None (reads metadata only)."""
+    return _cats_part_of(_read_contents(Path(path), META_PLAN, None))
 
 
 def load_cats_from_file(path) -> Dataset:

@@ -4,7 +4,11 @@ Each file is tried on every mirror in turn. It is written to a temporary
 file beside its destination and renamed into place only once its SHA-256
 matches the checksum stored below; on a mismatch or an error nothing is
 left behind. Files already present with the right checksum are skipped.
-Only ``urllib`` is used, with a timeout on every connection and read.
+Only ``urllib`` is used, with a timeout on every connection and read, a
+minimum rate (a server trickling a few bytes a second is given up), and
+cancellation checked between reads (``should_stop`` or ``cancel``: a
+callable or a ``threading.Event``). Partial ``.part`` files left by a killed
+process are removed by the next fetch; files get the user's default mode.
 
 The MNIST checksums are SHA-256 sums of the official gzip files, as
 published by torchvision, TensorFlow Datasets and others; the t10k ones
@@ -18,17 +22,22 @@ import http.client
 import os
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engine.atomic import remove_stale_temps, user_default_mode
 from .errors import DatasetError
 from .locate import default_download_dir
 from .registry import dataset_info
 
 CHUNK = 64 * 1024
+#: a download slower than this (bytes per second, averaged over STALL_WINDOW seconds) is given up
+MIN_RATE = 1024
+STALL_WINDOW = 20.0
 USER_AGENT = "nnviz-data-fetch/0.1"
 
 
@@ -98,9 +107,23 @@ def _describe_error(exc: BaseException, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _stop_requested(should_stop) -> bool:
+    """True if ``should_stop`` (a callable or a threading.Event) asks to stop."""
+    if should_stop is None:
+        return False
+    is_set = getattr(should_stop, "is_set", None)
+    return bool(is_set() if callable(is_set) else should_stop())
+
+
 def _download_once(url: str, remote: RemoteFile, dest: Path, progress: Progress | None, timeout: float,
                    should_stop) -> None:
-    """Download ``url`` to ``dest`` through a temporary file; raise on any error or checksum mismatch."""
+    """Download ``url`` to ``dest`` through a temporary file; raise on any error or checksum mismatch.
+
+    Each read returns within ``timeout`` seconds (or fails); cancellation is
+    checked between reads; fewer than ``MIN_RATE * STALL_WINDOW`` bytes in
+    any ``STALL_WINDOW`` seconds gives up. The partial file never survives.
+    """
+    min_rate, window = MIN_RATE, STALL_WINDOW
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
     try:
@@ -114,10 +137,11 @@ def _download_once(url: str, remote: RemoteFile, dest: Path, progress: Progress 
             done = 0
             if progress:
                 progress(remote.name, 0, total)
+            mark_time, mark_done = time.monotonic(), 0
             while True:
-                if should_stop is not None and should_stop():
+                if _stop_requested(should_stop):
                     raise DownloadCancelled(f"download of {remote.name} cancelled")
-                block = response.read(CHUNK)
+                block = response.read1(CHUNK)  # returns what has arrived, so cancellation is checked often
                 if not block:
                     break
                 done += len(block)
@@ -127,10 +151,17 @@ def _download_once(url: str, remote: RemoteFile, dest: Path, progress: Progress 
                 out.write(block)
                 if progress:
                     progress(remote.name, done, total)
+                now = time.monotonic()
+                if now - mark_time >= window:
+                    if (done - mark_done) / (now - mark_time) < min_rate:
+                        raise DatasetError(f"the server sends too slowly ({done - mark_done:,} bytes in "
+                                           f"{now - mark_time:.0f} s, expected at least {min_rate:,.0f} bytes/s)")
+                    mark_time, mark_done = now, done
         got = digest.hexdigest()
         if got != remote.sha256.lower():
             raise DatasetError(f"checksum mismatch: the {done:,} bytes received have SHA-256 {got}, "
                                f"expected {remote.sha256}; the download was discarded")
+        os.chmod(tmp, user_default_mode())
         os.replace(tmp, dest)
     finally:
         if tmp.exists():
@@ -155,6 +186,7 @@ def download_file(remote: RemoteFile, dest_dir, mirrors: Sequence[str], progress
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatasetError(f"cannot create the folder {dest_dir} to download {remote.name} into: {exc}") from None
+    remove_stale_temps(dest, ".part")
     if not mirrors:
         raise ValueError("no mirror to download from: give at least one URL")
     failures = []
@@ -191,9 +223,11 @@ def fetch_dataset(name: str, data_dir=None, progress: Progress | None = None, mi
     progress : called as ``progress(file_name, done_bytes, total_bytes_or_None)``.
     mirrors : base URLs tried in turn (default: the official mirrors).
     files : the files and their checksums (default: the dataset's table).
-    timeout : seconds for each connection and each read.
-    should_stop : a callable; when it returns True the download stops
-        (DownloadCancelled) and the partial file is removed.
+    timeout : seconds for each connection and each read (a read that gets
+        nothing for this long fails; a trickle below MIN_RATE is given up too).
+    should_stop : a callable or a ``threading.Event``; checked between
+        reads: when it is set the download stops (DownloadCancelled) and the
+        partial file is removed.
 
     Returns the paths of the files, all verified.
     """

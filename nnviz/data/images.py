@@ -9,7 +9,9 @@
   is how the MNIST digits were centred → (1, 28, 28) float32 in [0, 1].
 
 Huge files are decoded at reduced size when the format allows it (JPEG's
-``draft``) and shrunk with ``thumbnail`` right after decoding.
+``draft``) and shrunk with ``reduce`` right after decoding. An image whose
+decoded size would still exceed :data:`MAX_DECODE_PIXELS` (or the memory
+budget) is refused from its header, before any pixel is decoded.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..engine.budget import describe_budget, memory_budget
 from .errors import ImageError
 
 #: images with more pixels than this are shrunk while (or right after) being decoded
 MAX_PIXELS = 4_000_000
+#: images that would decode to more pixels than this (after JPEG's reduced decoding) are refused
+MAX_DECODE_PIXELS = 120_000_000
+#: ... and so are images with a side longer than this (a 1 × 100,000,000 strip is no photo)
+MAX_DECODE_SIDE = 30_000
+#: bytes per decoded pixel, worst case (RGBA or 32-bit), times the copies made while shrinking
+DECODE_BYTES_PER_PIXEL = 4 * 3
 CATS_SIDE = 64
 MNIST_SIDE = 28
 MNIST_BOX = 20
@@ -84,16 +93,21 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             img = Image.open(path)
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image nnviz can read (expected PNG, JPEG, GIF, BMP, TIFF, WebP…)") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageError(f"{path} is too large to open safely ({exc})") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{path} is too large to open safely: its header declares more than "
+                         f"{2 * Image.MAX_IMAGE_PIXELS:,} pixels; nnviz decodes images of at most "
+                         f"{decode_pixel_limit():,} pixels") from None
+    except MemoryError:
+        raise ImageError(f"{path}: there is not enough memory to open this image") from None
     except DECODE_ERRORS as exc:
         raise ImageError(f"could not read {path}: {exc}") from None
     with img:
         try:
-            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
             if img.size[0] * img.size[1] > max_pixels:
                 # JPEG decodes at 1/2, 1/4 or 1/8 size (still >= the target); other formats ignore it
                 img.draft("RGB", _fit(img.size, max_pixels))
+            _check_decode_size(path, img)  # before getexif: for PNG it decodes the whole image
+            orientation = img.getexif().get(EXIF_ORIENTATION, 1)
             img.load()
             out = _shrink(img, max_pixels)
             if orientation in ORIENTATION_FIX:
@@ -101,7 +115,29 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             out = _flatten_to_rgb(out)
         except DECODE_ERRORS as exc:
             raise ImageError(f"{path} is damaged or truncated: {exc}") from None
+        except MemoryError:
+            raise ImageError(f"{path}: there is not enough memory to decode this image "
+                             f"({img.size[0]} × {img.size[1]} pixels)") from None
     return out
+
+
+def decode_pixel_limit() -> int:
+    """The most pixels nnviz decodes from one image: MAX_DECODE_PIXELS, less if the memory budget is small."""
+    return min(MAX_DECODE_PIXELS, memory_budget() // DECODE_BYTES_PER_PIXEL)
+
+
+def _check_decode_size(path, img: Image.Image) -> None:
+    """Refuse, from the header alone, an image that would decode to more than ``decode_pixel_limit()`` pixels."""
+    w, h = img.size
+    limit = decode_pixel_limit()
+    if max(w, h) > MAX_DECODE_SIDE:
+        raise ImageError(f"{path} is too large to open safely: it is {w:,} × {h:,} pixels; nnviz decodes images "
+                         f"with sides of at most {MAX_DECODE_SIDE:,} pixels; expected a photo or drawing, "
+                         "shrink it first")
+    if w * h > limit:
+        raise ImageError(f"{path} is too large to open safely: it is {w:,} × {h:,} pixels ({w * h:,}); "
+                         f"nnviz decodes images of at most {limit:,} pixels (within {describe_budget()}); expected a photo or drawing, "
+                         "shrink it first")
 
 
 def _shrink(img: Image.Image, max_pixels: int) -> Image.Image:

@@ -16,18 +16,26 @@ Every reader returns uint8 images (n, 28, 28) and uint8 labels (n,).
 from __future__ import annotations
 
 import gzip
+import math
+import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ..engine import quarantine
+from ..engine.budget import memory_budget
 from .errors import DatasetError
 
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 GZIP_SIGNATURE = b"\x1f\x8b"
-#: no MNIST file is bigger than this uncompressed (train images: 47,040,016 bytes)
+#: no MNIST file (or array in mnist.npz / mnist_all.mat) is bigger than this uncompressed
+#: (train images: 47,040,016 bytes); the same cap applies to .npz members and .mat variables
 MAX_IDX_BYTES = 256 * 2**20
+#: bytes per element of the MATLAB classes scipy reports
+MAT_ITEMSIZE = {"double": 8, "single": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
+                "uint32": 4, "int64": 8, "uint64": 8, "logical": 1, "char": 2}
 SIDE = 28
 
 
@@ -75,7 +83,7 @@ def read_idx(path, expected_magic: int) -> np.ndarray:
     if len(data) < header:
         raise DatasetError(f"{path} is truncated: it ends inside its {header}-byte header")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims, dtype=np.int64))
+    expected = math.prod(dims)  # exact: a crafted header cannot overflow it
     received = len(data) - header
     if received != expected:
         raise DatasetError(f"{path}: its header announces {' × '.join(map(str, dims))} = {expected:,} bytes "
@@ -128,27 +136,86 @@ def as_labels(array: np.ndarray, n: int, where: str) -> np.ndarray:
 MAT_KEYS = tuple(f"{part}{d}" for part in ("train", "test") for d in range(10))
 
 
+#: seconds the quarantined MATLAB reader may take: a base, plus one per MAT_READ_RATE bytes of file
+MAT_TIME_LIMIT = 10.0
+MAT_READ_RATE = 20 << 20
+
+
 def read_mat(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x_train, y_train, x_test, y_test) from ``mnist_all.mat``, grouped by digit (0s first)."""
+    """(x_train, y_train, x_test, y_test) from ``mnist_all.mat``, grouped by digit (0s first).
+
+    SciPy's MATLAB reader is C code that a crafted file can crash, so the
+    file is read by :func:`mat_task` in a quarantine process (time and memory
+    limits; arrays come back as ``.npy`` bytes, never pickled).
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DatasetError(f"could not read {path}: {exc.strerror or exc}") from None
+    try:
+        _, arrays = quarantine.run("nnviz.data.mnist_files:mat_task", {"path": str(path), "limit": MAX_IDX_BYTES},
+                                   shown=path, reader="SciPy's MATLAB reader", budget=memory_budget(),
+                                   timeout=MAT_TIME_LIMIT + size / MAT_READ_RATE)
+    except quarantine.QuarantineFailure as exc:
+        raise DatasetError(str(exc)) from None
+    parts = []
+    for part in ("train", "test"):
+        xs = [as_images(arrays[f"{part}{d}"], f"{path}: {part}{d}") for d in range(10)]
+        ys = [np.full(len(x), d, dtype=np.uint8) for d, x in enumerate(xs)]
+        parts += [np.concatenate(xs), np.concatenate(ys)]
+    return tuple(parts)
+
+
+def mat_task(path: str, limit: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read mnist_all.mat's 20 variables, sized from their headers first (runs in the quarantine child)."""
     import scipy.io
 
     path = Path(path)
+    declared = _check_mat_sizes(path, limit)
+    quarantine.allow_data(3 * declared)  # SciPy's arrays, the uint8 copies, the .npy copies
     try:
         content = scipy.io.loadmat(path, variable_names=list(MAT_KEYS))
     except NotImplementedError as exc:  # MATLAB v7.3 files are HDF5
         raise DatasetError(f"{path}: MATLAB v7.3 files are not supported ({exc}); save it with -v7") from None
+    except MemoryError:
+        raise DatasetError(f"{path}: there is not enough memory to read it; expected mnist_all.mat "
+                           "(about 53 MB of images)") from None
     except Exception as exc:  # scipy raises ValueError, TypeError, OSError... on damaged files
         raise DatasetError(f"{path} is not a readable MATLAB .mat file ({type(exc).__name__}: {exc})") from None
     missing = [k for k in MAT_KEYS if k not in content]
     if missing:
         raise DatasetError(f"{path} is not mnist_all.mat: it lacks the variables {', '.join(missing)} "
                            f"(expected train0..train9 and test0..test9)")
-    parts = []
-    for part in ("train", "test"):
-        xs = [as_images(np.asarray(content[f"{part}{d}"]), f"{path}: {part}{d}") for d in range(10)]
-        ys = [np.full(len(x), d, dtype=np.uint8) for d, x in enumerate(xs)]
-        parts += [np.concatenate(xs), np.concatenate(ys)]
-    return tuple(parts)
+    return {}, {key: as_images(np.asarray(content[key]), f"{path}: {key}") for key in MAT_KEYS}
+
+
+def _check_mat_sizes(path: Path, limit: int) -> int:
+    """Refuse a .mat file whose variable headers declare more than ``limit`` bytes (read before loading).
+
+    Returns the bytes the MNIST variables declare.
+    """
+    import scipy.io
+
+    try:
+        variables = scipy.io.whosmat(path)
+    except NotImplementedError as exc:
+        raise DatasetError(f"{path}: MATLAB v7.3 files are not supported ({exc}); save it with -v7") from None
+    except MemoryError:
+        raise DatasetError(f"{path}: its variable headers are damaged (they need more memory than a .mat "
+                           "file of MNIST can)") from None
+    except Exception as exc:  # noqa: BLE001 (scipy raises many kinds on damaged headers)
+        raise DatasetError(f"{path} is not a readable MATLAB .mat file ({type(exc).__name__}: {exc})") from None
+    total = 0
+    for name, shape, kind in variables:
+        if name not in MAT_KEYS:
+            continue
+        size = math.prod(int(d) for d in shape) * MAT_ITEMSIZE.get(kind, 8)
+        total += size
+        if size > limit or total > 2 * limit:
+            raise DatasetError(f"{path}: the variable {name} declares {' × '.join(map(str, shape))} {kind} "
+                               f"({size:,} bytes), more than the {limit:,} bytes any MNIST array needs")
+    return total
 
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -174,28 +241,51 @@ def read_npz(path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _npz_arrays(path: Path, handle) -> dict[str, np.ndarray]:
-    try:
-        archive = np.load(handle, allow_pickle=False)
-    except ValueError as exc:
-        raise DatasetError(f"{path} is not an .npz archive of plain arrays ({exc}); nnviz never "
-                           "unpickles data files") from None
-    except Exception as exc:  # zipfile.BadZipFile, OSError, EOFError...
-        raise DatasetError(f"{path} is not a readable .npz archive ({type(exc).__name__}: {exc})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
+    """The four arrays of mnist.npz; each member's .npy header is read and sized before its data."""
+    head = handle.read(6)
+    if head == b"\x93NUMPY":
         raise DatasetError(f"{path} holds a single array; expected an .npz archive with {', '.join(NPZ_KEYS)}")
+    handle.seek(0)
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        kind = " (it looks like a Python pickle; nnviz never unpickles data files)" if head[:1] == b"\x80" else ""
+        raise DatasetError(f"{path} is not a readable .npz archive of plain arrays ({type(exc).__name__}: "
+                           f"{exc}){kind}") from None
     with archive:
-        missing = [k for k in NPZ_KEYS if k not in archive.files]
+        members = {name[:-4] if name.endswith(".npy") else name: name for name in archive.namelist()}
+        missing = [k for k in NPZ_KEYS if k not in members]
         if missing:
             raise DatasetError(f"{path} is not Keras's mnist.npz: it lacks {', '.join(missing)} "
-                               f"(it holds: {', '.join(archive.files) or 'nothing'})")
-        arrays = {}
-        for key in NPZ_KEYS:
-            try:
-                arrays[key] = archive[key]
-            except ValueError as exc:
+                               f"(it holds: {', '.join(list(members)[:20]) or 'nothing'})")
+        return {key: _npz_member(path, archive, key, members[key]) for key in NPZ_KEYS}
+
+
+def _npz_member(path: Path, archive: zipfile.ZipFile, key: str, member: str) -> np.ndarray:
+    from numpy.lib import format as npy
+
+    try:
+        info = archive.getinfo(member)
+        if info.file_size > MAX_IDX_BYTES + 4096:
+            raise DatasetError(f"{path}: {key} unpacks to {info.file_size:,} bytes, more than the "
+                               f"{MAX_IDX_BYTES:,} any MNIST array needs")
+        with archive.open(member) as f:
+            version = npy.read_magic(f)
+            reader = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, fortran, dtype = reader(f, max_header_size=10_000)
+            if dtype.hasobject:
                 raise DatasetError(f"{path}: {key} holds Python objects, which would have to be unpickled; "
-                                   f"nnviz refuses to unpickle data files ({exc})") from None
-            except Exception as exc:
-                raise DatasetError(f"{path}: could not read {key} ({type(exc).__name__}: {exc}); "
-                                   "the archive may be damaged") from None
-    return arrays
+                                   "nnviz refuses to unpickle data files (expected an array of numbers)")
+            nbytes = math.prod(shape) * dtype.itemsize
+            if nbytes > MAX_IDX_BYTES:
+                raise DatasetError(f"{path}: {key} declares shape {shape} {dtype} ({nbytes:,} bytes), more than "
+                                   f"the {MAX_IDX_BYTES:,} any MNIST array needs")
+        with archive.open(member) as f:
+            return npy.read_array(f, allow_pickle=False, max_header_size=10_000)
+    except DatasetError:
+        raise
+    except MemoryError:
+        raise DatasetError(f"{path}: there is not enough memory to read {key}") from None
+    except Exception as exc:  # noqa: BLE001 (zipfile, zlib and numpy raise many kinds on damaged members)
+        raise DatasetError(f"{path}: {key} is truncated or damaged ({type(exc).__name__}: {exc}); "
+                           "expected a complete .npy array; download the file again") from None
