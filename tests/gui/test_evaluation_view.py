@@ -72,3 +72,27 @@ def test_cats_gallery_in_colour_with_class_names(make_window, real_data_dir, qtb
     assert images and images[0].shape == (64, 64, 3)
     names = [str(n) for n in ds.class_names]
     assert all(any(f"said {n}" in c for n in names) and any(f"true {n}" in c for n in names) for c in captions)
+
+
+def test_a_gallery_laid_out_while_hidden_shows_its_first_row_at_the_top(qtbot):
+    """Opening the Test results tab after training once showed a blank gallery or its first row at the bottom."""
+    import numpy as np
+
+    from nnviz.gui.views.tiles import TileGrid
+
+    grid = TileGrid(tile_px=80, caption_lines=2, max_columns=8)
+    qtbot.addWidget(grid)
+    grid.resize(120, 60)                                  # laid out at a size it will not keep
+    grid.set_layout(16, (28, 28))
+    grid.set_images([np.full((28, 28), i / 16, dtype=np.float32) for i in range(16)], (0.0, 1.0))
+    grid.show()
+    qtbot.waitExposed(grid)
+    for width in (700, 420, 900):
+        grid.resize(width, grid.height())
+        qtbot.waitUntil(lambda: grid.width() == width)
+        first = grid.view.mapViewToDevice(grid.items[0].mapToView(grid.items[0].boundingRect().topLeft()))
+        last = grid.items[-1]
+        bottom = grid.view.mapViewToDevice(last.mapToView(last.boundingRect().bottomRight()))
+        seen_w, seen_h = grid.view.width(), grid.view.height()          # what the view box has now
+        assert 0 <= first.x() < 0.1 * seen_w and 0 <= first.y() < 0.1 * seen_h, (width, first)
+        assert bottom.y() <= seen_h + 1 and bottom.x() <= seen_w + 1, (width, bottom)

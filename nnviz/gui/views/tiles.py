@@ -62,6 +62,7 @@ class TileGrid(pg.GraphicsLayoutWidget):
         self.view.setMouseEnabled(False, False)
         self.view.setMenuEnabled(False)
         self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.view.sigResized.connect(self._show_all)
         self.items: list[pg.ImageItem] = []
         self.captions: list[pg.TextItem] = []
         self._layout_key = None
@@ -119,7 +120,8 @@ class TileGrid(pg.GraphicsLayoutWidget):
                 self.captions.append(text)
         width = columns * (w + gap) - gap
         height = rows * (h + gap + cap_h) - gap
-        self.view.setRange(QRectF(0, 0, width, height), padding=0.02)
+        self._rect = QRectF(0, 0, width, height)
+        self._show_all()
         px_per_unit = self.tile_px / size
         self.setFixedHeight(int(height * px_per_unit * 1.04) + 8)
         self.setMinimumWidth(int(min(width, 2 * (w + gap)) * px_per_unit) + 8)
@@ -152,6 +154,27 @@ class TileGrid(pg.GraphicsLayoutWidget):
         super().resizeEvent(event)
         if getattr(self, "_spec", None) is not None and self._spec[2] is None:   # None during pyqtgraph's __init__
             self._apply_layout()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._show_all()
+
+    def _show_all(self, *_args) -> None:
+        """Every tile in view, the first tile at the top left, whatever the view's size.
+
+        The range is computed for the view box's own aspect (so the aspect lock has
+        nothing to adjust) and anchored at the top-left corner: a grid laid out while
+        hidden, or before its final size, once kept a range the lock had shifted,
+        leaving the gallery blank or its first row at the bottom.
+        """
+        rect = getattr(self, "_rect", None)
+        vw, vh = self.view.width(), self.view.height()
+        if rect is None or vw < 2 or vh < 2:
+            return
+        pad = 0.01 * max(rect.width(), rect.height())
+        width, height = rect.width() + 2 * pad, rect.height() + 2 * pad
+        scale = min(vw / width, vh / height)             # pixels per data unit, everything in view
+        self.view.setRange(xRange=(-pad, -pad + vw / scale), yRange=(-pad, -pad + vh / scale), padding=0)
 
     # --- content ---------------------------------------------------------------
     def set_images(self, images, levels, lut=None) -> None:
