@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.runner = TrainingRunner(self)
         self.dataset_loader = DatasetLoader(self)
         self.snapshots_drawn = 0
-        self._applying = self._closing = self._shown_once = False
+        self._applying = self._closing = self._shown_once = self._data_changed = False
         self.presentation = Presentation(self)
         self.setWindowTitle("nnviz — neural network lab")
         self.setWindowIcon(app_icon())
@@ -232,6 +232,10 @@ class MainWindow(QMainWindow):
         self.dataset_panel.set_problems(lab.problems)
         self._show_preset()
         self._update_controls()
+        model = lab.model
+        if self._data_changed and lab.state == "idle" and model is not None and ds is not None \
+                and tuple(model.input_shape) == tuple(ds.input_shape):
+            self._redraw_views()        # a trained network over new points (e.g. more noise)
 
     def _show_preset(self) -> None:
         lab = self.lab
@@ -247,6 +251,7 @@ class MainWindow(QMainWindow):
         elif lab.dataset_error:
             self.dataset_panel.show_error(lab.dataset_error)
         self.comparison_view.set_data_dir(lab.data_dir)
+        self._data_changed = True       # the views show the new data once the lab has checked it
 
     # ------------------------------------------------------------------ run control
     def train_block_reason(self) -> str | None:
@@ -370,6 +375,7 @@ class MainWindow(QMainWindow):
     def _redraw_views(self, spare_busy: bool = False) -> None:
         """Reset every view for the current network; ``spare_busy`` leaves views in the middle of work alone
         (a redraw of the same network must not cancel, say, a gradient check)."""
+        self._data_changed = False
         context = self.lab.view_context()
         views = [v for v in self.views if not (spare_busy and v.busy)]
         for view in views:

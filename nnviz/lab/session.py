@@ -24,7 +24,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-MAX_RATE = 30.0          # snapshots per second, at most
+MAX_RATE = 30.0          # snapshots per second, at most (but see EARLY_EPOCHS)
+#: epochs of a run (counted from its start) that always get a snapshot, however fast they go
+EARLY_EPOCHS = frozenset({1, 2, 4, 8, 16, 32, 64})
+EARLY_WAIT = 0.1         # seconds an early snapshot may wait for the receiver
 PROBE_BUDGET = 0.06      # fraction of wall time the probes may take
 
 
@@ -198,6 +201,7 @@ class _ProbeSlot:
         self.probe = probe
         self.min_interval = min_interval
         self.next_due = 0.0
+        self.last = -1e9          # when it was last computed
 
 
 class TrainingSession:
@@ -300,9 +304,26 @@ class TrainingSession:
         if control.take_refresh():
             self._send("progress", all_probes=True)
             return
+        if epoch_done and self.model.history.epochs_done - self._run_start_epoch in EARLY_EPOCHS:
+            self._send_early()
+            return
         now = self.clock()
         if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
             self._send("progress")
+
+    def _send_early(self) -> None:
+        """The first epochs change the network most: at each of EARLY_EPOCHS the session waits (up to
+        EARLY_WAIT s) for the rate cap and the receiver to allow a snapshot, instead of skipping it, and
+        sends every probe its own minimum interval allows (so the boundary's first bends are seen)."""
+        deadline = self.clock() + EARLY_WAIT
+        while not self.control.should_stop():
+            now = self.clock()
+            if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
+                self._send("progress", early=True)
+                return
+            if now >= deadline:
+                return
+            time.sleep(0.002)
 
     def _obey_lr_and_stop(self) -> bool:
         """Take a new learning rate if one was set; True (and the model told to stop) if a stop was asked."""
@@ -314,13 +335,14 @@ class TrainingSession:
             return True
         return False
 
-    def _send(self, reason: str, all_probes: bool = False, no_probes: bool = False) -> None:
+    def _send(self, reason: str, all_probes: bool = False, no_probes: bool = False, early: bool = False) -> None:
+        """``early``: every probe whose own minimum interval allows it, whatever its time budget says."""
         h = self.model.history
         now = self.clock()
         probes = {}
         for slot in [] if no_probes else self._probes:
-            if all_probes or now >= slot.next_due:
-                t0 = self.clock()
+            if all_probes or now >= slot.next_due or (early and now >= slot.last + slot.min_interval):
+                t0 = slot.last = self.clock()
                 probes[slot.probe.key] = slot.probe.compute(self.model)
                 cost = self.clock() - t0
                 slot.next_due = t0 + max(slot.min_interval, cost / self.probe_budget)

@@ -126,3 +126,47 @@ def test_divergence_keeps_the_curve_readable(make_window, qtbot):
     text = cost.summary.text()
     assert not re.search(r"\d{7,}", text), text            # no 19-digit readout
     assert np.isfinite(first)
+
+
+def test_the_boundary_fills_its_plot_at_any_window_shape(make_window, qtbot):
+    from nnviz.gui.views import BoundaryView
+
+    w = make_window(preset="moons")
+    view = w.findChild(BoundaryView, "boundaryPlot")
+    for size in ((1600, 1000), (1280, 720), (1000, 1000)):
+        w.resize(*size)
+        qtbot.waitUntil(lambda: abs(view._plot_aspect() - view.grid.rect[3] / view.grid.rect[2])
+                        < 0.1 * view._plot_aspect(), timeout=5_000)
+        (x0, x1), (y0, y1) = view.plot.viewRange()
+        left, bottom, width, height = view.grid.rect
+        # the shading covers what the plot shows (a few per cent of slack at the edges at most)
+        assert left <= x0 + 0.03 * (x1 - x0) and left + width >= x1 - 0.03 * (x1 - x0), size
+        assert bottom <= y0 + 0.03 * (y1 - y0) and bottom + height >= y1 - 0.03 * (y1 - y0), size
+    assert view.plot_widget.renderHints() & view.plot_widget.renderHints().SmoothPixmapTransform
+
+
+def test_new_points_show_at_once_on_a_trained_network(make_window, qtbot):
+    from nnviz.gui.views import BoundaryView
+
+    w = make_window(preset="moons")
+    _set(w, epochs=20)
+    _train(w, qtbot)
+    view = w.findChild(BoundaryView, "boundaryPlot")
+    before = np.concatenate([item.getData()[0] for item in view.scatter_items])
+    w.findChild(QDoubleSpinBox, "noiseSpin").setValue(0.35)
+    after = np.concatenate([item.getData()[0] for item in view.scatter_items])
+    assert not np.array_equal(before, after)                 # the new points, without Reset
+    assert w.model.history.epochs_done == 20                 # still the trained network
+
+
+def test_the_first_epochs_reach_the_boundary(make_window, qtbot):
+    from nnviz.gui.views import BoundaryView
+
+    w = make_window(preset="moons")
+    epochs = []
+    view = w.findChild(BoundaryView, "boundaryPlot")
+    w.runner.snapshot.connect(lambda s: "boundary" in s.probes and epochs.append(s.epoch))
+    _set(w, epochs=200)
+    _train(w, qtbot)
+    assert epochs and epochs[0] <= 4, epochs[:5]              # the first bends, not the cost at 0.3 already
+    assert view.frames_drawn >= 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
@@ -55,6 +55,11 @@ class BoundaryView(LiveView):
         self.image_item.setLevels((0.0, 1.0))
         self.image_item.setZValue(-10)
         self.plot.addItem(self.image_item)
+        # the grid's cells are scaled up bilinearly on screen: smooth shading, no stair steps
+        self.plot_widget.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.plot.getViewBox().sigResized.connect(self._on_resized)
+        self._points = None            # all the data's points (m, 2), for a new grid when the plot's shape changes
+        self._probe: BoundaryProbe | None = None
         self.contour_item = pg.PlotDataItem([], [], connect="pairs", pen=pg.mkPen("#111", width=2.5))
         self.contour_item.setZValue(5)
         self.plot.addItem(self.contour_item)
@@ -71,7 +76,8 @@ class BoundaryView(LiveView):
     def probes(self, context: ViewContext) -> list:
         if self.grid is None or context.model is None:
             return []
-        return [BoundaryProbe(self.grid)]
+        self._probe = BoundaryProbe(self.grid)
+        return [self._probe]
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
         self.frame = None
@@ -79,11 +85,11 @@ class BoundaryView(LiveView):
         self._count_label = context.count_label
         ds = context.dataset
         if ds is None:
-            self.grid = None
+            self.grid = self._points = None
             self._show_message("No data loaded: pick a dataset, or open one with File → Open dataset file…")
             return
         if tuple(ds.input_shape) != (2,):
-            self.grid = None
+            self.grid = self._points = None
             shape = " × ".join(str(d) for d in ds.input_shape)
             n = int(np.prod(ds.input_shape))
             self._show_message(
@@ -91,8 +97,8 @@ class BoundaryView(LiveView):
                 f"{ds.name} has {shape} = {n:,} inputs per sample: follow the cost and accuracy curves.")
             return
         self.stack.setCurrentIndex(0)
-        X_all = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
-        self.grid = make_grid(X_all, n=self.grid_size, aspect=self._plot_aspect())
+        self._points = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
+        self.grid = make_grid(self._points, n=self.grid_size, aspect=self._plot_aspect())
         self._class_names = list(getattr(ds, "class_names", []) or [])
         left, bottom, width, height = self.grid.rect
         self.image_rect = QRectF(left, bottom, width, height)
@@ -144,6 +150,24 @@ class BoundaryView(LiveView):
         if rect.width() < 50 or rect.height() < 50:
             return 1.0
         return float(min(3.0, max(1 / 3, rect.height() / rect.width())))
+
+    def _on_resized(self, *_args) -> None:
+        """The plot changed shape: a grid of the new shape, so the shading fills it (no white bands)."""
+        if self.grid is None or self._points is None:
+            return
+        left, bottom, width, height = self.grid.rect
+        if abs(np.log(self._plot_aspect() / (height / width))) < 0.02:
+            return
+        self.grid = make_grid(self._points, n=self.grid_size, aspect=self._plot_aspect())
+        left, bottom, width, height = self.grid.rect
+        self.image_rect = QRectF(left, bottom, width, height)
+        self.image_item.setImage(np.full(self.grid.shape, 0.5, dtype=np.float32), levels=(0.0, 1.0))
+        self.image_item.setRect(self.image_rect)
+        self.contour_item.setData([], [])
+        self.plot.setRange(self.image_rect, padding=0)
+        if self._probe is not None:
+            self._probe.grid = self.grid        # a running session computes the new grid from its next frame
+        self.refreshRequested.emit()
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
