@@ -175,3 +175,63 @@ def config_from_preset_dict(data: dict, source: str = "preset") -> RunConfig:
     if isinstance(data["optimizer"], str):
         data["optimizer"] = {"name": data["optimizer"]}
     return RunConfig(**data)
+
+
+#: limits for settings read from files and saved preferences
+MAX_TEXT, MAX_LAYERS, MAX_COUNT = 10_000, 1_000, 10**8
+
+
+def checked_config(data, source: str) -> RunConfig:
+    """A RunConfig from settings read from a file (a run file, a model's extra), with every field's type
+    and range checked first; ValueError naming ``source`` and the field otherwise."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: the settings should be an object. Received: {type(data).__name__}.")
+
+    def fail(field: str, expected: str, value) -> ValueError:
+        return ValueError(f"{source}: setting {field!r} should be {expected}. Received: {str(value)[:60]!r}.")
+
+    for field in ("name", "title", "description", "dataset", "loss", "init", "dtype", "count_label", "preset"):
+        value = data.get(field)
+        if value is not None and not (isinstance(value, str) and len(value) <= MAX_TEXT):
+            raise fail(field, f"text of at most {MAX_TEXT:,} characters", value)
+    for field, low, high in (("seed", 0, 2**32 - 1), ("epochs", 1, MAX_COUNT)):
+        value = data.get(field, low)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise fail(field, f"a whole number from {low:,} to {high:,}", value)
+    batch = data.get("batch_size")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_COUNT):
+        raise fail("batch_size", f"empty (full batch) or a whole number from 1 to {MAX_COUNT:,}", batch)
+    l2 = data.get("l2", 0.0)
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not (math.isfinite(l2) and 0 <= l2 <= 1e6):
+        raise fail("l2", "a number from 0 to 1e6", l2)
+    for field in ("dataset_options", "optimizer_options"):
+        if not isinstance(data.get(field, {}), dict) or not _plain(data.get(field, {})):
+            raise fail(field, "an object of numbers and short texts", data.get(field))
+    optimizer = data.get("optimizer", {"name": "sgd"})
+    if not (isinstance(optimizer, str) and len(optimizer) <= 64) and not (isinstance(optimizer, dict)
+                                                                         and _plain(optimizer)):
+        raise fail("optimizer", "an optimizer name or an object of numbers and short texts", optimizer)
+    for key in ("lr",):
+        lr = optimizer.get(key) if isinstance(optimizer, dict) else data.get(key)
+        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
+                               or lr <= 0 or lr > 1e6):
+            raise fail("lr", "a positive number up to 1e6", lr)
+    layers = data.get("layers", [])
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS or not all(isinstance(x, dict) and _plain(x)
+                                                                         for x in layers):
+        raise fail("layers", f"a list of at most {MAX_LAYERS:,} layer specs", layers)
+    return RunConfig.from_dict(data)
+
+
+def _plain(mapping: dict) -> bool:
+    """Text keys; values that are numbers (of sane size), booleans, None or short texts."""
+    for key, value in mapping.items():
+        if not isinstance(key, str) or len(key) > 100:
+            return False
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            return False
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if not (value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) < 4096)):
+            return False
+    return True

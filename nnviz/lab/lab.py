@@ -33,7 +33,7 @@ from nnviz.engine import load_model, save_model
 
 from . import datasets
 from .animation import BoundaryRecorder
-from .config import NEXT_RUN_FIELDS, RunConfig
+from .config import NEXT_RUN_FIELDS, RunConfig, checked_config
 from .events import Events
 from .prediction import frozen_copy
 from .presets import layer_to_spec, list_presets, load_preset
@@ -146,7 +146,11 @@ class Lab:
         shape = ds.input_shape if ds is not None else (2,)
         data = (ds.X_train, ds.y_train) if ds is not None else None
         self.report = check_stack(config.layers, shape, loss=config.loss, init=config.init, dtype=config.dtype,
-                                  data=data)
+                                  data=data, batch_size=config.batch_size)
+        if self.report.warning:
+            self._notice(self.report.warning, "warning", tag="memory")
+        else:
+            self.events.notice_cleared.emit("memory")
         self.problems = config.problems()
         if self.state in ("running", "paused"):
             self._changed_while_running(field)
@@ -461,7 +465,7 @@ class Lab:
         model, optimizer, extra = load_model(path, with_optimizer=True, with_extra=True)
         extra = extra if isinstance(extra, dict) else {}
         saved = extra.get("run_config")
-        config = RunConfig.from_dict(saved) if isinstance(saved, dict) else self.config.copy()
+        config = checked_config(saved, Path(path).name) if isinstance(saved, dict) else self.config.copy()
         if not isinstance(saved, dict) and isinstance(extra.get("dataset"), str) \
                 and extra["dataset"] in datasets.available():
             config.dataset, config.dataset_options = extra["dataset"], datasets.defaults(extra["dataset"])

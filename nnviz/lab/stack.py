@@ -19,8 +19,12 @@ from dataclasses import dataclass, field
 
 from nnviz.engine import Sequential
 from nnviz.engine.activations import ACTIVATIONS
+from nnviz.engine.budget import describe_budget, estimate_model_memory, format_bytes
 from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.layers import LAYER_TYPES, layer_from_config
+
+#: networks whose weights (with gradients and optimizer slots) need more than this are not built to be checked
+BUILD_CHECK_LIMIT = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,8 @@ class StackReport:
     #: index of the row that breaks the stack (None: no row error)
     error_row: int | None = None
     error: str | None = None
+    #: a sentence when the network is over the memory budget but not refused
+    warning: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -205,12 +211,15 @@ def build_layers(specs: list[dict]):
 
 
 def check_stack(specs: list[dict], input_shape, loss: str = "binary_crossentropy", init: str = "he",
-                dtype: str = "float32", data=None) -> StackReport:
+                dtype: str = "float32", data=None, batch_size: int | None = None) -> StackReport:
     """Check a layer stack for samples of ``input_shape``.
 
     ``data`` (optional) is ``(X, y)``: the engine then also checks the data
     against the network (input shape, labels within the output's classes).
-    Messages are the engine's, so they name the layer.
+    Messages are the engine's, so they name the layer. The network's memory is
+    estimated from the sizes alone first: far over the budget it is refused
+    (nothing is allocated), over it a warning is set; a network too big to
+    build cheaply is not built here at all.
     """
     names = layer_names(specs)
     report = StackReport(rows=[RowReport(name=n) for n in names])
@@ -234,6 +243,19 @@ def check_stack(specs: list[dict], input_shape, loss: str = "binary_crossentropy
         row.output_shape = out
         layers.append(layer)
         shape = out
+    memory = estimate_model_memory(layers, input_shape, dtype)
+    verdict = memory.verdict(batch_size or (len(data[0]) if data is not None else 1))
+    if verdict != "ok":
+        biggest = max(range(len(layers)), key=lambda i: report.rows[i].params)
+        sentence = (f"{names[biggest]}: the network has {memory.params:,} parameters and needs about "
+                    f"{format_bytes(memory.training_bytes(batch_size or 1))} to train; {describe_budget()}")
+        if verdict == "refuse":
+            report.rows[biggest].error = report.error = sentence + ". Make the layers smaller."
+            report.error_row = biggest
+            return report
+        report.warning = sentence + ": training may be slow or fail."
+    if memory.load_bytes() > BUILD_CHECK_LIMIT:
+        return report          # too big to build in the GUI thread just to check it: the run checks it
     try:
         model = Sequential(layers, input_shape=tuple(input_shape), loss=loss, init=init, dtype=dtype)
         if data is not None:

@@ -133,3 +133,29 @@ def test_loading_a_file_that_is_not_a_model(window, tmp_path, monkeypatch):
     assert "data.h5" in w.banner.text() and "not an nnviz model file" in w.banner.text()
     assert not w.load_model_file(tmp_path / "missing.h5")
     assert "no such model file" in w.banner.text()
+
+
+def test_a_preset_name_too_long_for_a_file_name_still_starts_the_app(make_window, settings):
+    settings.setValue("preset", "x" * 300)
+    w = make_window()
+    assert w.lab.preset_name == "moons" and w.model is not None
+    assert "unknown preset" in w.banner.text()
+
+
+def test_a_huge_layer_is_refused_from_its_sizes_without_allocating(window, monkeypatch):
+    w = window
+    config = w.current_config()
+    config.layers = [{"type": "Dense", "units": 100_000, "activation": "relu"},
+                     {"type": "Dense", "units": 100_000, "activation": "relu"},
+                     {"type": "Dense", "units": 1, "activation": "sigmoid"}]
+    import nnviz.engine.model as engine_model
+
+    built = []
+    original = engine_model.Sequential.__init__
+    monkeypatch.setattr(engine_model.Sequential, "__init__",
+                        lambda self, *a, **k: (built.append(len(a[0]) if a else 0), original(self, *a, **k))[1])
+    w.apply_config(config)
+    assert built == []                                   # checked from the sizes alone
+    reason = w.train_block_reason()
+    assert "10,000,400,101 parameters" not in reason and "memory budget" in reason, reason
+    assert "dense_2" in reason and not w.trainButton.isEnabled()

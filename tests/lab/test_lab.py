@@ -143,3 +143,43 @@ def test_the_configuration_reads_settings_saved_by_older_versions():
     config = RunConfig.from_dict(old)
     assert config.optimizer == {"name": "adam", "beta1": 0.8, "lr": 0.003} and config.name == "moons"
     assert config.build_optimizer().lr == pytest.approx(0.003)
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("seed", 2**200, "'seed' should be a whole number"),
+    ("epochs", "many", "'epochs' should be a whole number"),
+    ("layers", [{"type": "Dense", "units": 2**300}], "'layers' should be a list"),
+    ("optimizer", {"name": "sgd", "lr": float("inf")}, "'optimizer' should be"),
+    ("optimizer", {"name": "sgd", "lr": -2.0}, "'lr' should be a positive number"),
+    ("name", "x" * 20_000, "'name' should be text"),
+    ("l2", -1, "'l2' should be a number"),
+])
+def test_settings_from_a_file_are_checked_before_use(field, value, expected):
+    from nnviz.lab.config import checked_config
+
+    good = load_preset_dict()
+    checked_config(good, "run.h5")                        # the preset itself passes
+    with pytest.raises(ValueError, match=expected) as info:
+        checked_config({**good, field: value}, "run.h5")
+    assert str(info.value).startswith("run.h5: setting ")
+
+
+def load_preset_dict() -> dict:
+    from nnviz.lab.presets import load_preset
+
+    return load_preset("moons").to_dict()
+
+
+def test_a_run_file_with_a_huge_seed_is_refused_and_nothing_changes(tmp_path):
+    lab, _ = make_lab()
+    lab.apply_preset("moons")
+    from nnviz.engine import save_model
+
+    path = tmp_path / "odd.h5"
+    config = lab.config.copy()
+    settings = {**config.to_dict(), "seed": 2**200}        # as a stranger's file could say
+    save_model(lab.model, path, optimizer=lab.optimizer, extra={"app": "nnviz", "run_config": settings})
+    model = lab.model
+    with pytest.raises(ValueError, match="seed"):
+        lab.load_model(path)
+    assert lab.model is model and lab.config.same_settings(config)
