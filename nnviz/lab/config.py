@@ -182,31 +182,31 @@ MAX_TEXT, MAX_LAYERS, MAX_COUNT = 10_000, 1_000, 10**8
 
 
 def checked_config(data, source: str) -> RunConfig:
-    """A RunConfig from settings read from a file (a run file, a model's extra), with every field's type
-    and range checked first; ValueError naming ``source`` and the field otherwise."""
+    """A RunConfig from settings read from a file (a run file, a model's extra), with every key's type
+    and range checked first; ValueError naming ``source`` and the key otherwise."""
     if not isinstance(data, dict):
         raise ValueError(f"{source}: the settings should be an object. Received: {type(data).__name__}.")
 
-    def fail(field: str, expected: str, value) -> ValueError:
-        return ValueError(f"{source}: setting {field!r} should be {expected}. Received: {str(value)[:60]!r}.")
+    def fail(key: str, expected: str, value) -> ValueError:
+        return ValueError(f"{source}: setting {key!r} should be {expected}. Received: {str(value)[:60]!r}.")
 
-    for field in ("name", "title", "description", "dataset", "loss", "init", "dtype", "count_label", "preset"):
-        value = data.get(field)
+    for key in ("name", "title", "description", "dataset", "loss", "init", "dtype", "count_label", "preset"):
+        value = data.get(key)
         if value is not None and not (isinstance(value, str) and len(value) <= MAX_TEXT):
-            raise fail(field, f"text of at most {MAX_TEXT:,} characters", value)
-    for field, low, high in (("seed", 0, 2**32 - 1), ("epochs", 1, MAX_COUNT)):
-        value = data.get(field, low)
+            raise fail(key, f"text of at most {MAX_TEXT:,} characters", value)
+    for key, low, high in (("seed", 0, 2**32 - 1), ("epochs", 1, MAX_COUNT)):
+        value = data.get(key, low)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise fail(field, f"a whole number from {low:,} to {high:,}", value)
+            raise fail(key, f"a whole number from {low:,} to {high:,}", value)
     batch = data.get("batch_size")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_COUNT):
         raise fail("batch_size", f"empty (full batch) or a whole number from 1 to {MAX_COUNT:,}", batch)
     l2 = data.get("l2", 0.0)
     if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not (math.isfinite(l2) and 0 <= l2 <= 1e6):
         raise fail("l2", "a number from 0 to 1e6", l2)
-    for field in ("dataset_options", "optimizer_options"):
-        if not isinstance(data.get(field, {}), dict) or not _plain(data.get(field, {})):
-            raise fail(field, "an object of numbers and short texts", data.get(field))
+    for key in ("dataset_options", "optimizer_options"):
+        if not isinstance(data.get(key, {}), dict) or not _plain(data.get(key, {})):
+            raise fail(key, "an object of numbers and short texts", data.get(key))
     optimizer = data.get("optimizer", {"name": "sgd"})
     if not (isinstance(optimizer, str) and len(optimizer) <= 64) and not (isinstance(optimizer, dict)
                                                                          and _plain(optimizer)):
