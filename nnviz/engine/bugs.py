@@ -89,6 +89,9 @@ BACKPROP_BUGS = {
                                              "(W reshaped to Wᵀ's shape where it is not square)"),
 }
 
+for _name, (_fn, _) in BACKPROP_BUGS.items():
+    _fn.bug_name = _name       # what a run's record calls the backprop it trained with
+
 
 def get_bug(name: str | None):
     """The gradient function for a bug name; None or "off" means the real backprop."""

@@ -94,7 +94,7 @@ def tensor_words(result, name: str) -> tuple[str, str]:
     _, a, n = result.samples[name]
     if status == NOISE:
         if not any(a) and not any(n):
-            return status, "all zero: backprop and numerical gradients are both exactly 0"
+            return status, "all zero: backprop and numerical gradients are both zero"
         return status, "below the noise floor: too small for finite differences to measure"
     allowed = result.allowed.get(name, result.tolerance)
     if status == DIFFERS:

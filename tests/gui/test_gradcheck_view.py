@@ -135,7 +135,7 @@ def test_ten_million_parameters_sampled_with_progress_and_cancel(make_window, re
 
 def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
     from nnviz.engine.gradcheck import GradientCheckResult
-    from nnviz.gui.views.gradcheck import NA_COLOR
+    from nnviz.gui.views.gradcheck import NA_COLOR, NOISE_COLOR
     from nnviz.lab.gradcheck import GradCheckOutcome, GradCheckRequest
 
     w = make_window(preset="moons")
@@ -149,7 +149,8 @@ def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
         coords_checked=7, kinks={"a.W": 0, "b.W": 3, "c.W": 0, "d.b": 0}, zero_gradient=["d.b"])
     request = GradCheckRequest(model=None, X=np.zeros((4, 2)), y=np.zeros(4), generation=view._generation)
     view._on_finished(GradCheckOutcome("done", request, result=result, elapsed=0.1))
-    assert bar_colors(view) == [PASS_COLOR, NA_COLOR, FAIL_COLOR, PASS_COLOR]
+    # all-zero gradients are neither right nor wrong: neutral, not green (issue 14, item 1)
+    assert bar_colors(view) == [PASS_COLOR, NA_COLOR, FAIL_COLOR, NOISE_COLOR]
     notes = [t.textItem.toPlainText() for t in view.bar_texts]
     assert notes[0] == "2.0e-09" and "ReLU kink" in notes[1] and notes[2] == "5.0e-01" and "both zero" in notes[3]
     assert "1 of 3 tensors are over 1e-7" in view.summary.text() and "b.W had nothing else" in view.summary.text()
