@@ -253,7 +253,7 @@ class GradCheckView(LiveView):
         n = model.count_params()
         self.heading.setText(f"Gradient check — {n:,} parameters in {sum(1 for _ in model.parameters())} tensors")
         self._clear_plots("Press <b>Check gradients</b> to compare backprop with numerical gradients"
-                          + (f" (a random {self.coordsSpin.value():,} of the {n:,} weights)."
+                          + (f" ({self.coordsSpin.value():,} of the {n:,} weights, shared out over the tensors)."
                              if 0 < self.coordsSpin.value() < n else "."))
         if snapshot is not None:
             self.show_snapshot(snapshot)

@@ -58,7 +58,10 @@ class GradCheckPlots(QSplitter):
         self.tensorCombo.currentIndexChanged.connect(lambda _: self.draw_scatter())
         self.clear()
 
+    _label_pt = 10
+
     def set_view_style(self, style) -> None:
+        self._label_pt = style.label_pt
         tick = QFont()
         tick.setPointSize(style.tick_pt)
         size = {"font-size": f"{style.label_pt}pt", "color": "#222"}
@@ -80,7 +83,7 @@ class GradCheckPlots(QSplitter):
         bars.getAxis("bottom").setTicks([[t for t in decades if int(t[0]) % 2 == 1 or t[0] == 0], decades])
         self.threshold_line = pg.InfiniteLine(pos=math.log10(THRESHOLD), angle=90,
                                               pen=pg.mkPen("#222", width=2, style=Qt.DashLine),
-                                              label=f"{THRESHOLD:g} tolerance", labelOpts={"position": 0.01, "color": "#222",
+                                              label=f"{THRESHOLD:.0e} tolerance".replace("e-0", "e-"), labelOpts={"position": 0.01, "color": "#222",
                                                                         "anchors": [(0, 0), (0, 0)],
                                                                         "fill": (255, 255, 255, 220)})
         bars.addItem(self.threshold_line)
@@ -161,9 +164,10 @@ class GradCheckPlots(QSplitter):
             if status in ("kinks", "noise"):
                 text = pg.TextItem(note, color=color, anchor=(0, 0.5))
                 text.setPos(FLOOR + 0.2, i)
-            elif x1[-1] > -3.5:          # long bar: the value inside its end, in white
+            elif x1[-1] > -3.5:          # long bar: the value inside its end (left of its tick), in white
                 text = pg.TextItem(note, color="#ffffff", anchor=(1, 0.5))
-                text.setPos(x1[-1] - 0.15, i)
+                end = min([x1[-1]] + [t[0] - 0.3 for t in ticks if t[1] == float(i) and t[0] < x1[-1]])
+                text.setPos(end - 0.15, i)
             else:                        # the value just after the bar
                 text = pg.TextItem(note, color="#111", anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 210))
                 text.setPos(x1[-1] + 0.15, i)
@@ -199,10 +203,19 @@ class GradCheckPlots(QSplitter):
         for name, (_, a, n) in r.samples.items():
             if pick is not None and name != pick:
                 continue
+            a, n = np.asarray(a, dtype=float), np.asarray(n, dtype=float)
+            if pick is None and a.size:   # all tensors: each scaled to its own largest gradient, so a tensor
+                top = float(max(np.max(np.abs(a)), np.max(np.abs(n))))   # of 1e-7 gradients is not a dot at 0
+                a, n = (a / top, n / top) if top > 0 else (a, n)
             color = STATUS_COLORS[r.tensor_status(name)]
             xs.append(a)
             ys.append(n)
             brushes += [pg.mkBrush(color)] * len(a)
+        plot = self.scatter.getPlotItem()
+        scaled = " (each tensor ÷ its largest)" if pick is None else ""
+        size = {"font-size": f"{self._label_pt}pt", "color": "#222"}
+        plot.setLabel("bottom", f"backprop gradient g{scaled}", **size)
+        plot.setLabel("left", f"numerical gradient ĝ{scaled}", **size)
         x = np.concatenate(xs) if xs else np.empty(0)
         y = np.concatenate(ys) if ys else np.empty(0)
         self.points.setData(x, y, brush=brushes, pen=pg.mkPen("#333", width=0.5))
