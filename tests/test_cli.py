@@ -70,3 +70,22 @@ def test_bad_numbers_are_refused_by_the_parser(argv, capsys):
         main(argv)
     assert exc.value.code == 2
     assert "must be a positive" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bug", ["cat-seed derivative", "dropped 1/m", "transposed weight"])
+def test_gradcheck_catches_each_bug_on_moons(bug, capsys):
+    assert main(["gradcheck", "--preset", "moons", "--max-coords", "200", "--bug", bug]) == 1
+    out = capsys.readouterr().out
+    assert f"backprop: {bug} (bug)" in out and "DIFFERS" in out and "backprop disagrees" in out
+
+
+@pytest.mark.parametrize("bug", [None, "cat-seed derivative"])
+def test_gradcheck_cats_seed_says_what_the_tab_says(bug, real_data_dir, capsys):
+    """Issue 14, item 1: the seed's lesson in the CLI, with the tab's defaults (ε, samples, precision)."""
+    argv = ["gradcheck", "--preset", "cats-seed", "--data-dir", str(real_data_dir), "--max-coords", "200"]
+    code = main(argv + (["--bug", bug] if bug else []))
+    out = capsys.readouterr().out
+    if bug is None:
+        assert code == 0 and "backprop is right." in out and "DIFFERS" not in out
+    else:
+        assert code == 1 and "backprop disagrees" in out and "dense_1.W" in out

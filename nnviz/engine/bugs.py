@@ -46,23 +46,34 @@ def dropped_one_over_m(model, X, Y):
     return cost, a
 
 
-def _square_dense(layer) -> bool:
-    return isinstance(layer, Dense) and layer.params["W"].shape[0] == layer.params["W"].shape[1]
+def _misshaped_dense(layer) -> bool:
+    """A Dense layer whose W (in, units) is a real matrix: reshaping it to Wᵀ's shape is not transposing it."""
+    return isinstance(layer, Dense) and min(layer.params["W"].shape) > 1
 
 
 def transposed_weight(model, X, Y):
-    """Sends the error back through W instead of Wᵀ (possible wherever W is square)."""
-    if not any(_square_dense(layer) for layer in model.layers[1:]):
-        raise ValueError("the transposed-weight bug needs a hidden Dense layer with a square weight matrix "
-                         "(as many inputs as units); this network has none.")
-    cost, a, grad = _forward_and_output_grad(model, X, Y)
+    """Sends the error back through W instead of Wᵀ.
+
+    Where W is square that is the whole bug; elsewhere W is *reshaped* to
+    Wᵀ's shape instead of transposed (``W.reshape(units, in)``, the NumPy
+    form of the same mistake), so every network with a hidden Dense layer
+    gets it.
+    """
     layers = model.layers
+    hit = [i for i, layer in enumerate(layers)
+           if i > 0 and _misshaped_dense(layer) and any(lay.params for lay in layers[:i])]
+    if not hit:
+        raise ValueError("the transposed-weight bug needs a Dense layer after a layer with weights whose W is a "
+                         "real matrix (a square weight matrix is sent back untransposed, any other reshaped); "
+                         "this network has none.")
+    cost, a, grad = _forward_and_output_grad(model, X, Y)
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
-        if i > 0 and _square_dense(layer):
+        if i in hit:
             dz = layer.preactivation_grad(grad)
             layer.backward_preactivation(dz, need_input_grad=False)  # W and b gradients stay right
-            grad = dz @ layer.params["W"]  # should be W.T
+            W = layer.params["W"]
+            grad = dz @ W.reshape(W.shape[1], W.shape[0])  # should be W.T
         else:
             grad = layer.backward(grad, need_input_grad=i > 0)
     model.add_regularization_gradients(X.shape[0])
@@ -74,8 +85,12 @@ BACKPROP_BUGS = {
     "cat-seed derivative": (cat_seed_derivative,
                             "hidden layers use the output's sigmoid derivative aᴸ(1−aᴸ) (the cat seed's bug)"),
     "dropped 1/m": (dropped_one_over_m, "gradients summed over the batch instead of averaged"),
-    "transposed weight": (transposed_weight, "the error flows back through W instead of Wᵀ"),
+    "transposed weight": (transposed_weight, "the error flows back through W instead of Wᵀ "
+                                             "(W reshaped to Wᵀ's shape where it is not square)"),
 }
+
+for _name, (_fn, _) in BACKPROP_BUGS.items():
+    _fn.bug_name = _name       # what a run's record calls the backprop it trained with
 
 
 def get_bug(name: str | None):

@@ -1,30 +1,44 @@
-"""Gradient checking: backprop against two-sided finite differences.
+"""Gradient checking: backprop against two-sided finite differences, with an honest noise floor.
 
 For each checked coordinate θᵢ: ĝᵢ = (J(θ + εeᵢ) − J(θ − εeᵢ)) / 2ε, where J
-is the training cost (including L2). The relative difference
-‖g − ĝ‖ / (‖g‖ + ‖ĝ‖) is reported overall and per parameter tensor; below
-1e-7 means backprop is right. ``max_coords`` samples a random subset of
-coordinates (spread over every tensor) so large networks check in seconds.
+is the training cost (including L2). Per parameter tensor the check reports
+the relative difference ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖) and says whether backprop
+**agrees**, **differs**, or whether the gradient is **below the noise floor**
+(too small for finite differences to measure; all-zero tensors included).
 
-Two things make a naive check cry wolf, and both are handled openly:
+Why a noise floor. A finite difference is never exact: rounding in J turns
+into an error of about ulp(J)/ε, and the stencil's truncation into ε²·J‴/6.
+With the cat seed's ×0.01 weights the gradients of the deep tensors are
+~1e-5 while J is ~0.1, so a fixed "relative difference under 1e-7" measures
+rounding, not backprop (and a bug and the right backprop look alike). Here
+every coordinate is also differenced with ε/2, and |ĝ(ε) − ĝ(ε/2)| (at least
+a few ulps of J over ε) estimates the error of ĝ(ε) — rounding and truncation
+alike. A tensor **differs** when ‖g − ĝ‖ exceeds both ``tolerance``·(‖g‖ + ‖ĝ‖)
+and ``noise_factor`` times that error; it is **below the noise floor** when
+neither ‖g‖ nor ‖ĝ‖ can be told from the error; otherwise it **agrees**.
+Every bug in :mod:`nnviz.engine.bugs` is off by O(1) relative, far above the
+floor; the right backprop sits inside it.
 
-* **Kinks.** ReLU is not differentiable at 0. When a stencil θ ± ε straddles
-  a kink (e.g. a bias whose unit receives exactly 0 because the layer
-  before is dead), the central difference averages two different slopes
-  and disagrees with any gradient. Such coordinates are detected by their
-  second difference J(θ+ε) − 2J(θ) + J(θ−ε), which is O(ε²) on smooth
-  ground and O(ε) across a kink; they are excluded and counted in
-  ``kinks``. A backprop bug cannot hide there: the test looks at J only.
-* **Cancellation.** With tiny weights (the cat seed's ×0.01) the cost is
-  ~0.1 while its changes are ~1e-14, below float64's resolution.
-  ``numeric_dtype="longdouble"`` evaluates the numerical side in extended
-  precision (80-bit on x86) while the analytic gradients stay float64.
+ε is relative to the parameter scale: ε·max(1, rms of the tensor). The check
+runs on copies (float64 analytic side; the numerical side in
+``numeric_dtype``, "longdouble" for 80-bit where the platform has it), and a
+perturbation of layer k re-runs the forward pass from layer k only.
 
-A tensor whose true gradient is zero (a bias feeding BatchNorm) would make
-‖g − ĝ‖ / (‖g‖ + ‖ĝ‖) divide rounding noise by rounding noise. When both
-norms are below the resolution of the finite differences (a few ulps of J
-divided by ε, per coordinate), the two agree as far as they can be
-measured: the tensor gets 0.0 and is listed in ``zero_gradient``.
+**Kinks.** ReLU is not differentiable at 0. When a stencil θ ± ε straddles a
+kink the central difference averages two slopes and disagrees with any
+gradient. Such coordinates are detected by their second difference
+J(θ+ε) − 2J(θ) + J(θ−ε), which is O(ε²) on smooth ground and O(ε) across a
+kink; they are excluded and counted in ``kinks``. A backprop bug cannot hide
+there: the test looks at J only.
+
+**Sampling.** ``max_coords`` is shared out per tensor (at least one each, small
+tensors whole, the rest evenly), so a 49,000-weight matrix gets as many
+coordinates as a 4-unit bias can spare; within a tensor ¾ of the picks go to
+coordinates whose backprop gradient is not zero (a dead ReLU's column says
+nothing), the rest uniformly.
+
+The defaults (:data:`DEFAULTS`, a :class:`GradCheckSettings`) are the app's
+and the CLI's alike.
 """
 
 from __future__ import annotations
@@ -38,6 +52,37 @@ from .layers import Dropout
 #: |second difference| / (|J+ − J0| + |J0 − J−|) above this marks a kink
 KINK_RATIO = 1e-3
 
+AGREES, DIFFERS, NOISE, KINKS = "agrees", "differs", "noise", "kinks"
+
+
+@dataclass(frozen=True)
+class GradCheckSettings:
+    """The gradient check's defaults, one place for the app's tab, the lab and ``nnviz gradcheck``."""
+
+    #: finite-difference step, relative to each tensor's scale: ε·max(1, rms)
+    epsilon: float = 1e-6
+    #: dtype of the numerical side's copy ("float64" or "longdouble")
+    numeric_dtype: str = "float64"
+    #: training samples the cost is computed on (a fixed random subset, see ``sample_rows``)
+    samples: int = 32
+    #: coordinates checked, shared out per tensor
+    max_coords: int = 500
+    #: seed of the sample and coordinate choice
+    seed: int = 0
+    #: a tensor differs when ‖g − ĝ‖ > tolerance·(‖g‖ + ‖ĝ‖) ...
+    tolerance: float = 1e-7
+    #: ... and > noise_factor × the estimated error of ĝ
+    noise_factor: float = 10.0
+
+
+DEFAULTS = GradCheckSettings()
+
+
+def sample_rows(m: int, k: int, seed: int = DEFAULTS.seed) -> np.ndarray:
+    """The sorted indices of the ``k`` training samples (of ``m``) a check uses."""
+    k = min(int(k), int(m))
+    return np.sort(np.random.default_rng(seed).choice(m, k, replace=False))
+
 
 @dataclass
 class GradientCheckResult:
@@ -49,13 +94,54 @@ class GradientCheckResult:
     #: per tensor: number of coordinates excluded because the stencil crossed a kink
     kinks: dict[str, int] = field(default_factory=dict)
     epsilon: float = 1e-7
-    #: tensors whose analytic and numerical gradients are both zero within the check's resolution
+    #: tensors whose gradients cannot be told from zero (all zero, or under the noise floor)
     zero_gradient: list[str] = field(default_factory=list)
+    #: per tensor: "agrees", "differs", "noise" (below the noise floor) or "kinks" (nothing checkable)
+    status: dict[str, str] = field(default_factory=dict)
+    #: per tensor: the relative difference it may have and still agree: max(tolerance, noise floor)
+    allowed: dict[str, float] = field(default_factory=dict)
+    #: per tensor: (‖g − ĝ‖, ‖g‖ + ‖ĝ‖, estimated error of ĝ)
+    norms: dict[str, tuple[float, float, float]] = field(repr=False, default_factory=dict)
+    tolerance: float = DEFAULTS.tolerance
+    noise_factor: float = DEFAULTS.noise_factor
+    numeric_dtype: str = "float64"
 
-    def passed(self, threshold: float = 1e-7) -> bool:
-        """True when every checked tensor is under ``threshold`` (NaN = nothing checkable, ignored)."""
-        checked = [v for v in self.per_parameter.values() if not np.isnan(v)]
-        return bool(checked) and self.relative_difference < threshold and all(v < threshold for v in checked)
+    def tensor_status(self, name: str, threshold: float | None = None) -> str:
+        """"agrees", "differs", "noise" or "kinks" for one tensor (``threshold`` overrides the tolerance)."""
+        v = self.per_parameter[name]
+        if np.isnan(v):
+            return KINKS
+        if name in self.norms:
+            diff, scale, err = self.norms[name]
+            tol = self.tolerance if threshold is None else threshold
+            if diff > max(tol * scale, self.noise_factor * err):
+                return DIFFERS
+            return NOISE if scale <= 2 * self.noise_factor * err else AGREES
+        if name in self.zero_gradient:  # a result built by hand, without norms
+            return NOISE
+        return AGREES if v < (self.tolerance if threshold is None else threshold) else DIFFERS
+
+    def statuses(self, threshold: float | None = None) -> dict[str, str]:
+        return {name: self.tensor_status(name, threshold) for name in self.per_parameter}
+
+    def differing(self, threshold: float | None = None) -> list[str]:
+        return [n for n, s in self.statuses(threshold).items() if s == DIFFERS]
+
+    def worst(self) -> tuple[str, float] | None:
+        """(name, relative difference) of the tensor furthest over what it may have (None if none checked)."""
+        best, key = None, -np.inf
+        for name, v in self.per_parameter.items():
+            if np.isnan(v) or self.tensor_status(name) in (NOISE, KINKS):
+                continue
+            k = v / max(self.allowed.get(name, self.tolerance), 1e-300)
+            if k > key:
+                best, key = (name, float(v)), k
+        return best
+
+    def passed(self, threshold: float | None = None) -> bool:
+        """True when no tensor differs and at least one agrees (``threshold`` overrides the tolerance)."""
+        statuses = self.statuses(threshold)
+        return AGREES in statuses.values() and DIFFERS not in statuses.values()
 
 
 def relative_difference(analytic: np.ndarray, numerical: np.ndarray) -> float:
@@ -83,14 +169,28 @@ def _coordinate_budget(sizes: list[int], max_coords: int | None) -> list[int]:
     return counts
 
 
-def gradient_check(model, X, y, epsilon: float = 1e-7, max_coords: int | None = None, seed: int = 0,
-                   progress=None, should_stop=None, backward=None,
-                   numeric_dtype="float64") -> GradientCheckResult:
+def _pick(rng, analytic: np.ndarray, count: int) -> np.ndarray:
+    """``count`` flat indices: ¾ among coordinates with a nonzero backprop gradient, the rest uniform."""
+    size = analytic.size
+    if count >= size:
+        return np.arange(size)
+    nonzero = np.flatnonzero(analytic)
+    first = rng.choice(nonzero, min(nonzero.size, (3 * count + 3) // 4), replace=False) if nonzero.size else \
+        np.empty(0, dtype=np.int64)
+    rest = np.setdiff1d(np.arange(size), first, assume_unique=False)
+    second = rng.choice(rest, count - first.size, replace=False)
+    return np.sort(np.concatenate([first, second]).astype(np.int64))
+
+
+def gradient_check(model, X, y, epsilon: float = DEFAULTS.epsilon, max_coords: int | None = None,
+                   seed: int = DEFAULTS.seed, progress=None, should_stop=None, backward=None,
+                   numeric_dtype=DEFAULTS.numeric_dtype, tolerance: float = DEFAULTS.tolerance,
+                   noise_factor: float = DEFAULTS.noise_factor) -> GradientCheckResult:
     """Compare the model's backprop gradients with numerical ones.
 
-    Works on float64 copies, so ``model`` is untouched. Dropout masks are
-    drawn once and frozen; BatchNorm uses batch statistics (training mode),
-    so the function checked is exactly the one training differentiates.
+    Works on copies, so ``model`` is untouched. Dropout masks are drawn once
+    and frozen; BatchNorm uses batch statistics (training mode), so the
+    function checked is exactly the one training differentiates.
     ``progress(done, total)`` is called as coordinates are checked;
     ``should_stop()`` may cancel (raises InterruptedError).
     ``backward(model, X, Y)``, if given, replaces the model's own
@@ -116,35 +216,52 @@ def gradient_check(model, X, y, epsilon: float = 1e-7, max_coords: int | None = 
             mine.freeze_mask(True)
     Xn, Yn = X64.astype(numeric.dtype), Y64.astype(numeric.dtype)
     m = Xn.shape[0]
+    layers = numeric.layers
+    inputs = []          # the input of each layer in the unperturbed pass
+    a = Xn
+    for layer in layers:
+        inputs.append(a)
+        a = layer.forward(a, training=True)
 
-    def cost():
-        return numeric.data_cost(numeric.forward(Xn, training=True), Yn) + numeric.regularization_cost(m)
+    def cost(start: int):
+        """J with layer ``start``'s parameters perturbed: the forward pass re-runs from that layer."""
+        a = inputs[start]
+        for layer in layers[start:]:
+            a = layer.forward(a, training=True)
+        return numeric.data_cost(a, Yn) + numeric.regularization_cost(m)
 
-    base = cost()
+    base = cost(0)
     ulp = float(np.abs(np.spacing(numeric.dtype.type(base))))
-    params = list(numeric.parameters())
-    budget = _coordinate_budget([layer.params[key].size for _, layer, key in params], max_coords)
+    params = [(name, layers.index(layer), layer, key) for name, layer, key in numeric.parameters()]
+    budget = _coordinate_budget([layer.params[key].size for _, _, layer, key in params], max_coords)
     total = int(sum(budget))
     rng = np.random.default_rng(seed)
     done = 0
-    per_parameter, samples, kinks, zero = {}, {}, {}, []
-    resolution = 64 * ulp / epsilon  # smallest gradient a finite difference can tell from 0
+    result = GradientCheckResult(0.0, {}, coords_checked=0, epsilon=epsilon, tolerance=tolerance,
+                                 noise_factor=noise_factor, numeric_dtype=numeric.dtype.name)
     all_a, all_n = [], []
-    for (name, layer, key), count in zip(params, budget):
+    for (name, start, layer, key), count in zip(params, budget):
         flat = layer.params[key].reshape(-1)  # a view: edits change the layer's weights
-        idx = np.arange(flat.size) if count >= flat.size else np.sort(rng.choice(flat.size, count, replace=False))
+        scale = float(np.sqrt(np.mean(np.square(flat.astype(np.float64))))) if flat.size else 0.0
+        eps = epsilon * max(1.0, scale)
+        idx = _pick(rng, analytic[name].reshape(-1), count)
         numerical = np.empty(idx.size)
+        error = np.empty(idx.size)
         smooth = np.ones(idx.size, dtype=bool)
         for j, i in enumerate(idx):
             if should_stop is not None and should_stop():
                 raise InterruptedError("gradient check cancelled.")
             old = flat[i]
-            flat[i] = old + epsilon
-            plus = cost()
-            flat[i] = old - epsilon
-            minus = cost()
+            values = []
+            for step in (eps, -eps, eps / 2, -eps / 2):
+                flat[i] = old + numeric.dtype.type(step)
+                values.append(cost(start))
             flat[i] = old
-            numerical[j] = float((plus - minus) / (2 * epsilon))
+            plus, minus, plus2, minus2 = values
+            g1 = float((plus - minus) / (2 * eps))
+            g2 = float((plus2 - minus2) / eps)
+            numerical[j] = g1
+            error[j] = max(abs(g1 - g2), 4 * ulp / eps)
             second = abs(float(plus - 2 * base + minus))
             smooth[j] = second <= max(KINK_RATIO * float(abs(plus - base) + abs(base - minus)), 64 * ulp)
             done += 1
@@ -152,16 +269,23 @@ def gradient_check(model, X, y, epsilon: float = 1e-7, max_coords: int | None = 
                 progress(done, total)
         a = analytic[name].reshape(-1)[idx][smooth]
         n = numerical[smooth]
-        # NaN: every sampled coordinate of this tensor sat on a kink, so nothing was checkable
-        floor = resolution * np.sqrt(max(1, a.size))
-        if a.size and np.linalg.norm(a) < floor and np.linalg.norm(n) < floor:
-            per_parameter[name] = 0.0
-            zero.append(name)
-        else:
-            per_parameter[name] = relative_difference(a, n) if a.size else float("nan")
-        samples[name] = (idx[smooth], a, n)
-        kinks[name] = int(np.count_nonzero(~smooth))
+        e = error[smooth]
+        result.samples[name] = (idx[smooth], a, n)
+        result.kinks[name] = int(np.count_nonzero(~smooth))
+        if not a.size:  # NaN: every sampled coordinate of this tensor sat on a kink, so nothing was checkable
+            result.per_parameter[name] = float("nan")
+            continue
+        diff = float(np.linalg.norm(a - n))
+        size = float(np.linalg.norm(a) + np.linalg.norm(n))
+        err = float(np.linalg.norm(e))
+        result.norms[name] = (diff, size, err)
+        result.per_parameter[name] = relative_difference(a, n)
+        result.allowed[name] = max(tolerance, noise_factor * err / size) if size else float("inf")
+        if result.tensor_status(name) == NOISE:
+            result.zero_gradient.append(name)
         all_a.append(a)
         all_n.append(n)
-    overall = relative_difference(np.concatenate(all_a), np.concatenate(all_n)) if all_a else 0.0
-    return GradientCheckResult(overall, per_parameter, samples, done, kinks, epsilon, zero)
+    result.relative_difference = relative_difference(np.concatenate(all_a), np.concatenate(all_n)) if all_a else 0.0
+    result.status = result.statuses()
+    result.coords_checked = done
+    return result

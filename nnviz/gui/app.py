@@ -4,7 +4,10 @@ Environment variables, for demos, screenshots and tests:
 
 - ``NNVIZ_AUTOSTART=1``: press Train once the window is shown;
 - ``NNVIZ_PRESENTATION=1``: start in presentation mode;
-- ``NNVIZ_QUIT_AFTER_MS=N``: close the window N ms after it is shown.
+- ``NNVIZ_QUIT_AFTER_MS=N``: close the window N ms after it is shown;
+- ``NNVIZ_GRADCHECK=correct`` (or a bug name, e.g. ``cat-seed derivative``):
+  open the Gradient check tab with that backprop and press Check gradients
+  as soon as there is a network to check.
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -58,6 +61,15 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
                   file=sys.stderr, flush=True)
         if _env_flag("NNVIZ_AUTOSTART"):
             window.train()
+        if os.environ.get("NNVIZ_GRADCHECK"):
+            from .views import GradCheckView
+
+            view = window.findChild(GradCheckView, "gradCheckView")
+            window.viewTabs.setCurrentWidget(view)
+            view.set_bug(None if os.environ["NNVIZ_GRADCHECK"] == "correct" else os.environ["NNVIZ_GRADCHECK"])
+            press = QTimer(window)      # the dataset may still be loading: press once there is a network
+            press.timeout.connect(lambda: view.start_check() and press.stop())
+            press.start(250)
 
     QTimer.singleShot(0, shown)
     if quit_after is not None:

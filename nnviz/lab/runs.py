@@ -97,8 +97,7 @@ def comparison_labels(records: list[RunRecord]) -> list[str]:
     """One legend label per record naming what differs between them (dataset and network too)."""
     if not records:
         return []
-    presets = [r.config() for r in records]
-    labels = run_labels(presets)
+    labels = run_labels(records)      # records, not configs: their settings also say which backprop trained
     generic = all(label == f"run {i + 1}" for i, label in enumerate(labels))
     extra: list[list[str]] = [[] for _ in records]
     for key, value_of in (("data", lambda r: r.settings.get("dataset", "?")),

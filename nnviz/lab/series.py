@@ -28,7 +28,8 @@ from nnviz.resources_path import resource_root
 from .presets import Preset, load_preset
 
 SETTING_NAMES = {"hidden_activation": "hidden", "init": "init", "optimizer": "optimizer", "lr": "lr", "l2": "L2 λ", "dropout": "dropout keep",
-                 "batch_size": "batch", "seed": "seed", "loss": "loss", "epochs": "epochs"}
+                 "batch_size": "batch", "seed": "seed", "loss": "loss", "epochs": "epochs",
+                 "backprop": "backprop"}
 
 
 def _series_dir():
@@ -77,20 +78,30 @@ def _with_dropout(layers: list[dict], keep_prob: float) -> list[dict]:
     return out
 
 
-def settings_of(preset: Preset) -> dict:
-    """The settings a legend may mention, as display strings."""
+def settings_of(preset) -> dict:
+    """The settings a legend may mention, as display strings.
+
+    ``preset`` is a Preset (RunConfig), or a run record (anything with a
+    ``settings`` dict), whose ``settings["backprop"]`` names a teaching bug
+    it trained with ("correct" when absent).
+    """
+    settings = getattr(preset, "settings", None)
+    backprop = "correct"
+    if isinstance(settings, dict):
+        backprop = str(settings.get("backprop") or "correct")
+        preset = Preset.from_dict(settings)
     dropout = [s["keep_prob"] for s in preset.layers if s.get("type") == "Dropout"]
     hidden = sorted({s.get("activation") or "linear" for s in preset.layers[:-1] if s.get("type") in ("Dense", "Conv2D")})
     return {
         "hidden_activation": "/".join(hidden), "init": preset.init, "optimizer": preset.optimizer.get("name", "?"), "lr": f"{preset.optimizer.get('lr', 0):g}",
         "l2": f"{preset.l2:g}", "dropout": f"{dropout[0]:g}" if dropout else "none",
         "batch_size": "full" if preset.batch_size is None else str(preset.batch_size),
-        "seed": str(preset.seed), "loss": preset.loss, "epochs": str(preset.epochs),
+        "seed": str(preset.seed), "loss": preset.loss, "epochs": str(preset.epochs), "backprop": backprop,
     }
 
 
-def run_labels(presets: list[Preset]) -> list[str]:
-    """One legend label per run naming only the settings that differ between runs."""
+def run_labels(presets: list) -> list[str]:
+    """One legend label per run naming only the settings that differ between runs (Presets or run records)."""
     settings = [settings_of(p) for p in presets]
     differing = [k for k in SETTING_NAMES if len({s[k] for s in settings}) > 1]
     if not differing:

@@ -135,7 +135,7 @@ def test_ten_million_parameters_sampled_with_progress_and_cancel(make_window, re
 
 def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
     from nnviz.engine.gradcheck import GradientCheckResult
-    from nnviz.gui.views.gradcheck import NA_COLOR
+    from nnviz.gui.views.gradcheck import NA_COLOR, NOISE_COLOR
     from nnviz.lab.gradcheck import GradCheckOutcome, GradCheckRequest
 
     w = make_window(preset="moons")
@@ -149,7 +149,8 @@ def test_bars_show_pass_fail_kinks_and_zero_gradients(make_window, qtbot):
         coords_checked=7, kinks={"a.W": 0, "b.W": 3, "c.W": 0, "d.b": 0}, zero_gradient=["d.b"])
     request = GradCheckRequest(model=None, X=np.zeros((4, 2)), y=np.zeros(4), generation=view._generation)
     view._on_finished(GradCheckOutcome("done", request, result=result, elapsed=0.1))
-    assert bar_colors(view) == [PASS_COLOR, NA_COLOR, FAIL_COLOR, PASS_COLOR]
+    # all-zero gradients are neither right nor wrong: neutral, not green (issue 14, item 1)
+    assert bar_colors(view) == [PASS_COLOR, NA_COLOR, FAIL_COLOR, NOISE_COLOR]
     notes = [t.textItem.toPlainText() for t in view.bar_texts]
     assert notes[0] == "2.0e-09" and "ReLU kink" in notes[1] and notes[2] == "5.0e-01" and "both zero" in notes[3]
     assert "1 of 3 tensors are over 1e-7" in view.summary.text() and "b.W had nothing else" in view.summary.text()
@@ -199,3 +200,37 @@ def test_a_redraw_keeps_the_result_and_a_new_network_clears_it(make_window, qtbo
     assert view.per_parameter() and "Backprop is right" in view.summary.text()
     w.reset()                               # a new network: the old result no longer applies
     assert view.per_parameter() == {} and "Press" in view.summary.text()
+
+
+def test_cats_seed_lesson_right_then_bugged_and_stale_in_between(make_window, real_data_dir, qtbot):
+    """Issue 14, item 1: the seed's own lesson. The right backprop passes on cats-seed (its ×0.01 weights make
+    the gradients tiny), the cat-seed bug fails, and a result for another backprop is marked out of date."""
+    from nnviz.gui.views.gradcheck import NOISE_COLOR
+    from nnviz.lab.gradcheck import DEFAULTS
+
+    w = make_window(data_dir=real_data_dir, preset="cats-seed")
+    view = grad_view(w)
+    assert (view.coordsSpin.value(), view.samplesSpin.value()) == (DEFAULTS.max_coords, DEFAULTS.samples)
+    outcome = run_check(qtbot, view)
+    assert "Backprop is right" in view.summary.text(), view.summary.text()
+    assert FAIL_COLOR not in bar_colors(view) and set(bar_colors(view)) <= {PASS_COLOR, NOISE_COLOR, "#bdbdbd"}
+    assert not view.stale and "Out of date" not in view.summary.text()
+    # dense_1.W (49,156 of 49,182 weights) is measured with many coordinates, not called "both zero"
+    view.plots.tensorCombo.setCurrentIndex(view.plots.tensorCombo.findData("dense_1.W"))
+    x, _ = view.points.getData()
+    assert len(x) >= 100 and outcome.result.tensor_status("dense_1.W") == "agrees"
+    assert "both zero" not in view.bar_texts[0].textItem.toPlainText()
+
+    view.set_bug("cat-seed derivative")          # the shown result is now for another backprop
+    assert view.stale and "Out of date: press Check gradients" in view.summary.text()
+    assert view._fade.isEnabled()
+    run_check(qtbot, view)
+    assert not view.stale and not view._fade.isEnabled()
+    text = view.summary.text()
+    assert "Backprop is wrong" in text and "cat-seed derivative" in text and "Out of date" not in text
+    assert FAIL_COLOR in bar_colors(view)
+
+    view.samplesSpin.setValue(16)                 # other samples: stale again; back: current again
+    assert view.stale and "Out of date" in view.summary.text()
+    view.samplesSpin.setValue(DEFAULTS.samples)
+    assert not view.stale and "Out of date" not in view.summary.text()

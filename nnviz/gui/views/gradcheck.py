@@ -10,9 +10,16 @@ touched. "Re-check every N epochs" asks the probe for a copy each N epochs
 so the diffs follow training live.
 
 Results: one bar per parameter tensor, its relative difference
-‖g−ĝ‖/(‖g‖+‖ĝ‖) on a log axis against the 1e-7 line (green under, red
-over; grey when every sampled coordinate sat on a ReLU kink), and a
-scatter of numerical against analytic gradients around y = x.
+‖g−ĝ‖/(‖g‖+‖ĝ‖) on a log axis, coloured by what the engine concluded
+(:func:`nnviz.lab.gradcheck.tensor_words`): green *agrees*, red *differs*
+(over the 1e-7 tolerance and over the tensor's noise floor, a black tick
+where that floor is above 1e-7), pale blue *below the noise floor* or all
+zero, grey *not checkable* (every sampled coordinate on a ReLU kink); and a
+scatter of numerical against analytic gradients around y = x. ε, precision,
+samples and coordinates are :data:`nnviz.engine.gradcheck.DEFAULTS`, the
+same as ``nnviz gradcheck``. A result computed for other settings (another
+backprop, other samples or coordinates) is marked out of date, its plots
+faded, until the check runs again.
 
 The *backprop* selector swaps in one of the engine's known bugs
 (:data:`nnviz.engine.bugs.BACKPROP_BUGS`) for the check and, if "Train
@@ -24,7 +31,6 @@ from __future__ import annotations
 import html
 import math
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,20 +39,27 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QGraphicsOpacityEffect,
     QSpinBox,
 )
 
 from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
-from nnviz.lab.gradcheck import GradCheckRequest
+from nnviz.lab.gradcheck import DEFAULTS, GradCheckRequest, check_samples, verdict
 from nnviz.lab.probes import ModelCopyProbe
 
 from ..gradcheck_runner import GradCheckRunner
 from .base import LiveView, ViewContext, set_heading_font
-from .gradcheck_plots import FAIL_COLOR, NA_COLOR, PASS_COLOR, THRESHOLD, GradCheckPlots  # noqa: F401
+from .gradcheck_plots import FAIL_COLOR, NA_COLOR, NOISE_COLOR, PASS_COLOR, THRESHOLD, GradCheckPlots  # noqa: F401
 from .layout import column, page_or_message
 
 #: differences under this, though over THRESHOLD, are called borderline (rounding), not wrong
 BORDERLINE = 1e-5
+STALE_COLOR = "#b35806"
+
+def _sci(x: float) -> str:
+    """1e-07 as 1e-7."""
+    return f"{x:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
 
 class GradCheckView(LiveView):
     title = "Gradient check"
@@ -77,13 +90,13 @@ class GradCheckView(LiveView):
         self.coordsSpin = QSpinBox(objectName="gradCheckCoordsSpin")
         self.coordsSpin.setRange(0, 1_000_000)
         self.coordsSpin.setSingleStep(100)
-        self.coordsSpin.setValue(500)
+        self.coordsSpin.setValue(DEFAULTS.max_coords)
         self.coordsSpin.setSpecialValueText("all")
-        self.coordsSpin.setToolTip("How many weights to check, chosen at random across every tensor "
-                                   "(0 = all of them; slow for big networks)")
+        self.coordsSpin.setToolTip("How many weights to check, shared out over the tensors, preferring weights "
+                                   "whose gradient is not zero (0 = all of them; slow for big networks)")
         self.samplesSpin = QSpinBox(objectName="gradCheckSamplesSpin")
         self.samplesSpin.setRange(1, 4096)
-        self.samplesSpin.setValue(32)
+        self.samplesSpin.setValue(DEFAULTS.samples)
         self.samplesSpin.setToolTip("Training samples the cost is computed on (a fixed random subset)")
         self.recheckCheck = QCheckBox("Re-check every", objectName="recheckEveryCheck")
         self.recheckSpin = QSpinBox(objectName="recheckEverySpin")
@@ -134,6 +147,12 @@ class GradCheckView(LiveView):
         self.gradCheckButton.clicked.connect(self.start_check)
         self.cancelButton.clicked.connect(self.cancel)
         self.bugCombo.currentIndexChanged.connect(self._on_bug_changed)
+        self.coordsSpin.valueChanged.connect(self._show_staleness)
+        self.samplesSpin.valueChanged.connect(self._show_staleness)
+        self._fade = QGraphicsOpacityEffect(self.plots)
+        self._fade.setOpacity(0.35)
+        self._fade.setEnabled(False)
+        self.plots.setGraphicsEffect(self._fade)
         self.recheckCheck.toggled.connect(self._apply_schedule)
         self.recheckSpin.valueChanged.connect(self._apply_schedule)
         self._on_bug_changed()
@@ -183,6 +202,19 @@ class GradCheckView(LiveView):
             self._idle_progress()
             self.summary.setText("Gradient check cancelled.")
 
+    @property
+    def stale(self) -> bool:
+        """True when the result shown was computed for other settings than the ones now chosen."""
+        o = self.outcome
+        return o is not None and self._settings_key(o.request) != self._settings_key()
+
+    def _settings_key(self, request=None) -> tuple:
+        if request is not None:
+            return (request.bug_name or "", len(request.y), request.max_coords, request.generation)
+        ds = self._context.dataset if self._context is not None else None
+        k = min(self.samplesSpin.value(), len(ds.y_train)) if ds is not None else self.samplesSpin.value()
+        return (self.bug_name or "", k, self.coordsSpin.value() or None, self._generation)
+
     def per_parameter(self) -> dict[str, float]:
         """{tensor name: relative difference} of the last finished check ({} before any)."""
         o = self.outcome
@@ -221,7 +253,7 @@ class GradCheckView(LiveView):
         n = model.count_params()
         self.heading.setText(f"Gradient check — {n:,} parameters in {sum(1 for _ in model.parameters())} tensors")
         self._clear_plots("Press <b>Check gradients</b> to compare backprop with numerical gradients"
-                          + (f" (a random {self.coordsSpin.value():,} of the {n:,} weights)."
+                          + (f" ({self.coordsSpin.value():,} of the {n:,} weights, shared out over the tensors)."
                              if 0 < self.coordsSpin.value() < n else "."))
         if snapshot is not None:
             self.show_snapshot(snapshot)
@@ -278,10 +310,7 @@ class GradCheckView(LiveView):
 
     def _subset(self):
         ds = self._context.dataset
-        m = len(ds.X_train)
-        k = min(self.samplesSpin.value(), m)
-        idx = np.sort(np.random.default_rng(0).choice(m, k, replace=False))
-        return ds.X_train[idx], ds.y_train[idx]
+        return check_samples(ds.X_train, ds.y_train, self.samplesSpin.value(), DEFAULTS.seed)
 
     def _start(self, copy) -> None:
         X, y = self._subset()
@@ -289,7 +318,7 @@ class GradCheckView(LiveView):
         name = self.bug_name
         request = GradCheckRequest(model=copy.model, X=X, y=y, max_coords=coords, backward=get_bug(name),
                                    bug_name=name or "", epoch=copy.epoch, generation=self._generation,
-                                   reason=copy.reason)
+                                   reason=copy.reason, seed=DEFAULTS.seed, settings=DEFAULTS)
         self.runner.start(request)
         self._probe.set_busy(True)
         self._update_buttons()
@@ -343,6 +372,7 @@ class GradCheckView(LiveView):
             self.bugDescription.setText(f"⚠ {BACKPROP_BUGS[name][1]}.")
             self.bugDescription.setStyleSheet(f"color: {FAIL_COLOR};")
             self.trainWithBugCheck.setEnabled(True)
+        self._show_staleness()
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -357,7 +387,14 @@ class GradCheckView(LiveView):
 
     def _clear_plots(self, text: str) -> None:
         self.plots.clear()
+        self._fade.setEnabled(False)
         self.summary.setText(text)
+
+    def _show_staleness(self, *_) -> None:
+        """Fade the result and say so when it was computed for other settings; undo when they are back."""
+        if self.outcome is None or self.outcome.result is None or self.checking:
+            return
+        self._write_summary()
 
     def _draw_result(self) -> None:
         self.plots.draw(self.outcome.result)
@@ -366,30 +403,49 @@ class GradCheckView(LiveView):
     def _write_summary(self) -> None:
         o = self.outcome
         r = o.result
-        values = [v for v in r.per_parameter.values() if not math.isnan(v)]
-        over = [n for n, v in r.per_parameter.items() if not math.isnan(v) and v >= THRESHOLD]
+        kind, sentence = verdict(r)
+        differ = r.differing()
+        checked = [n for n, st in r.statuses().items() if st != "kinks"]
         na = [n for n, v in r.per_parameter.items() if math.isnan(v)]
         kinks = sum(r.kinks.values())
-        if not values:
-            verdict = "<b>Nothing could be checked</b>: every sampled coordinate sat on a ReLU kink."
-        elif over and max(values) < BORDERLINE:
-            verdict = (f"<span style='color:{FAIL_COLOR}'><b>Borderline</b></span>: {len(over)} of {len(values)} "
-                       f"tensors are just over 1e-7 (worst {max(values):.1e}). Rounding in the finite differences "
-                       "alone can do that; a backprop bug gives 1e-3 or more. Check again, or with more samples.")
-        elif over:
-            verdict = (f"<span style='color:{FAIL_COLOR}'><b>✘ Backprop is wrong</b></span>: {len(over)} of "
-                       f"{len(values)} tensors are over 1e-7 (worst {max(values):.1e}).")
+        if kind == "unknown":
+            verdict_html = (f"<span style='color:{NA_COLOR if not checked else NOISE_COLOR}'><b>Cannot tell</b>"
+                            f"</span>: {html.escape(sentence)}.")
+            if not checked:
+                verdict_html = "<b>Nothing could be checked</b>: every sampled coordinate sat on a ReLU kink."
+        elif kind == "wrong" and max(r.per_parameter[n] for n in differ) < BORDERLINE:
+            verdict_html = (f"<span style='color:{FAIL_COLOR}'><b>Borderline</b></span>: {len(differ)} of "
+                            f"{len(checked)} tensors are just over {_sci(r.tolerance)} (worst "
+                            f"{max(r.per_parameter[n] for n in differ):.1e}). Rounding in the finite differences "
+                            "alone can do that; a backprop bug gives 1e-3 or more. Check again, or with more samples.")
+        elif kind == "wrong":
+            verdict_html = (f"<span style='color:{FAIL_COLOR}'><b>✘ Backprop is wrong</b></span>: {len(differ)} of "
+                            f"{len(checked)} tensors are over {_sci(r.tolerance)} and over their noise floor, so "
+                            f"they {html.escape(sentence.split(' tensors ', 1)[1])}.")
         else:
-            verdict = (f"<span style='color:{PASS_COLOR}'><b>✔ Backprop is right</b></span>: every checked tensor "
-                       f"is under 1e-7 (overall {r.relative_difference:.1e}).")
+            verdict_html = (f"<span style='color:{PASS_COLOR}'><b>✔ Backprop is right</b></span>: "
+                            f"{html.escape(sentence)} (overall {r.relative_difference:.1e}).")
         unit = "iteration" if self._count_label == "iterations" else "epoch"
-        parts = [verdict, f"{r.coords_checked:,} coordinates on {len(o.request.y)} training samples, "
-                          f"ε = {r.epsilon:g}, {o.elapsed:.1f} s, on the network after {unit} {o.request.epoch:,}"
-                          + (" (scheduled re-check)" if o.request.reason == "scheduled" else "") + "."]
-        if o.request.bug_name:
-            parts.append(f"Backprop: the bug “{html.escape(o.request.bug_name)}”.")
+        parts = [verdict_html, f"{r.coords_checked:,} coordinates on {len(o.request.y)} training samples, "
+                               f"ε = {r.epsilon:g} (relative), {r.numeric_dtype}, {o.elapsed:.1f} s, on the network "
+                               f"after {unit} {o.request.epoch:,}"
+                               + (" (scheduled re-check)" if o.request.reason == "scheduled" else "") + "."]
+        parts.append(f"Backprop: the bug “{html.escape(o.request.bug_name)}”." if o.request.bug_name
+                     else "Backprop: correct (the engine's).")
+        noise = [n for n, st in r.statuses().items() if st == "noise"]
+        if noise:
+            parts.append(f"{', '.join(noise)}: gradient{'s' * (len(noise) != 1)} below the noise floor "
+                         "(too small for finite differences to tell from rounding), neither right nor wrong.")
         if kinks:
             parts.append(f"{kinks} coordinate{'s' * (kinks != 1)} sat on a ReLU kink (where the slope jumps, "
                          "so no finite difference can match) and were left out"
                          + (f"; {', '.join(na)} had nothing else and show grey" if na else "") + ".")
-        self.summary.setText(" ".join(parts))
+        text = " ".join(parts)
+        stale = self.stale
+        self._fade.setEnabled(stale)
+        if stale:
+            now = f"the bug “{self.bug_name}”" if self.bug_name else "the correct backprop"
+            text = (f"<span style='color:{STALE_COLOR}'><b>⚠ Out of date: press Check gradients.</b> This result "
+                    f"was computed for other settings (now: {html.escape(now)}, {self.samplesSpin.value()} samples, "
+                    f"{self.coordsSpin.value() or 'all'} coordinates).</span><br>" + text)
+        self.summary.setText(text)

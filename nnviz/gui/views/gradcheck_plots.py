@@ -12,11 +12,16 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter
 
 from .layout import column
 
-THRESHOLD = 1e-7
+from nnviz.engine.gradcheck import DEFAULTS
+from nnviz.lab.gradcheck import tensor_words
+
+THRESHOLD = DEFAULTS.tolerance
 FLOOR = -16.0            # log10 of the smallest difference drawn
-PASS_COLOR = "#1a9850"
-FAIL_COLOR = "#d73027"
-NA_COLOR = "#bdbdbd"
+PASS_COLOR = "#1a9850"   # agrees
+FAIL_COLOR = "#d73027"   # differs
+NA_COLOR = "#bdbdbd"     # not checkable (every sampled coordinate on a ReLU kink)
+NOISE_COLOR = "#9ecae1"  # below the noise floor or all zero: neither right nor wrong, just not measurable
+STATUS_COLORS = {"agrees": PASS_COLOR, "differs": FAIL_COLOR, "noise": NOISE_COLOR, "kinks": NA_COLOR}
 
 
 def _log10(v: float) -> float:
@@ -42,8 +47,9 @@ class GradCheckPlots(QSplitter):
         top.addWidget(QLabel("<b>Numerical vs backprop</b>"))
         top.addStretch(1)
         top.addWidget(self.tensorCombo)
-        bars_title = QLabel("<b>Relative difference per parameter tensor</b> (log scale; a bar ending left "
-                            "of the dashed 1e-7 line means backprop is right)")
+        bars_title = QLabel("<b>Relative difference per parameter tensor</b> (log scale). Green: agrees; "
+                            "red: differs; a bar may reach its black tick (the tensor's noise floor, or the "
+                            "dashed 1e-7 line) and still agree; pale blue: too small to measure.")
         bars_title.setWordWrap(True)
         self.addWidget(column(bars_title, (self.bars, 1)))
         self.addWidget(column(top, (self.scatter, 1)))
@@ -52,7 +58,10 @@ class GradCheckPlots(QSplitter):
         self.tensorCombo.currentIndexChanged.connect(lambda _: self.draw_scatter())
         self.clear()
 
+    _label_pt = 10
+
     def set_view_style(self, style) -> None:
+        self._label_pt = style.label_pt
         tick = QFont()
         tick.setPointSize(style.tick_pt)
         size = {"font-size": f"{style.label_pt}pt", "color": "#222"}
@@ -74,12 +83,15 @@ class GradCheckPlots(QSplitter):
         bars.getAxis("bottom").setTicks([[t for t in decades if int(t[0]) % 2 == 1 or t[0] == 0], decades])
         self.threshold_line = pg.InfiniteLine(pos=math.log10(THRESHOLD), angle=90,
                                               pen=pg.mkPen("#222", width=2, style=Qt.DashLine),
-                                              label="1e-7 threshold", labelOpts={"position": 0.01, "color": "#222",
+                                              label=f"{THRESHOLD:.0e} tolerance".replace("e-0", "e-"), labelOpts={"position": 0.01, "color": "#222",
                                                                         "anchors": [(0, 0), (0, 0)],
                                                                         "fill": (255, 255, 255, 220)})
         bars.addItem(self.threshold_line)
         self.bar_item = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.6)
         bars.addItem(self.bar_item)
+        self.allowed_ticks = pg.ScatterPlotItem([], [], symbol="|", size=22, pen=pg.mkPen("#111", width=2.5),
+                                                brush=pg.mkBrush("#111"))
+        bars.addItem(self.allowed_ticks)
         self.bars_placeholder = pg.TextItem("One bar per weight tensor appears here when a check finishes.",
                                             color="#777", anchor=(0.5, 0.5))
         bars.addItem(self.bars_placeholder)
@@ -107,6 +119,7 @@ class GradCheckPlots(QSplitter):
         """Empty plots with their placeholders."""
         self.result = None
         self.bar_item.setOpts(x0=[], x1=[], y=[], height=0.6, brushes=[])
+        self.allowed_ticks.setData([], [])
         for t in self.bar_texts:
             self.bars.getPlotItem().removeItem(t)
         self.bar_texts = []
@@ -132,34 +145,35 @@ class GradCheckPlots(QSplitter):
         for t in self.bar_texts:
             plot.removeItem(t)
         self.bar_texts = []
-        x1, brushes = [], []
+        x1, brushes, ticks = [], [], []
         for i, name in enumerate(names):
             v = r.per_parameter[name]
             kinks = r.kinks.get(name, 0)
-            color = "#555" if math.isnan(v) else "#111"
-            if name in r.zero_gradient:      # both gradients zero: they agree as far as can be measured
-                x1.append(FLOOR)
-                brushes.append(pg.mkBrush(PASS_COLOR))
-                note = "0: backprop and numerical gradients are both zero"
-            elif math.isnan(v):
+            status, words = tensor_words(r, name)
+            brushes.append(pg.mkBrush(STATUS_COLORS[status]))
+            color = "#333"
+            if status in ("kinks", "noise"):       # not measurable: a pale full-width bar, the words inside
                 x1.append(0.0)
-                brushes.append(pg.mkBrush(NA_COLOR))
-                note = f"not checkable: all {kinks} sampled coordinates sat on a ReLU kink"
+                note = words
             else:
                 x1.append(_log10(v))
-                brushes.append(pg.mkBrush(PASS_COLOR if v < THRESHOLD else FAIL_COLOR))
                 note = f"{v:.1e}" + (f"  ({kinks} on a ReLU kink, skipped)" if kinks else "")
-            if math.isnan(v):            # grey full-width bar, note inside
+                allowed = r.allowed.get(name, THRESHOLD)
+                if allowed > THRESHOLD:
+                    ticks.append((_log10(allowed), float(i)))
+            if status in ("kinks", "noise"):
                 text = pg.TextItem(note, color=color, anchor=(0, 0.5))
                 text.setPos(FLOOR + 0.2, i)
-            elif x1[-1] > -3.5:          # long bar: the value inside its end, in white
+            elif x1[-1] > -3.5:          # long bar: the value inside its end (left of its tick), in white
                 text = pg.TextItem(note, color="#ffffff", anchor=(1, 0.5))
-                text.setPos(x1[-1] - 0.15, i)
+                end = min([x1[-1]] + [t[0] - 0.3 for t in ticks if t[1] == float(i) and t[0] < x1[-1]])
+                text.setPos(end - 0.15, i)
             else:                        # the value just after the bar
-                text = pg.TextItem(note, color=color, anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 210))
+                text = pg.TextItem(note, color="#111", anchor=(0, 0.5), fill=pg.mkBrush(255, 255, 255, 210))
                 text.setPos(x1[-1] + 0.15, i)
             plot.addItem(text)
             self.bar_texts.append(text)
+        self.allowed_ticks.setData([t[0] for t in ticks], [t[1] for t in ticks])
         ys = np.arange(len(names), dtype=float)
         self.bar_item.setOpts(x0=np.full(len(names), FLOOR), x1=np.array(x1), y=ys, height=0.6, brushes=brushes,
                               pens=[pg.mkPen(None)] * len(names))
@@ -189,11 +203,19 @@ class GradCheckPlots(QSplitter):
         for name, (_, a, n) in r.samples.items():
             if pick is not None and name != pick:
                 continue
-            v = r.per_parameter[name]
-            color = NA_COLOR if math.isnan(v) else (PASS_COLOR if v < THRESHOLD else FAIL_COLOR)
+            a, n = np.asarray(a, dtype=float), np.asarray(n, dtype=float)
+            if pick is None and a.size:   # all tensors: each scaled to its own largest gradient, so a tensor
+                top = float(max(np.max(np.abs(a)), np.max(np.abs(n))))   # of 1e-7 gradients is not a dot at 0
+                a, n = (a / top, n / top) if top > 0 else (a, n)
+            color = STATUS_COLORS[r.tensor_status(name)]
             xs.append(a)
             ys.append(n)
             brushes += [pg.mkBrush(color)] * len(a)
+        plot = self.scatter.getPlotItem()
+        scaled = " (each tensor ÷ its largest)" if pick is None else ""
+        size = {"font-size": f"{self._label_pt}pt", "color": "#222"}
+        plot.setLabel("bottom", f"backprop gradient g{scaled}", **size)
+        plot.setLabel("left", f"numerical gradient ĝ{scaled}", **size)
         x = np.concatenate(xs) if xs else np.empty(0)
         y = np.concatenate(ys) if ys else np.empty(0)
         self.points.setData(x, y, brush=brushes, pen=pg.mkPen("#333", width=0.5))
