@@ -159,3 +159,36 @@ def test_a_huge_layer_is_refused_from_its_sizes_without_allocating(window, monke
     reason = w.train_block_reason()
     assert "10,000,400,101 parameters" not in reason and "memory budget" in reason, reason
     assert "dense_2" in reason and not w.trainButton.isEnabled()
+
+
+@pytest.mark.parametrize("name", ["hostile_segfault_1.h5", "hostile_segfault_2.h5", "hostile_loop_1.h5",
+                                  "hostile_loop_2.h5"])
+def test_a_crafted_model_file_is_refused_and_the_unsaved_run_stays(window, qtbot, name):
+    """Files that crash or hang libhdf5 when parsed: one sentence in the banner, the app alive, nothing lost."""
+    import time
+    from pathlib import Path
+
+    w = window
+    w.findChild(QSpinBox, "epochsSpin").setValue(15)
+    with qtbot.waitSignal(w.trainingFinished, timeout=60_000):
+        qtbot.mouseClick(train_button(w), Qt.LeftButton)
+    model, cost = w.model, list(w.model.history.cost)
+    start = time.perf_counter()
+    assert not w.load_model_file(Path(__file__).resolve().parents[1] / "data" / name)
+    assert time.perf_counter() - start < 10
+    assert w.banner.level == "error" and name in w.banner.text() and "Traceback" not in w.banner.text()
+    assert w.model is model and list(w.model.history.cost) == cost and w.model.history.epochs_done == 15
+
+
+def test_a_model_for_other_inputs_blocks_training_with_a_sentence(window, tmp_path):
+    from nnviz.engine import Dense, Flatten, Sequential, save_model
+
+    digits = Sequential([Flatten(), Dense(10, activation="softmax")], input_shape=(1, 28, 28),
+                        loss="categorical_crossentropy")
+    path = tmp_path / "digits.h5"
+    save_model(digits, path)                              # no settings saved with it: the moons data stay
+    w = window
+    assert w.load_model_file(path)
+    reason = w.train_block_reason()
+    assert "(1, 28, 28)" in reason and "(2,)" in reason, reason
+    assert not train_button(w).isEnabled()
