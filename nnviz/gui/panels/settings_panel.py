@@ -1,4 +1,9 @@
-"""The settings column: preset, data, network and training boxes in one scroll area (objectName ``settingsScroll``)."""
+"""The settings column: preset, data, network and training boxes in one scroll area (objectName ``settingsScroll``).
+
+The column is never wider than :data:`MAX_MIN_WIDTH` at its narrowest, so the
+window fits a 1280×720 screen with the column shown, even with presentation
+fonts: what does not fit scrolls (vertically, and sideways if it must).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ from nnviz.lab.presets import list_presets, load_preset
 from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .training_panel import TrainingPanel
+
+#: the most the column insists on (px); wider contents scroll sideways rather than push the views off screen
+MAX_MIN_WIDTH = 440
 
 
 class SettingsPanel(QScrollArea):
@@ -44,12 +52,15 @@ class SettingsPanel(QScrollArea):
 
         content = QWidget(objectName="settingsPanel")
         layout = QVBoxLayout(content)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
         for title, widgets, stretch in (("Preset", (self.presetCombo, self.presetDescription), 0),
                                         ("Data", (self.dataset_panel,), 0), ("Network", (self.builder,), 1),
                                         ("Training", (self.training_panel,), 0)):
             box = QGroupBox(title)
             box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(6, 4, 6, 6)       # compact: 1366×768 needs little scrolling
+            box_layout.setSpacing(4)
             for widget in widgets:
                 box_layout.addWidget(widget)
             layout.addWidget(box, stretch)
@@ -70,13 +81,21 @@ class SettingsPanel(QScrollArea):
         self.presetDescription.setText(description)
 
     def preferred_width(self, window_width: int) -> int:
-        """What the contents ask for, at most 42 % of the window (at least 380 px)."""
+        """What the contents ask for, at most 42 % of the window (at least its minimum width)."""
         content = self.widget()
         need = max(content.sizeHint().width(), content.minimumSizeHint().width()) \
             + self.verticalScrollBar().sizeHint().width() + 8
-        return int(max(380, min(need, 0.42 * window_width)))
+        return int(max(self.minimumWidth(), min(need, 0.42 * window_width)))
+
+    def content_width(self) -> int:
+        """The width at which no field is cut (the contents' minimum and a vertical scroll bar)."""
+        return self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 4
 
     def fit_contents(self) -> None:
-        """Never narrower than the contents (no cut-off fields)."""
-        need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 4
-        self.setMinimumWidth(max(380, need))
+        """As wide as the contents need (no cut-off fields), up to MAX_MIN_WIDTH; past that the column
+        scrolls sideways instead of making the window wider than a small screen."""
+        self.setMinimumWidth(max(min(380, MAX_MIN_WIDTH), min(self.content_width(), MAX_MIN_WIDTH)))
+
+    def set_view_style(self, style) -> None:
+        """Labels with a style sheet keep their font unless it is set again."""
+        self.presetDescription.setFont(self.font())
