@@ -2,7 +2,10 @@
 
 Editors commit on every keystroke or choice, so output shapes and
 parameter counts follow as you type. Columns that no row uses (kernel,
-stride, padding for a dense-only network) are hidden.
+stride, padding for a dense-only network) are hidden. Output and Params
+are shown right after Type (the model's columns keep their order; only
+the header's visual order changes), so the optional columns a Conv2D or
+Dropout row brings never push them out of view: those scroll instead.
 """
 
 from __future__ import annotations
@@ -130,7 +133,11 @@ class BuilderPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
-        header.setMinimumSectionSize(40)
+        header.setMinimumSectionSize(32)
+        header.setSectionsMovable(False)
+        for visual, logical in enumerate((OUTPUT_COL, PARAMS_COL), start=FIRST_FIELD_COL):
+            header.moveSection(header.visualIndex(logical), visual)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.table.verticalHeader().setVisible(False)
         self.table.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.table.setMinimumHeight(150)
