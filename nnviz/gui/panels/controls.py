@@ -92,10 +92,10 @@ class ControlBar(QWidget):
                    self.resetButton)
         spacing = max(0, self.buttonRow.spacing())
         return sum(max(w.sizeHint().width(), w.minimumSizeHint().width()) for w in widgets) \
-            + spacing * (len(widgets) + 1) + 8
+            + spacing * len(widgets) + 8
 
     def _progress_width(self) -> int:
-        return self.progressBar.fontMetrics().horizontalAdvance(SAMPLE_PROGRESS) + 24
+        return self.progressBar.fontMetrics().horizontalAdvance(SAMPLE_PROGRESS) + 16
 
     def minimumSizeHint(self) -> QSize:
         """As narrow as the buttons: the progress bar moves below them when the row is narrower."""
@@ -114,7 +114,9 @@ class ControlBar(QWidget):
         (self.buttonRow if below else self.progressRow).removeWidget(self.progressBar)
         if below:
             self.progressRow.addWidget(self.progressBar, 1)
+            self.buttonRow.addStretch(1)            # the buttons keep their size
         else:
+            self.buttonRow.takeAt(self.buttonRow.count() - 1)      # that stretch
             self.buttonRow.addWidget(self.progressBar, 1)
         self.progressBar.setMinimumWidth(0 if below else 170)
 
