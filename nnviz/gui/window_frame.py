@@ -15,9 +15,15 @@ from PySide6.QtWidgets import QApplication, QGraphicsLayout, QGraphicsView
 from .style import style_for
 
 
+#: the most the view tabs insist on (px): a tab whose contents ask for more (a long label in presentation
+#: fonts) is squeezed inside its own page instead of pushing the window, controls included, off a 1280 screen
+VIEWS_MIN_WIDTH = 720
+
+
 def restore_geometry(window) -> None:
     """The saved geometry if it fits the screen, else most of the screen (at most 1500×950), centred;
     then the saved splitter sizes, unless they would hide the settings panel."""
+    window.viewTabs.setMinimumWidth(VIEWS_MIN_WIDTH)
     screen = window.screen() or QGuiApplication.primaryScreen()
     avail = screen.availableGeometry() if screen is not None else None
     geometry = window.settings.get("geometry")
@@ -96,6 +102,7 @@ class Presentation:
         if entering:
             window.settingsPanelAction.setChecked(False)
             window.setWindowState(self._state_before | Qt.WindowFullScreen)
+            QTimer.singleShot(300, window, lambda: self._ensure_full_screen(10))
         elif leaving:
             window.setWindowState(self._state_before)
             window.settingsPanelAction.setChecked(self._panel_before)
@@ -105,12 +112,26 @@ class Presentation:
                 window.settingsPanel.setVisible(self._panel_before)
                 # again once the window has its normal size and fonts back (the window manager answers later)
                 for ms in (0, 100):
-                    QTimer.singleShot(ms, lambda: self._settle(splitter))
+                    QTimer.singleShot(ms, window, lambda: self._settle(splitter))
             self._saved = None
         relayout(window)
-        QTimer.singleShot(0, window.settingsPanel.fit_contents)       # once the new fonts are laid out
+        QTimer.singleShot(0, window.settingsPanel, window.settingsPanel.fit_contents)       # once the new fonts are laid out
         if window.presentationAction.isChecked() != on:
             window.presentationAction.setChecked(on)
+
+    def _ensure_full_screen(self, tries: int) -> None:
+        """Without a window manager (a bare X server, a kiosk) nobody acts on the full-screen state: then
+        the window covers the screen itself. Under a window manager the geometry already matches."""
+        window = self.window
+        if not self.on or not (window.windowState() & Qt.WindowFullScreen):
+            return
+        if not window.isVisible():
+            if tries > 0:
+                QTimer.singleShot(300, window, lambda: self._ensure_full_screen(tries - 1))
+            return
+        screen = window.screen()
+        if screen is not None and window.frameGeometry() != screen.geometry():
+            window.setGeometry(screen.geometry())
 
     def _settle(self, splitter) -> None:
         if not self.on:

@@ -201,3 +201,20 @@ def test_layer_table_keeps_output_and_params_in_view(window, qtbot, presentation
     model = w.builder.model
     assert model.headerData(OUTPUT_COL, Qt.Horizontal) == "Output"
     assert model.headerData(PARAMS_COL, Qt.Horizontal) == "Params"
+
+
+def test_a_wide_tab_page_cannot_push_the_window_off_a_small_screen(window, qtbot):
+    """A page asking for more width than a 1280 screen leaves (here a long unwrapped label, as the Test results
+    tab's caption is in presentation fonts) is squeezed in its own tab; the window's minimum stays ≤ 1280."""
+    from PySide6.QtWidgets import QLabel
+
+    w = window
+    w.presentationAction.trigger()
+    w.settingsPanelAction.setChecked(True)
+    wide = QLabel("x" * 200)
+    w.view("evaluationView").layout().addWidget(wide)
+    settle(qtbot)
+    assert wide.minimumSizeHint().width() > 1280
+    assert w.minimumSizeHint().width() <= 1280
+    fit(w, qtbot)
+    assert_uncut(w)
