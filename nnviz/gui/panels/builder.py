@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz.lab import stack
 
 from ..style import ERROR_FG
+from .widgets import lay_out_widgets
 from .layer_model import (
     FIRST_FIELD_COL,
     NAME_COL,
@@ -148,10 +149,8 @@ class BuilderPanel(QWidget):
         self.removeButton.setToolTip("Remove the selected layer")
         self.upButton = QPushButton("Move up", objectName="moveLayerUpButton")
         self.downButton = QPushButton("Move down", objectName="moveLayerDownButton")
-        buttons = QHBoxLayout()
-        for b in (self.addButton, self.removeButton, self.upButton, self.downButton):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        self.buttonGrid = buttons = QGridLayout()
+        self.set_buttons_per_row(4)
         self.totalLabel = QLabel(objectName="totalParamsLabel")
         self.errorLabel = QLabel(objectName="stackErrorLabel")
         self.errorLabel.setWordWrap(True)
@@ -182,6 +181,17 @@ class BuilderPanel(QWidget):
 
     def set_specs(self, specs: list[dict]) -> None:
         self.model.set_specs(specs)
+
+    def essential_width(self) -> int:
+        """Width the table needs to show Layer, Type, Output and Params whole (the other columns scroll)."""
+        header = self.table.horizontalHeader()
+        return sum(header.sectionSize(c) for c in (NAME_COL, TYPE_COL, OUTPUT_COL, PARAMS_COL)) \
+            + 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width() + 2
+
+    def set_buttons_per_row(self, per_row: int) -> None:
+        """All four buttons on a row (normal), or two (presentation fonts: a narrow column)."""
+        lay_out_widgets(self.buttonGrid, (self.addButton, self.removeButton, self.upButton, self.downButton),
+                        per_row)
 
     def set_input(self, shape, description: str = "") -> None:
         if shape is None:

@@ -7,7 +7,7 @@ fonts: what does not fit scrolls (vertically, and sideways if it must).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -24,7 +24,7 @@ from .dataset_panel import DatasetPanel
 from .training_panel import TrainingPanel
 
 #: the most the column insists on (px); wider contents scroll sideways rather than push the views off screen
-MAX_MIN_WIDTH = 440
+MAX_MIN_WIDTH = 490
 
 
 class SettingsPanel(QScrollArea):
@@ -66,6 +66,10 @@ class SettingsPanel(QScrollArea):
             layout.addWidget(box, stretch)
         self.setWidget(content)
         self.setWidgetResizable(True)
+        # a Conv2D or Dropout row widens the table's columns: make room for Output and Params again
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self.fit_contents)
+        self.builder.table.horizontalHeader().sectionResized.connect(lambda *_: self._fit_timer.start())
 
     def show_preset(self, name: str, modified: bool, description: str) -> None:
         """Select ``name`` (no signal), its title marked "(modified)" when the settings differ from it."""
@@ -88,8 +92,14 @@ class SettingsPanel(QScrollArea):
         return int(max(self.minimumWidth(), min(need, 0.42 * window_width)))
 
     def content_width(self) -> int:
-        """The width at which no field is cut (the contents' minimum and a vertical scroll bar)."""
-        return self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 4
+        """The width at which no field is cut and the layer table shows Output and Params (the contents'
+        minimum and a vertical scroll bar)."""
+        content = self.widget()
+        # the table's share of the column: group box and panel margins around it
+        table_margin = content.width() - self.builder.table.width() if content.width() > self.builder.table.width() \
+            else 30
+        need = max(content.minimumSizeHint().width(), self.builder.essential_width() + max(20, table_margin))
+        return need + self.verticalScrollBar().sizeHint().width() + 4
 
     def fit_contents(self) -> None:
         """As wide as the contents need (no cut-off fields), up to MAX_MIN_WIDTH; past that the column
@@ -97,5 +107,9 @@ class SettingsPanel(QScrollArea):
         self.setMinimumWidth(max(min(380, MAX_MIN_WIDTH), min(self.content_width(), MAX_MIN_WIDTH)))
 
     def set_view_style(self, style) -> None:
-        """Labels with a style sheet keep their font unless it is set again."""
-        self.presetDescription.setFont(self.font())
+        """Presentation fonts: one field a row, two layer buttons a row, so the column stays narrow."""
+        large = bool(style.app_pt)
+        self.dataset_panel.set_pairs_per_row(1 if large else 2)
+        self.training_panel.set_pairs_per_row(1 if large else 2)
+        self.builder.set_buttons_per_row(2 if large else 4)
+        self.presetDescription.setFont(self.font())       # labels with a style sheet keep their font otherwise
