@@ -96,7 +96,7 @@ class Presentation:
         window.settingsPanel.set_view_style(style)
         table = window.builder.table
         table.resizeColumnsToContents()
-        table.verticalHeader().setDefaultSectionSize(window.fontMetrics().height() + 10)
+        table.fit_rows()
         window.settingsPanel.fit_contents()
         self.on = on
         if entering:

@@ -105,6 +105,24 @@ class LayerDelegate(QStyledItemDelegate):
             super().setModelData(editor, model, index)
 
 
+class LayerTable(QTableView):
+    """The layer table: its preferred height is that of its rows (a compact settings column on a small
+    screen; it still grows when there is room and scrolls when there is not)."""
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        rows = self.model().rowCount() if self.model() is not None else 0
+        height = (self.horizontalHeader().sizeHint().height() + max(rows, 3) * self.verticalHeader().defaultSectionSize()
+                  + 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height())
+        hint.setHeight(max(self.minimumHeight(), min(height, 420)))
+        return hint
+
+    def fit_rows(self) -> None:
+        """Rows as tall as the text and a little padding."""
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.updateGeometry()
+
+
 class BuilderPanel(QWidget):
     """Edit the layer stack; shows the input, each row's output, the total and the first error."""
 
@@ -115,7 +133,7 @@ class BuilderPanel(QWidget):
         self.model = LayerTableModel(self)
         self.inputLabel = QLabel(objectName="inputShapeLabel")
         self.inputLabel.setWordWrap(True)
-        self.table = QTableView(objectName="layerTable")
+        self.table = LayerTable(objectName="layerTable")
         self.table.setModel(self.model)
         self.table.setItemDelegate(LayerDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -141,7 +159,11 @@ class BuilderPanel(QWidget):
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.table.verticalHeader().setVisible(False)
         self.table.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.table.setMinimumHeight(150)
+        self.table.setMinimumHeight(110)
+        self.table.fit_rows()
+        self.model.rowsInserted.connect(self.table.updateGeometry)
+        self.model.rowsRemoved.connect(self.table.updateGeometry)
+        self.model.modelReset.connect(self.table.updateGeometry)
 
         self.addButton = QPushButton("Add layer", objectName="addLayerButton")
         self.addButton.setToolTip("Insert a Dense layer after the selected one (before the output layer if none is selected)")
