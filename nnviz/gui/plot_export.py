@@ -85,14 +85,15 @@ def export_plot_file(item, path, width: int | None = None) -> tuple[int, int]:
     if width is not None and not 1 <= int(width) <= MAX_SIDE:
         raise ValueError(f"export width must be between 1 and {MAX_SIDE:,} pixels. Received: {width}")
     w = int(width) if width is not None else native_w
-    h = max(1, int(round(w * native_h / native_w)))
     if fmt == "png":
+        h = native_h if width is None else max(1, int(w * native_h / native_w))     # as the dialog shows it
         # both set explicitly (pyqtgraph would derive the height from its own source rectangle)
         params.param("width").setValue(w, blockSignal=exporter.widthChanged)
         params.param("height").setValue(h, blockSignal=exporter.heightChanged)
         exporter.export(str(path))
         return int(params["width"]), int(params["height"])
     # SVG: drawn at the plot's own size (viewBox), shown at the chosen size (width/height): vectors scale exactly
+    h = max(1, int(round(w * native_h / native_w)))
     with thinned_curves(_source(item), max(1.0, w / native_w)):
         svg = exporter.export(toBytes=True).decode("utf-8")
     svg = re.sub(r'\s*viewBox\s*=\s*"[^"]*"', "", svg, count=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QApplication, QGraphicsLayout, QGraphicsView
+from PySide6.QtWidgets import QApplication, QGraphicsLayout, QGraphicsView, QSplitter
 
 from .style import style_for
 
@@ -62,6 +62,8 @@ class Presentation:
         self._panel_before = True
         self._state_before = Qt.WindowNoState
         self._saved = None          # (geometry, splitter state) of normal mode, while presenting
+        self._splitters = []        # the other dividers' states, while presenting
+        self._geometry_before = None
 
     def frame_state(self):
         """(geometry, splitter state) to remember at exit: those of normal mode, even while presenting."""
@@ -76,7 +78,11 @@ class Presentation:
         entering, leaving = on and not self.on, not on and self.on
         if entering:
             self._saved = (window.saveGeometry(), window.splitter.saveState())
+            # every divider (training views, comparison, ...) goes back where it was
+            self._splitters = [(sp, sp.saveState()) for sp in window.findChildren(QSplitter)
+                               if sp is not window.splitter]
             self._state_before = window.windowState() & ~Qt.WindowFullScreen
+            self._geometry_before = window.geometry()
             self._panel_before = window.settingsPanelAction.isChecked()
         style = style_for(on)
         font = QFont(QApplication.font())
@@ -105,6 +111,8 @@ class Presentation:
             QTimer.singleShot(300, window, lambda: self._ensure_full_screen(10))
         elif leaving:
             window.setWindowState(self._state_before)
+            if self._saved is not None:     # the size of before, also where no window manager keeps it
+                window.restoreGeometry(self._saved[0])
             window.settingsPanelAction.setChecked(self._panel_before)
             if self._saved is not None:
                 splitter = self._saved[1]
@@ -115,7 +123,8 @@ class Presentation:
                     QTimer.singleShot(ms, window, lambda: self._settle(splitter))
             self._saved = None
         relayout(window)
-        QTimer.singleShot(0, window.settingsPanel, window.settingsPanel.fit_contents)       # once the new fonts are laid out
+        # once the new fonts are laid out
+        QTimer.singleShot(0, window.settingsPanel, window.settingsPanel.fit_contents)
         if window.presentationAction.isChecked() != on:
             window.presentationAction.setChecked(on)
 
@@ -135,8 +144,13 @@ class Presentation:
 
     def _settle(self, splitter) -> None:
         if not self.on:
+            if self.window.windowState() == Qt.WindowNoState and self._geometry_before is not None \
+                    and self.window.geometry() != self._geometry_before:
+                self.window.setGeometry(self._geometry_before)
             self.window.settingsPanel.fit_contents()
             self.window.splitter.restoreState(splitter)
+            for inner, state in self._splitters:
+                inner.restoreState(state)
 
 
 def relayout(window) -> None:

@@ -92,6 +92,8 @@ def test_presentation_mode_is_full_screen_and_leaving_restores_everything(window
     legends_before = [v for lg in (cost.cost_legend, cost.acc_legend)
                       for v in (lg.boundingRect().width(), lg.boundingRect().height())]
     bar_height = w.progressBar.height()
+    legend_pos = cost.cost_legend.pos()
+    size_before, views_before = w.size(), w.mainViews.sizes()
     w.presentationAction.trigger()
     settle(qtbot)
     assert w.windowState() & Qt.WindowFullScreen
@@ -101,11 +103,13 @@ def test_presentation_mode_is_full_screen_and_leaving_restores_everything(window
     settle(qtbot, 200)
     assert not (w.windowState() & Qt.WindowFullScreen)
     assert w.windowState() == state_before
+    assert w.size() == size_before and w.mainViews.sizes() == views_before      # sizes and dividers of before
     assert not w.settingsPanel.isHidden()
     assert w.splitter.sizes()[0] == pytest.approx(sizes_before[0], abs=2)
     legends_after = [v for lg in (cost.cost_legend, cost.acc_legend)
                      for v in (lg.boundingRect().width(), lg.boundingRect().height())]
     assert legends_after == pytest.approx(legends_before, abs=1)             # no presentation-sized spacing left
+    assert (cost.cost_legend.pos() - legend_pos).manhattanLength() <= 2       # still in its corner
     assert w.progressBar.height() == pytest.approx(bar_height, abs=2)          # not clipped, not left tall
     assert w.progressBar.height() >= w.progressBar.fontMetrics().height()
 

@@ -112,7 +112,8 @@ class LayerTable(QTableView):
     def sizeHint(self):
         hint = super().sizeHint()
         rows = self.model().rowCount() if self.model() is not None else 0
-        height = (self.horizontalHeader().sizeHint().height() + max(rows, 3) * self.verticalHeader().defaultSectionSize()
+        height = (self.horizontalHeader().sizeHint().height()
+                  + max(rows, 3) * self.verticalHeader().defaultSectionSize()
                   + 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height())
         hint.setHeight(max(self.minimumHeight(), min(height, 420)))
         return hint
