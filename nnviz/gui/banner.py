@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtGui import QFont, QTextDocumentFragment
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
-from .style import ERROR_BG, ERROR_FG, INFO_BG, WARNING_BG
+from .style import ERROR_BG, ERROR_FG, INFO_BG, NORMAL, WARNING_BG, ViewStyle
 
 COLORS = {"error": (ERROR_BG, ERROR_FG), "warning": (WARNING_BG, "#5c4400"), "info": (INFO_BG, "#0b3a66")}
 
@@ -35,7 +35,17 @@ class MessageBanner(QFrame):
         layout.addWidget(self.closeButton)
         self.actionButton.clicked.connect(self._on_action)
         self.closeButton.clicked.connect(self.clear)
+        self.view_style = NORMAL
         self.hide()
+
+    def set_view_style(self, style: ViewStyle) -> None:
+        """The banner's text follows the window's size (large in presentation mode); set explicitly, as a
+        style sheet would otherwise keep the label at the size it had when the sheet was set."""
+        self.view_style = style
+        font = QFont(self.font())
+        font.setPointSize(style.app_pt or QFont().pointSize())
+        for widget in (self.label, self.actionButton, self.closeButton):
+            widget.setFont(font)
 
     def show_message(self, text: str, level: str = "info", action: str | None = None, callback=None,
                      tag: str | None = None) -> None:
@@ -44,6 +54,7 @@ class MessageBanner(QFrame):
         self.level = level
         self.setStyleSheet(f"QFrame#messageBanner {{ background: {bg}; border-radius: 4px; }}"
                            f" QLabel#messageBannerText {{ color: {fg}; }}")
+        self.set_view_style(self.view_style)
         self.label.setText(text)
         self._plain = QTextDocumentFragment.fromHtml(text).toPlainText()
         self.actionButton.setVisible(action is not None)

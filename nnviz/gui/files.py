@@ -10,8 +10,10 @@ banner, and the state of the window is left as it was.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from nnviz.data import DatasetError
@@ -23,6 +25,10 @@ from .plot_export import ExportDialog, export_plot_file, export_size
 RUN_FILTER = "nnviz runs (*.h5 *.hdf5);;All files (*)"
 MODEL_FILTER = "nnviz models (*.h5 *.hdf5);;All files (*)"
 DATASET_FILTER = "Datasets (*.h5 *.hdf5 *.gz *.mat *.npz *-ubyte);;All files (*)"
+#: short names of the views in proposed file names ("moons-boundary-epoch-10000.png")
+VIEW_NAMES = {"boundaryPlot": "boundary", "costPlot": "cost", "predictionView": "prediction",
+              "comparisonView": "comparison", "featureMapView": "feature-maps", "gradCheckView": "gradient-check",
+              "evaluationView": "test-results"}
 #: what opening, loading or saving a file may raise; anything else is a bug and propagates
 FILE_ERRORS = (ModelFileError, DatasetError, OSError, ValueError, TypeError, RuntimeError, MemoryError)
 
@@ -35,6 +41,31 @@ class FileCommands:
         self.lab = window.lab
 
     # --- dialogs --------------------------------------------------------------------------
+    def default_folder(self, pictures: bool = False) -> Path:
+        """Where a save dialog opens: the last folder used, else the user's Pictures (for images) or
+        Documents folder, else the home folder; never the folder the app happened to be started from."""
+        last = self.window.settings.get("lastFileDir")
+        if last:
+            return Path(last)
+        kinds = (QStandardPaths.PicturesLocation,) if pictures else ()
+        for kind in (*kinds, QStandardPaths.DocumentsLocation):
+            folder = QStandardPaths.writableLocation(kind)
+            if folder and Path(folder).is_dir():
+                return Path(folder)
+        return Path.home()
+
+    def file_stem(self, kind: str) -> str:
+        """A readable name for what is saved now: dataset, ``kind`` and how far the network was trained,
+        e.g. ``moons-boundary-epoch-10000``."""
+        lab = self.lab
+        dataset = getattr(lab.config, "dataset", "") or "nnviz"
+        parts = [dataset, kind]
+        model = lab.model
+        done = model.history.epochs_done if model is not None else 0
+        if done:
+            parts.append(f"epoch-{done}")
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(parts)).strip("-")
+
     def ask_open(self, title: str, filters: str) -> str | None:
         settings = self.window.settings
         path, _ = QFileDialog.getOpenFileName(self.window, title, settings.get("lastFileDir"), filters)
@@ -45,7 +76,8 @@ class FileCommands:
     def ask_save(self, title: str, file_name: str, filters: str, suffixes=(".h5", ".hdf5")) -> str | None:
         """A path to save to, proposed in the last folder used, ending in one of ``suffixes``; None if cancelled."""
         settings = self.window.settings
-        default = str(Path(settings.get("lastFileDir") or ".") / file_name)
+        default = str(self.default_folder(pictures=file_name.lower().endswith((".png", ".svg", ".gif")))
+                      / file_name)
         path, _ = QFileDialog.getSaveFileName(self.window, title, default, filters)
         if not path:
             return None
@@ -94,7 +126,7 @@ class FileCommands:
         return self._status(f"Model loaded from {path}: {history.epochs_done:,} epochs of history.", 8000)
 
     def save_model_dialog(self) -> None:
-        path = self.ask_save("Save model", "model.h5", "nnviz models (*.h5)")
+        path = self.ask_save("Save model", f"{self.file_stem('model')}.h5", "nnviz models (*.h5)")
         if path:
             self.save_model_file(path)
 
@@ -106,7 +138,7 @@ class FileCommands:
         return self._status(f"Model saved to {path}.")
 
     def save_run_dialog(self) -> None:
-        path = self.ask_save("Save run", "run.h5", RUN_FILTER)
+        path = self.ask_save("Save run", f"{self.file_stem('run')}.h5", RUN_FILTER)
         if path:
             self.save_run_file(path)
 
@@ -139,7 +171,8 @@ class FileCommands:
         if item is None:
             return
         settings = self.window.settings
-        default = str(Path(settings.get("lastFileDir") or ".") / f"{view.objectName()}.png")
+        kind = VIEW_NAMES.get(view.objectName()) or re.sub(r"(?<!^)(?=[A-Z])", "-", view.objectName()).lower()
+        default = str(self.default_folder(pictures=True) / f"{self.file_stem(kind)}.png")
         dialog = ExportDialog(view.title, export_size(item), default, self.window)
         if dialog.exec() != QDialog.Accepted:
             return
@@ -159,7 +192,8 @@ class FileCommands:
         return self._status(f"{view.title} exported to {path} ({w} × {h}).")
 
     def export_animation_dialog(self) -> None:
-        path = self.ask_save("Export boundary animation", "boundary.gif", "GIF animation (*.gif)", suffixes=(".gif",))
+        path = self.ask_save("Export boundary animation", f"{self.file_stem('boundary')}.gif", "GIF animation (*.gif)",
+                             suffixes=(".gif",))
         if path:
             self.export_boundary_animation(path)
 

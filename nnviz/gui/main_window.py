@@ -75,12 +75,7 @@ class MainWindow(QMainWindow):
             self.dataset_panel.set_values(saved_dataset, {})
             self._on_edited("dataset")
         self.settingsPanel.fit_contents()
-        restore_geometry(self)
-        splitter = self.settings.get("splitter")
-        if not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
-        if self.settings.get("presentation"):
-            self.presentationAction.setChecked(True)
+        restore_geometry(self)        # and the splitter; presentation mode is never restored (F11 or env)
 
     # ------------------------------------------------------------------ what tests and scripts read
     model = property(lambda self: self.lab.model, doc="the current network (the lab's)")
@@ -440,7 +435,8 @@ class MainWindow(QMainWindow):
         self.dataset_loader.shutdown()
         for view in self.views:
             view.shutdown()
-        for key, value in (("geometry", self.saveGeometry()), ("splitter", self.splitter.saveState()),
+        geometry, splitter = self.presentation.frame_state()       # normal mode's, even while presenting
+        for key, value in (("geometry", geometry), ("splitter", splitter),
                            ("preset", self.lab.preset_name or "moons"), ("dataset", self.lab.config.dataset)):
             self.settings.set(key, value)
         if self.lab.data_dir is not None:

@@ -4,13 +4,23 @@
 exporters start from); :func:`export_plot_file` writes PNG (pixels) or
 SVG (with ``width``/``height`` on the root element, which pyqtgraph's SVG
 exporter leaves out; the drawing keeps its own coordinates in ``viewBox``
-and scales to that size) keeping the plot's aspect ratio.
+and scales to that size) keeping the plot's aspect ratio as shown: the
+height is always ``width`` × (shown height / shown width).
+
+An SVG holds every point of a curve it is given: 10,000 epochs of four
+cost and accuracy curves made a 3 MB file. Curves are thinned for SVG to
+what the export's pixels can show (:func:`thin_for_pixels`: per pixel
+column the lowest and highest point, in order), so the drawing looks the
+same and stays small; the plot on screen keeps all its data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
+
+import numpy as np
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -66,27 +76,88 @@ def export_format(path) -> str:
 def export_plot_file(item, path, width: int | None = None) -> tuple[int, int]:
     """Write ``item`` (a pyqtgraph item, scene or plot widget) to ``path`` (.png or .svg), ``width`` pixels wide.
 
-    The height follows the plot's aspect ratio. Returns the (width, height) written.
+    The height follows the plot's aspect ratio as shown. Returns the (width, height) written.
     """
     fmt = export_format(path)
     exporter = _exporter(item, fmt)
     params = exporter.parameters()
-    native_w, native_h = float(params["width"]), float(params["height"])
+    native_w, native_h = export_size(item)
     if width is not None and not 1 <= int(width) <= MAX_SIDE:
         raise ValueError(f"export width must be between 1 and {MAX_SIDE:,} pixels. Received: {width}")
+    w = int(width) if width is not None else native_w
     if fmt == "png":
-        if width is not None:
-            params["width"] = int(width)        # the exporter keeps the aspect ratio
+        h = native_h if width is None else max(1, int(w * native_h / native_w))     # as the dialog shows it
+        # both set explicitly (pyqtgraph would derive the height from its own source rectangle)
+        params.param("width").setValue(w, blockSignal=exporter.widthChanged)
+        params.param("height").setValue(h, blockSignal=exporter.heightChanged)
         exporter.export(str(path))
         return int(params["width"]), int(params["height"])
     # SVG: drawn at the plot's own size (viewBox), shown at the chosen size (width/height): vectors scale exactly
-    w = int(width) if width is not None else int(round(native_w))
-    h = int(round(w * native_h / native_w))
-    svg = exporter.export(toBytes=True).decode("utf-8")
+    h = max(1, int(round(w * native_h / native_w)))
+    with thinned_curves(_source(item), max(1.0, w / native_w)):
+        svg = exporter.export(toBytes=True).decode("utf-8")
     svg = re.sub(r'\s*viewBox\s*=\s*"[^"]*"', "", svg, count=1)
     svg = re.sub(r"<svg\b", f'<svg width="{w}" height="{h}" viewBox="0 0 {native_w:g} {native_h:g}"', svg, count=1)
     Path(path).write_text(svg, encoding="utf-8")
     return w, h
+
+
+def thin_for_pixels(x, y, x_range: tuple[float, float], columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about two points per pixel column of a curve drawn over ``x_range`` ``columns`` pixels wide:
+    in each column the lowest and the highest point, in their order, plus the first and last points. Drawn
+    at that width the curve looks the same (every peak and dip is kept). Unsorted x is left as it is."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    n = x.size
+    if n <= 2 * columns + 2 or columns < 1 or n != y.size:
+        return x, y
+    if np.any(np.diff(x) < 0) or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        return x, y
+    lo, hi = float(x_range[0]), float(x_range[1])
+    if not hi > lo:
+        lo, hi = float(x[0]), float(x[-1])
+        if not hi > lo:
+            return x, y
+    col = np.floor((x - lo) / (hi - lo) * columns).astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    segment = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
+    order = np.lexsort((y, segment))             # by segment, then by y within it
+    first_of = np.r_[0, np.flatnonzero(np.diff(segment[order])) + 1]
+    last_of = np.r_[first_of[1:] - 1, n - 1]
+    keep = np.unique(np.r_[0, order[first_of], order[last_of], n - 1])
+    return x[keep], y[keep]
+
+
+@contextlib.contextmanager
+def thinned_curves(scene, scale: float = 1.0):
+    """While inside, every curve of ``scene`` with more points than its plot's pixels holds only what those
+    pixels show (:func:`thin_for_pixels`); its data are put back afterwards."""
+    import pyqtgraph as pg
+
+    saved, modes = [], []
+    items = scene.items() if hasattr(scene, "items") else []
+    try:
+        for item in items:
+            if isinstance(item, pg.PlotCurveItem):
+                # one <path> per curve, not one <polyline> per segment (pyqtgraph's mode for thick solid pens)
+                modes.append((item, item.opts.get("segmentedLineMode", "auto")))
+                item.setSegmentedLineMode("off")
+            if not isinstance(item, pg.PlotDataItem):
+                continue
+            x, y = item.getOriginalDataset()
+            view = item.getViewBox()
+            if x is None or y is None or view is None or item.opts.get("logMode", (False, False))[0]:
+                continue
+            columns = int(np.ceil(view.sceneBoundingRect().width() * scale))
+            tx, ty = thin_for_pixels(x, y, tuple(view.viewRange()[0]), columns)
+            if tx.size < np.size(x):
+                saved.append((item, np.array(x, copy=True), np.array(y, copy=True)))
+                item.setData(tx, ty)
+        yield
+    finally:
+        for item, x, y in saved:
+            item.setData(x, y)
+        for item, mode in modes:
+            item.setSegmentedLineMode(mode)
 
 
 class ExportDialog(QDialog):

@@ -1,6 +1,8 @@
 """Settings kept between launches (QSettings), with one table of defaults.
 
 Unknown keys are refused, so a typo cannot silently create a new setting.
+Presentation mode is a choice for this session only: it is not kept (a
+"presentation" key left by an older version is removed on start).
 Tests pass their own QSettings (an INI file in a temporary folder).
 """
 
@@ -15,14 +17,17 @@ DEFAULTS = {
     "geometry": QByteArray(),   # main window geometry
     "windowState": QByteArray(),
     "splitter": QByteArray(),
-    "presentation": False,
     "lastFileDir": "",          # folder of the last file dialog
 }
+#: keys older versions wrote that are no longer used (removed when settings are opened)
+OBSOLETE = ("presentation",)
 
 
 class AppSettings:
     def __init__(self, qsettings: QSettings | None = None):
         self.q = qsettings if qsettings is not None else QSettings("nnviz", "nnviz")
+        for key in OBSOLETE:
+            self.q.remove(key)
 
     def get(self, key: str):
         if key not in DEFAULTS:

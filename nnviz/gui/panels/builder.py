@@ -2,7 +2,10 @@
 
 Editors commit on every keystroke or choice, so output shapes and
 parameter counts follow as you type. Columns that no row uses (kernel,
-stride, padding for a dense-only network) are hidden.
+stride, padding for a dense-only network) are hidden. Output and Params
+are shown right after Type (the model's columns keep their order; only
+the header's visual order changes), so the optional columns a Conv2D or
+Dropout row brings never push them out of view: those scroll instead.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnviz.lab import stack
 
 from ..style import ERROR_FG
+from .widgets import lay_out_widgets
 from .layer_model import (
     FIRST_FIELD_COL,
     NAME_COL,
@@ -101,6 +105,25 @@ class LayerDelegate(QStyledItemDelegate):
             super().setModelData(editor, model, index)
 
 
+class LayerTable(QTableView):
+    """The layer table: its preferred height is that of its rows (a compact settings column on a small
+    screen; it still grows when there is room and scrolls when there is not)."""
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        rows = self.model().rowCount() if self.model() is not None else 0
+        height = (self.horizontalHeader().sizeHint().height()
+                  + max(rows, 3) * self.verticalHeader().defaultSectionSize()
+                  + 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height())
+        hint.setHeight(max(self.minimumHeight(), min(height, 420)))
+        return hint
+
+    def fit_rows(self) -> None:
+        """Rows as tall as the text and a little padding."""
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.updateGeometry()
+
+
 class BuilderPanel(QWidget):
     """Edit the layer stack; shows the input, each row's output, the total and the first error."""
 
@@ -111,7 +134,7 @@ class BuilderPanel(QWidget):
         self.model = LayerTableModel(self)
         self.inputLabel = QLabel(objectName="inputShapeLabel")
         self.inputLabel.setWordWrap(True)
-        self.table = QTableView(objectName="layerTable")
+        self.table = LayerTable(objectName="layerTable")
         self.table.setModel(self.model)
         self.table.setItemDelegate(LayerDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -130,10 +153,18 @@ class BuilderPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setStretchLastSection(False)
-        header.setMinimumSectionSize(40)
+        header.setMinimumSectionSize(32)
+        header.setSectionsMovable(False)
+        for visual, logical in enumerate((OUTPUT_COL, PARAMS_COL), start=FIRST_FIELD_COL):
+            header.moveSection(header.visualIndex(logical), visual)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.table.verticalHeader().setVisible(False)
         self.table.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.table.setMinimumHeight(150)
+        self.table.setMinimumHeight(110)
+        self.table.fit_rows()
+        self.model.rowsInserted.connect(self.table.updateGeometry)
+        self.model.rowsRemoved.connect(self.table.updateGeometry)
+        self.model.modelReset.connect(self.table.updateGeometry)
 
         self.addButton = QPushButton("Add layer", objectName="addLayerButton")
         self.addButton.setToolTip("Insert a Dense layer after the selected one (before the output layer if none is selected)")
@@ -141,10 +172,8 @@ class BuilderPanel(QWidget):
         self.removeButton.setToolTip("Remove the selected layer")
         self.upButton = QPushButton("Move up", objectName="moveLayerUpButton")
         self.downButton = QPushButton("Move down", objectName="moveLayerDownButton")
-        buttons = QHBoxLayout()
-        for b in (self.addButton, self.removeButton, self.upButton, self.downButton):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        self.buttonGrid = buttons = QGridLayout()
+        self.set_buttons_per_row(4)
         self.totalLabel = QLabel(objectName="totalParamsLabel")
         self.errorLabel = QLabel(objectName="stackErrorLabel")
         self.errorLabel.setWordWrap(True)
@@ -175,6 +204,17 @@ class BuilderPanel(QWidget):
 
     def set_specs(self, specs: list[dict]) -> None:
         self.model.set_specs(specs)
+
+    def essential_width(self) -> int:
+        """Width the table needs to show Layer, Type, Output and Params whole (the other columns scroll)."""
+        header = self.table.horizontalHeader()
+        return sum(header.sectionSize(c) for c in (NAME_COL, TYPE_COL, OUTPUT_COL, PARAMS_COL)) \
+            + 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width() + 2
+
+    def set_buttons_per_row(self, per_row: int) -> None:
+        """All four buttons on a row (normal), or two (presentation fonts: a narrow column)."""
+        lay_out_widgets(self.buttonGrid, (self.addButton, self.removeButton, self.upButton, self.downButton),
+                        per_row)
 
     def set_input(self, shape, description: str = "") -> None:
         if shape is None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from nnviz.lab import datasets
 
 from ..style import ERROR_BG, ERROR_FG
-from .widgets import compact_combo, mark_invalid
+from .widgets import compact_combo, lay_out_pairs, mark_invalid
 
 
 class DatasetPanel(QWidget):
@@ -79,19 +79,12 @@ class DatasetPanel(QWidget):
         eb.addLayout(row)
         self.errorBox.hide()
 
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.addWidget(QLabel("Dataset"), 0, 0)
         grid.addWidget(self.datasetCombo, 0, 1, 1, 3)
-        grid.addWidget(QLabel("Samples"), 1, 0)
-        grid.addWidget(self.samplesSpin, 1, 1)
-        grid.addWidget(QLabel("Noise"), 1, 2)
-        grid.addWidget(self.noiseSpin, 1, 3)
-        grid.addWidget(QLabel("Test fraction"), 2, 0)
-        grid.addWidget(self.testFractionSpin, 2, 1)
-        grid.addWidget(QLabel("Data seed"), 2, 2)
-        grid.addWidget(self.dataSeedSpin, 2, 3)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        self.pairs = [(QLabel("Samples"), self.samplesSpin), (QLabel("Noise"), self.noiseSpin),
+                      (QLabel("Test fraction"), self.testFractionSpin), (QLabel("Data seed"), self.dataSeedSpin)]
+        self.set_pairs_per_row(2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
@@ -105,6 +98,10 @@ class DatasetPanel(QWidget):
         self.dataSeedSpin.valueChanged.connect(lambda: self._emit("data_seed"))
         self.openButton.clicked.connect(self.openFileRequested)
         self._update_enabled()
+
+    def set_pairs_per_row(self, per_row: int) -> None:
+        """Two label–field pairs a row (normal), or one (presentation fonts: a narrow column)."""
+        lay_out_pairs(self.grid, self.pairs, per_row, first_row=1)
 
     # --- values ---------------------------------------------------------------------
     def dataset(self) -> str:

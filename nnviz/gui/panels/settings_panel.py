@@ -1,8 +1,13 @@
-"""The settings column: preset, data, network and training boxes in one scroll area (objectName ``settingsScroll``)."""
+"""The settings column: preset, data, network and training boxes in one scroll area (objectName ``settingsScroll``).
+
+The column is never wider than :data:`MAX_MIN_WIDTH` at its narrowest, so the
+window fits a 1280×720 screen with the column shown, even with presentation
+fonts: what does not fit scrolls (vertically, and sideways if it must).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -17,6 +22,9 @@ from nnviz.lab.presets import list_presets, load_preset
 from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .training_panel import TrainingPanel
+
+#: the most the column insists on (px); wider contents scroll sideways rather than push the views off screen
+MAX_MIN_WIDTH = 490
 
 
 class SettingsPanel(QScrollArea):
@@ -44,17 +52,24 @@ class SettingsPanel(QScrollArea):
 
         content = QWidget(objectName="settingsPanel")
         layout = QVBoxLayout(content)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
         for title, widgets, stretch in (("Preset", (self.presetCombo, self.presetDescription), 0),
                                         ("Data", (self.dataset_panel,), 0), ("Network", (self.builder,), 1),
                                         ("Training", (self.training_panel,), 0)):
             box = QGroupBox(title)
             box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(6, 4, 6, 6)       # compact: 1366×768 needs little scrolling
+            box_layout.setSpacing(4)
             for widget in widgets:
                 box_layout.addWidget(widget)
             layout.addWidget(box, stretch)
         self.setWidget(content)
         self.setWidgetResizable(True)
+        # a Conv2D or Dropout row widens the table's columns: make room for Output and Params again
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self.fit_contents)
+        self.builder.table.horizontalHeader().sectionResized.connect(lambda *_: self._fit_timer.start())
 
     def show_preset(self, name: str, modified: bool, description: str) -> None:
         """Select ``name`` (no signal), its title marked "(modified)" when the settings differ from it."""
@@ -70,13 +85,31 @@ class SettingsPanel(QScrollArea):
         self.presetDescription.setText(description)
 
     def preferred_width(self, window_width: int) -> int:
-        """What the contents ask for, at most 42 % of the window (at least 380 px)."""
+        """What the contents ask for, at most 42 % of the window (at least its minimum width)."""
         content = self.widget()
         need = max(content.sizeHint().width(), content.minimumSizeHint().width()) \
             + self.verticalScrollBar().sizeHint().width() + 8
-        return int(max(380, min(need, 0.42 * window_width)))
+        return int(max(self.minimumWidth(), min(need, 0.42 * window_width)))
+
+    def content_width(self) -> int:
+        """The width at which no field is cut and the layer table shows Output and Params (the contents'
+        minimum and a vertical scroll bar)."""
+        content = self.widget()
+        # the table's share of the column: group box and panel margins around it
+        table_margin = content.width() - self.builder.table.width() if content.width() > self.builder.table.width() \
+            else 30
+        need = max(content.minimumSizeHint().width(), self.builder.essential_width() + max(20, table_margin))
+        return need + self.verticalScrollBar().sizeHint().width() + 4
 
     def fit_contents(self) -> None:
-        """Never narrower than the contents (no cut-off fields)."""
-        need = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 4
-        self.setMinimumWidth(max(380, need))
+        """As wide as the contents need (no cut-off fields), up to MAX_MIN_WIDTH; past that the column
+        scrolls sideways instead of making the window wider than a small screen."""
+        self.setMinimumWidth(max(min(380, MAX_MIN_WIDTH), min(self.content_width(), MAX_MIN_WIDTH)))
+
+    def set_view_style(self, style) -> None:
+        """Presentation fonts: one field a row, two layer buttons a row, so the column stays narrow."""
+        large = bool(style.app_pt)
+        self.dataset_panel.set_pairs_per_row(1 if large else 2)
+        self.training_panel.set_pairs_per_row(1 if large else 2)
+        self.builder.set_buttons_per_row(2 if large else 4)
+        self.presetDescription.setFont(self.font())       # labels with a style sheet keep their font otherwise

@@ -9,7 +9,7 @@ from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
 
-from .widgets import SciSpinBox, compact_combo, mark_invalid
+from .widgets import SciSpinBox, compact_combo, lay_out_pairs, mark_invalid
 
 LOSS_LABELS = {"binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "categorical cross-entropy",
                "mse": "mean squared error (½)"}
@@ -73,18 +73,14 @@ class TrainingPanel(QWidget):
             w.setProperty("help", tip)
             w.setToolTip(tip)
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        rows = [(("Optimizer", self.optimizerCombo), ("Learning rate", self.learningRateSpin)),
-                ((self.epochsLabel, self.epochsSpin), ("Batch size", self.batchSizeSpin)),
-                (("Loss", self.lossCombo), ("L2 λ", self.l2Spin)),
-                (("Initializer", self.initCombo), ("Seed", self.seedSpin))]
-        for r, pairs in enumerate(rows):
-            for c, (label, widget) in enumerate(pairs):
-                grid.addWidget(label if isinstance(label, QLabel) else QLabel(label), r, 2 * c)
-                grid.addWidget(widget, r, 2 * c + 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        pairs = [("Optimizer", self.optimizerCombo), ("Learning rate", self.learningRateSpin),
+                 (self.epochsLabel, self.epochsSpin), ("Batch size", self.batchSizeSpin),
+                 ("Loss", self.lossCombo), ("L2 λ", self.l2Spin),
+                 ("Initializer", self.initCombo), ("Seed", self.seedSpin)]
+        self.pairs = [(label if isinstance(label, QLabel) else QLabel(label), widget) for label, widget in pairs]
+        self.set_pairs_per_row(2)
 
         self.lossCombo.currentIndexChanged.connect(lambda: self._emit("loss"))
         self.optimizerCombo.currentIndexChanged.connect(lambda: self._emit("optimizer"))
@@ -94,6 +90,10 @@ class TrainingPanel(QWidget):
         self.initCombo.currentIndexChanged.connect(lambda: self._emit("init"))
         self.l2Spin.valueChanged.connect(lambda: self._emit("l2"))
         self.seedSpin.valueChanged.connect(lambda: self._emit("seed"))
+
+    def set_pairs_per_row(self, per_row: int) -> None:
+        """Two label–field pairs a row (normal), or one (presentation fonts: a narrow column)."""
+        lay_out_pairs(self.grid, self.pairs, per_row)
 
     def values(self) -> dict:
         batch = self.batchSizeSpin.value()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QDoubleSpinBox
+from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout
 
 from ..style import ERROR_BG, ERROR_FG
 
@@ -82,3 +82,27 @@ def compact_combo(combo, chars: int = 14):
     combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
     return combo
+
+
+def lay_out_pairs(grid: QGridLayout, pairs, per_row: int, first_row: int = 0) -> None:
+    """Put (label, field) ``pairs`` in ``grid``, ``per_row`` pairs a row from ``first_row`` (two side by side
+    normally; one a row with presentation fonts, so the settings column stays narrow)."""
+    for label, field in pairs:
+        grid.removeWidget(label)
+        grid.removeWidget(field)
+    for i, (label, field) in enumerate(pairs):
+        row, col = divmod(i, per_row)
+        grid.addWidget(label, first_row + row, 2 * col)
+        grid.addWidget(field, first_row + row, 2 * col + 1)
+    for col in range(4):
+        grid.setColumnStretch(col, 1 if col % 2 and col // 2 < per_row else 0)
+
+
+def lay_out_widgets(grid: QGridLayout, widgets, per_row: int) -> None:
+    """Put ``widgets`` in ``grid``, ``per_row`` a row, left-aligned (a stretch column after them)."""
+    for widget in widgets:
+        grid.removeWidget(widget)
+    for i, widget in enumerate(widgets):
+        grid.addWidget(widget, *divmod(i, per_row))
+    for col in range(len(widgets) + 1):
+        grid.setColumnStretch(col, 1 if col == per_row else 0)
