@@ -147,7 +147,14 @@ def cmd_gradcheck(args) -> int:
 
     from nnviz.engine import tune_process
     from nnviz.engine.bugs import get_bug
-    from nnviz.lab.gradcheck import DEFAULTS, GradCheckRequest, check_samples, run_check, tensor_words, verdict
+    from nnviz.lab.gradcheck import (
+        DEFAULTS,
+        GradCheckRequest,
+        check_samples,
+        run_check,
+        tensor_words,
+        verdict,
+    )
     from nnviz.lab.presets import load_preset
 
     tune_process()

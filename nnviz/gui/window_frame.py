@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QGraphicsLayout, QGraphicsView, QSpl
 
 from .style import style_for
 
-
 #: the most the view tabs insist on (px): a tab whose contents ask for more (a long label in presentation
 #: fonts) is squeezed inside its own page instead of pushing the window, controls included, off a 1280 screen
 VIEWS_MIN_WIDTH = 720

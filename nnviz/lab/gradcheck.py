@@ -18,8 +18,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from nnviz.engine.gradcheck import AGREES, DEFAULTS, DIFFERS, KINKS, NOISE, GradCheckSettings, gradient_check, \
-    sample_rows
+from nnviz.engine.gradcheck import (
+    AGREES,
+    DEFAULTS,
+    DIFFERS,
+    KINKS,
+    NOISE,
+    GradCheckSettings,
+    gradient_check,
+    sample_rows,
+)
 
 __all__ = ["DEFAULTS", "GradCheckSettings", "GradCheckRequest", "GradCheckOutcome", "run_check", "check_samples",
            "verdict", "tensor_words", "PROGRESS_INTERVAL"]

@@ -12,7 +12,13 @@ from nnviz.data import load_dataset
 from nnviz.engine.bugs import BACKPROP_BUGS, get_bug
 from nnviz.engine.gradcheck import DEFAULTS, GradientCheckResult
 from nnviz.lab import Lab
-from nnviz.lab.gradcheck import GradCheckRequest, check_samples, run_check, tensor_words, verdict
+from nnviz.lab.gradcheck import (
+    GradCheckRequest,
+    check_samples,
+    run_check,
+    tensor_words,
+    verdict,
+)
 from nnviz.lab.presets import load_preset
 from nnviz.lab.runs import comparison_labels
 

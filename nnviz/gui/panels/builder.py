@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from nnviz.lab import stack
 
 from ..style import ERROR_FG
-from .widgets import lay_out_widgets
 from .layer_model import (
     FIRST_FIELD_COL,
     NAME_COL,
@@ -41,6 +40,7 @@ from .layer_model import (
     column_of,
     field_of,
 )
+from .widgets import lay_out_widgets
 
 DEFAULT_NEW_LAYER = {"type": "Dense", "units": 16, "activation": "relu"}
 

@@ -35,11 +35,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QGraphicsOpacityEffect,
     QSpinBox,
 )
 
@@ -49,7 +49,14 @@ from nnviz.lab.probes import ModelCopyProbe
 
 from ..gradcheck_runner import GradCheckRunner
 from .base import LiveView, ViewContext, set_heading_font
-from .gradcheck_plots import FAIL_COLOR, NA_COLOR, NOISE_COLOR, PASS_COLOR, THRESHOLD, GradCheckPlots  # noqa: F401
+from .gradcheck_plots import (  # noqa: F401
+    FAIL_COLOR,
+    NA_COLOR,
+    NOISE_COLOR,
+    PASS_COLOR,
+    THRESHOLD,
+    GradCheckPlots,
+)
 from .layout import column, page_or_message
 
 #: differences under this, though over THRESHOLD, are called borderline (rounding), not wrong

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter
 
-from .layout import column
-
 from nnviz.engine.gradcheck import DEFAULTS
 from nnviz.lab.gradcheck import tensor_words
+
+from .layout import column
 
 THRESHOLD = DEFAULTS.tolerance
 FLOOR = -16.0            # log10 of the smallest difference drawn
