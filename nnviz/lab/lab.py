@@ -233,6 +233,8 @@ class Lab:
                 return           # another dataset was chosen meanwhile
             self.dataset_loading = False
             self._set_dataset(value, error)
+            if not error:
+                self.events.status.emit(f"{datasets.label(name)}: {datasets.describe(value)}.", 4000)
             self._check("dataset")
 
         self.background(job, done)
