@@ -128,6 +128,16 @@ class OODResult:
         """:data:`OOD_MESSAGE` when unusual, else ""."""
         return OOD_MESSAGE if self.unusual else ""
 
+    def explanation(self) -> str:
+        """The message and why, for a class ("" when not unusual)."""
+        if not self.unusual:
+            return ""
+        if self.excess > self.excess_limit:
+            why = f"its {self.statistic} is far outside that of every training image"
+        else:
+            why = "its brightness, contrast, edges and colours together are unlike the training images'"
+        return f"{OOD_MESSAGE} The network answers with one of the classes it knows, whatever it is shown; here {why}."
+
 
 @dataclass(frozen=True)
 class OODCalibration:
