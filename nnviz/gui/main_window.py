@@ -375,6 +375,8 @@ class MainWindow(QMainWindow):
         views = [v for v in self.views if not (spare_busy and v.busy)]
         for view in views:
             view.reset(context)
+            if view.placement == "main":        # the boundary for 2-D data, the test samples for images
+                view.setVisible(view.wanted(context))
         self.lab.reset_recording(grid=getattr(self.view("boundaryPlot"), "grid", None))
         snap = self.lab.snapshot([p for v in views for p in v.probes(context)] + self.lab.recorder.probes())
         if snap is not None:
