@@ -5,6 +5,8 @@ Environment variables, for demos, screenshots and tests:
 - ``NNVIZ_AUTOSTART=1``: press Train once the window is shown;
 - ``NNVIZ_PRESENTATION=1``: start in presentation mode;
 - ``NNVIZ_QUIT_AFTER_MS=N``: close the window N ms after it is shown.
+- ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
+  first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown).
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -56,7 +58,20 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
         if quit_after is not None:
             print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
                   file=sys.stderr, flush=True)
+        drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]
+        if drop and _env_flag("NNVIZ_AUTOSTART"):
+            pending = [drop]
+            window.trainingFinished.connect(lambda _result: pending and window.predict_images(pending.pop()))
+        elif drop:
+            window.predict_images(drop)
         if _env_flag("NNVIZ_AUTOSTART"):
+            start_when_loaded()
+
+    def start_when_loaded():
+        """Train once a dataset being read in the background has arrived."""
+        if window.lab.dataset_loading:
+            QTimer.singleShot(100, start_when_loaded)
+        else:
             window.train()
 
     QTimer.singleShot(0, shown)

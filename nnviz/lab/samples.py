@@ -96,7 +96,7 @@ class SamplesProbe:
                 self._cursor = (self._cursor + 1) % len(self.y)
             self._first = False
             cursor = self._cursor
-        out = model.predict(self.X)
+        out = model.predict(self.X, batch_size=2048)    # few, large products: the cheapest way through
         pred = predicted_classes(out)
         acc, counts = per_class_accuracy(self.y, pred, self.n_classes)
         idx = self.order[(cursor + np.arange(self.count)) % len(self.y)]

@@ -18,7 +18,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from nnviz.lab.ood import is_image_shape
-from nnviz.lab.palette import class_color
 from nnviz.lab.prediction import Prediction, class_names_for
 from nnviz.lab.samples import SamplesFrame, SamplesProbe
 
@@ -30,6 +29,8 @@ from .tiles import TileGrid, as_display, gray_lut
 
 STRIP = 8           # test images in the strip (the first is the current one)
 RIGHT = "#1b7a3a"
+BAR = "#6c9fcf"
+WORST_BAR = "#D55E00"
 WRONG = "#b3261e"
 
 
@@ -54,7 +55,7 @@ class SamplesView(LiveView):
         self.strip_title = QLabel("The next test images: true class → the network's answer")
         self.strip = TileGrid(tile_px=56, caption_lines=1, max_columns=STRIP)
         self.strip.setObjectName("samplesStrip")
-        self.accuracy_title = LiveText("Test accuracy per class", objectName="samplesAccuracyTitle")
+        self.accuracy_title = LiveText("Test accuracy per class", lines=2, objectName="samplesAccuracyTitle")
         self.accuracy_plot = pg.PlotWidget(background="w")
         self.accuracy_plot.setObjectName("samplesAccuracyPlot")
         plot = self.accuracy_plot.getPlotItem()
@@ -168,7 +169,7 @@ class SamplesView(LiveView):
     def _draw_strip(self, frame: SamplesFrame) -> None:
         images = [as_display(x.reshape(self._dataset.input_shape) if x.ndim == 1 else x) for x in frame.images]
         shape = images[0].shape[:2]
-        self.strip.set_layout(len(images), shape)
+        self.strip.set_layout(len(images), shape, columns=len(images))   # one row, whatever the width
         self.strip.set_images(images, (0.0, 1.0), gray_lut())
         pred = frame.predicted
         self.strip.set_captions([f"{self._short(t)} → {self._short(p)} {'✔' if t == p else '✘'}"
@@ -179,17 +180,19 @@ class SamplesView(LiveView):
     def _draw_accuracy(self, frame: SamplesFrame) -> None:
         k = len(frame.class_accuracy)
         acc = np.nan_to_num(frame.class_accuracy, nan=0.0)
-        brushes = [pg.mkBrush(class_color(i) if k <= 10 else "#9bbbd9") for i in range(k)]
+        worst = int(np.nanargmin(frame.class_accuracy)) if np.isfinite(frame.class_accuracy).any() else -1
+        brushes = [pg.mkBrush(WORST_BAR if i == worst else BAR) for i in range(k)]
         self.accuracy_bars.setOpts(x=np.arange(k), height=acc, width=0.7, brushes=brushes)
         plot = self.accuracy_plot.getPlotItem()
         plot.getAxis("bottom").setTicks([[(i, self._short(i)) for i in range(k)]])
         plot.setXRange(-0.6, k - 0.4, padding=0)
         self.overall_line.setPos(frame.accuracy)
         self.overall_line.show()
-        worst = int(np.nanargmin(frame.class_accuracy)) if np.isfinite(frame.class_accuracy).any() else 0
+        hardest = (f"; hardest class: <b>{self._names[worst]}</b> ({frame.class_accuracy[worst]:.0%} right, "
+                   f"<span style='color:{WORST_BAR}'>■</span>)") if worst >= 0 else ""
         self.accuracy_title.setText(
-            f"Test accuracy per class — all {int(frame.class_counts.sum()):,} test images: {frame.accuracy:.1%} "
-            f"(dashed line); hardest: {self._names[worst]} {frame.class_accuracy[worst]:.0%}")
+            f"Test accuracy per class — on all {int(frame.class_counts.sum()):,} test images "
+            f"{frame.accuracy:.1%} (dashed line){hardest}")
 
     def _short(self, k) -> str:
         name = self._names[int(k)]
