@@ -57,6 +57,9 @@ INK = 0.1           # a pixel darker (after inversion) than this is blank
 FULL = 0.9          # and brighter than this is full ink
 STAT_NAMES = ("brightness", "contrast", "blank fraction", "full fraction", "mid-tone fraction", "edge strength",
               "bounding-box fill", "saturation")
+#: the same, said for a class
+STAT_WORDS = ("brightness", "contrast", "share of blank pixels", "share of full-ink pixels", "share of grey pixels",
+              "edge strength", "share of the inked box that is filled", "colourfulness")
 
 
 def _as_images(X, image_shape=None) -> np.ndarray:
@@ -112,6 +115,8 @@ class OODResult:
     excess_limit: float = float("inf")
     #: the name of that statistic (see :data:`STAT_NAMES`)
     statistic: str = ""
+    #: +1 when it lies above the training range, -1 below
+    direction: int = 0
 
     @property
     def unusual(self) -> bool:
@@ -133,7 +138,8 @@ class OODResult:
         if not self.unusual:
             return ""
         if self.excess > self.excess_limit:
-            why = f"its {self.statistic} is far outside that of every training image"
+            words = STAT_WORDS[STAT_NAMES.index(self.statistic)] if self.statistic in STAT_NAMES else self.statistic
+            why = f"its {words} is far {'higher' if self.direction > 0 else 'lower'} than in any training image"
         else:
             why = "its brightness, contrast, edges and colours together are unlike the training images'"
         return f"{OOD_MESSAGE} The network answers with one of the classes it knows, whatever it is shown; here {why}."
@@ -162,19 +168,20 @@ class OODCalibration:
 
     def excesses(self, X) -> np.ndarray:
         """(m, …) pictures → (m, 8): how many training standard deviations each statistic lies beyond
-        the training images' range (0 inside it)."""
+        the training images' range: positive above it, negative below, 0 inside it."""
         stats = image_statistics(X, self.image_shape)
         if self.low is None:
             return np.zeros_like(stats)
-        return np.maximum(0.0, np.maximum(stats - self.high, self.low - stats)) / self.spread
+        return (np.maximum(0.0, stats - self.high) - np.maximum(0.0, self.low - stats)) / self.spread
 
     def check(self, x) -> OODResult:
         """One sample (no batch axis) → its :class:`OODResult`."""
         batch = np.asarray(x)[None]
-        excess = self.excesses(batch)[0]
-        worst = int(np.argmax(excess))
+        signed = self.excesses(batch)[0]
+        worst = int(np.argmax(np.abs(signed)))
         return OODResult(score=float(self.scores(batch)[0]), threshold=self.threshold,
-                         excess=float(excess[worst]), excess_limit=self.excess_limit, statistic=STAT_NAMES[worst])
+                         excess=float(abs(signed[worst])), excess_limit=self.excess_limit,
+                         statistic=STAT_NAMES[worst], direction=int(np.sign(signed[worst])))
 
 
 def calibrate(X_train, X_test=None, image_shape=None, quantile: float = QUANTILE,

@@ -98,6 +98,9 @@ def test_calibration_is_set_on_the_test_set():
     cal = calibrate(X_train, X_test, quantile=0.9, margin=1.0)
     assert np.mean(cal.scores(X_test) > cal.threshold) == pytest.approx(0.1, abs=0.02)
     assert cal.check(np.zeros((1, 8, 8))).unusual          # a blank picture is unlike noise
+    said = cal.check(np.zeros((1, 8, 8))).explanation()
+    assert said.startswith(OOD_MESSAGE) and "share of blank pixels is far higher than in any training image" in said
+    assert cal.check(X_test[0]).explanation() in ("", said) or not cal.check(X_test[0]).unusual
     assert image_statistics(X_train).shape == (300, 8)
     flat = calibrate(X_train.reshape(300, -1), X_test.reshape(100, -1), image_shape=(1, 8, 8),
                      quantile=0.9, margin=1.0)

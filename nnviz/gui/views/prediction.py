@@ -447,7 +447,7 @@ class PredictionView(LiveView):
             text, color = f"{name}\n{item.prediction.text()}", "#111"
             item.row.setToolTip(item.path)
             if _unusual(item):
-                text, color = f"{text}\n⚠ unlike training data", "#8a5a00"
+                text, color = f"{text}\n⚠ unfamiliar", "#8a5a00"
                 item.row.setToolTip(f"{item.path}\n{item.loaded.ood.message()}")
         else:
             text, color = name, "#555"

@@ -35,10 +35,10 @@ def test_cat_on_the_mnist_model_is_said_to_be_unlike_the_training_images(make_wi
     assert "%" in view.predictionLabel.text()            # the network still answers…
     assert view.oodHint.isVisible()                       # …and the window says what the answer is worth
     assert OOD_MESSAGE in view.oodHint.text()
-    assert "unlike training" in cat_item.row.text()
+    assert "⚠ unfamiliar" in cat_item.row.text()
     view.fileList.setCurrentItem(digit_item.row)
     assert not view.oodHint.isVisible()
-    assert "unlike" not in digit_item.row.text()
+    assert "⚠" not in digit_item.row.text()
     # the status bar no longer says "Classifying 2 images…"
     message = window.statusBar().currentMessage()
     assert "Classifying" not in message

@@ -7,8 +7,6 @@ import pytest
 from predict_helpers import train
 
 from nnviz.data import load_dataset
-from nnviz.lab.prediction import class_probabilities
-from nnviz.lab.samples import SamplesProbe, per_class_accuracy
 
 
 def test_mnist_training_tab_shows_test_samples_and_per_class_accuracy(make_window, qtbot, real_data_dir):
@@ -50,27 +48,3 @@ def test_moons_keeps_the_boundary_and_hides_the_samples(make_window):
     assert window.view("boundaryPlot").isVisible()
     assert not window.view("samplesView").isVisible()
     assert window.view("samplesView").probes(window.lab.view_context()) == []
-
-
-def test_probe_cycles_through_the_test_set_and_counts_per_class():
-    class Half:
-        """A 'network' that says class 1 for bright images and class 0 for dark ones."""
-        class history:
-            epochs_done, iterations_done = 1, 10
-
-        def predict(self, X):
-            p = (X.reshape(len(X), -1).mean(axis=1) > 0.5).astype(float)
-            return np.stack([1 - p, p], axis=1)
-
-    X = np.concatenate([np.zeros((6, 1, 4, 4)), np.ones((4, 1, 4, 4))])
-    y = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
-    probe = SamplesProbe(X, y, 2, count=3)
-    first, second = probe.compute(Half()), probe.compute(Half())
-    assert second.cursor == first.cursor + 1
-    np.testing.assert_array_equal(second.indices[:2], first.indices[1:])
-    acc, counts = per_class_accuracy(y, (X.reshape(10, -1).mean(1) > 0.5).astype(int), 2)
-    np.testing.assert_allclose(first.class_accuracy, acc)
-    np.testing.assert_array_equal(counts, [3, 7])
-    np.testing.assert_allclose(acc, [1.0, 4 / 7])
-    assert first.accuracy == pytest.approx(7 / 10)
-    np.testing.assert_allclose(first.probs, [class_probabilities(r) for r in Half().predict(X[first.indices])])
