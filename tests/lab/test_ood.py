@@ -99,7 +99,8 @@ def test_calibration_is_set_on_the_test_set():
     assert np.mean(cal.scores(X_test) > cal.threshold) == pytest.approx(0.1, abs=0.02)
     assert cal.check(np.zeros((1, 8, 8))).unusual          # a blank picture is unlike noise
     said = cal.check(np.zeros((1, 8, 8))).explanation()
-    assert said.startswith(OOD_MESSAGE) and "share of blank pixels is far higher than in any training image" in said
+    assert said.startswith(OOD_MESSAGE) and " is far " in said and " than in any training image." in said
+    assert "its contrast is far lower" in cal.check(np.full((1, 8, 8), 0.5)).explanation()   # a flat grey
     assert cal.check(X_test[0]).explanation() in ("", said) or not cal.check(X_test[0]).unusual
     assert image_statistics(X_train).shape == (300, 8)
     flat = calibrate(X_train.reshape(300, -1), X_test.reshape(100, -1), image_shape=(1, 8, 8),

@@ -58,6 +58,7 @@ class SamplesView(LiveView):
         self.accuracy_title = LiveText("Test accuracy per class", lines=2, objectName="samplesAccuracyTitle")
         self.accuracy_plot = pg.PlotWidget(background="w")
         self.accuracy_plot.setObjectName("samplesAccuracyPlot")
+        self.accuracy_plot.setMinimumSize(200, 140)     # ten bars stay readable in a short window
         plot = self.accuracy_plot.getPlotItem()
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
@@ -152,7 +153,8 @@ class SamplesView(LiveView):
             self._draw_current(self.frame)
 
     def export_item(self):
-        return self
+        """File → Export plot writes the per-class accuracy chart."""
+        return self.accuracy_plot
 
     # --- drawing -------------------------------------------------------------------------
     def _draw_current(self, frame: SamplesFrame) -> None:
