@@ -16,7 +16,8 @@ from .gradcheck import GradCheckView
 from .prediction import PredictionView
 from .samples import SamplesView
 
-VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView, EvaluationView]
+VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
+                EvaluationView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
            "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]

@@ -210,7 +210,8 @@ class PredictionView(LiveView):
         self.predictionLabel.setFont(font)
         detail = QFont(self.detailLabel.font())
         detail.setPointSize(style.app_pt or QFont().pointSize())
-        for label in (self.detailLabel, self.dropHint, self.oodHint):      # styled labels do not follow the window's font
+        # styled labels do not follow the window's font
+        for label in (self.detailLabel, self.dropHint, self.oodHint):
             label.setFont(detail)
         self.graphics.set_view_style(style)
         self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))

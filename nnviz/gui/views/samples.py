@@ -71,7 +71,8 @@ class SamplesView(LiveView):
             plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
         self.accuracy_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#9bbbd9", pen=pg.mkPen(None))
         plot.addItem(self.accuracy_bars)
-        self.overall_line = pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#333", width=1.5, style=pg.QtCore.Qt.DashLine))
+        self.overall_line = pg.InfiniteLine(angle=0, pos=0,
+                                            pen=pg.mkPen("#333", width=1.5, style=pg.QtCore.Qt.DashLine))
         self.overall_line.hide()
         plot.addItem(self.overall_line)
 
