@@ -52,7 +52,7 @@ class SamplesView(LiveView):
         self.picture = PredictionPicture()
         self.picture.setObjectName("samplesPicture")
         self.caption = LiveText(lines=2, objectName="samplesCaption")
-        self.strip_title = QLabel("The next test images: true class → the network's answer")
+        self.strip_title = QLabel("The next test images: true class→the network's answer, ✔ right, ✘ wrong")
         self.strip = TileGrid(tile_px=56, caption_lines=1, max_columns=STRIP)
         self.strip.setObjectName("samplesStrip")
         self.accuracy_title = LiveText("Test accuracy per class", lines=2, objectName="samplesAccuracyTitle")
@@ -153,6 +153,11 @@ class SamplesView(LiveView):
         if self.frame is not None:
             self._draw_current(self.frame)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.frame is not None and self.isVisible():
+            self._draw_current(self.frame)        # the bar labels' size follows the picture's height
+
     def export_item(self):
         """File → Export plot writes the per-class accuracy chart."""
         return self.accuracy_plot
@@ -162,7 +167,7 @@ class SamplesView(LiveView):
         probs = frame.probs[0]
         prediction = Prediction(probs=probs, names=list(self._names), iterations=frame.iteration)
         self.picture.draw_input(frame.images[0])
-        self.picture.draw_bars(prediction, self._names, self.view_style.label_pt, self.font())
+        self.picture.draw_bars(prediction, self._names, self._bar_pt(len(probs)), self.font())
         true, top = int(frame.true[0]), prediction.top
         verdict = (f"<span style='color:{RIGHT}'>✔ right</span>" if top == true else
                    f"<span style='color:{WRONG}'>✘ wrong</span>")
@@ -175,7 +180,7 @@ class SamplesView(LiveView):
         self.strip.set_layout(len(images), shape, columns=len(images))   # one row, whatever the width
         self.strip.set_images(images, (0.0, 1.0), gray_lut())
         pred = frame.predicted
-        self.strip.set_captions([f"{self._short(t)} → {self._short(p)} {'✔' if t == p else '✘'}"
+        self.strip.set_captions([f"{self._short(t)}→{self._short(p)}{'✔' if t == p else '✘'}"
                                  for t, p in zip(frame.true, pred)])
         for item, t, p in zip(self.strip.captions, frame.true, pred):
             item.setColor(RIGHT if t == p else WRONG)
@@ -196,6 +201,11 @@ class SamplesView(LiveView):
         self.accuracy_title.setText(
             f"Test accuracy per class — on all {int(frame.class_counts.sum()):,} test images "
             f"{frame.accuracy:.1%} (dashed line){hardest}")
+
+    def _bar_pt(self, k: int) -> int:
+        """The bar labels' size: the style's, or smaller so that k labels fit the picture's height."""
+        fit = int(0.4 * max(self.picture.height() - 80, 60) / max(k, 1))
+        return max(7, min(self.view_style.label_pt, fit))
 
     def _short(self, k) -> str:
         name = self._names[int(k)]

@@ -40,7 +40,7 @@ def test_mnist_training_tab_shows_test_samples_and_per_class_accuracy(make_windo
     assert len(tiles) == 8
     np.testing.assert_allclose(tiles[3], ds.X_test[idx[3], 0])
     caption = view.strip.captions[3].textItem.toPlainText()
-    assert caption.startswith(f"{ds.class_names[ds.y_test[idx[3]]]} → {ds.class_names[pred[idx[3]]]}")
+    assert caption.startswith(f"{ds.class_names[ds.y_test[idx[3]]]}→{ds.class_names[pred[idx[3]]]}")
 
 
 def test_moons_keeps_the_boundary_and_hides_the_samples(make_window):
