@@ -7,7 +7,9 @@ Environment variables, for demos, screenshots and tests:
 - ``NNVIZ_QUIT_AFTER_MS=N``: close the window N ms after it is shown;
 - ``NNVIZ_GRADCHECK=correct`` (or a bug name, e.g. ``cat-seed derivative``):
   open the Gradient check tab with that backprop and press Check gradients
-  as soon as there is a network to check.
+  as soon as there is a network to check;
+- ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
+  first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown).
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -59,8 +61,14 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
         if quit_after is not None:
             print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
                   file=sys.stderr, flush=True)
+        drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]
+        if drop and _env_flag("NNVIZ_AUTOSTART"):
+            pending = [drop]
+            window.trainingFinished.connect(lambda _result: pending and window.predict_images(pending.pop()))
+        elif drop:
+            window.predict_images(drop)
         if _env_flag("NNVIZ_AUTOSTART"):
-            window.train()
+            start_when_loaded()
         if os.environ.get("NNVIZ_GRADCHECK"):
             from .views import GradCheckView
 
@@ -70,6 +78,13 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
             press = QTimer(window)      # the dataset may still be loading: press once there is a network
             press.timeout.connect(lambda: view.start_check() and press.stop())
             press.start(250)
+
+    def start_when_loaded():
+        """Train once a dataset being read in the background has arrived."""
+        if window.lab.dataset_loading:
+            QTimer.singleShot(100, start_when_loaded)
+        else:
+            window.train()
 
     QTimer.singleShot(0, shown)
     if quit_after is not None:

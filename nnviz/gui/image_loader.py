@@ -1,6 +1,6 @@
 """Reading dropped images off the GUI thread, on a :class:`~nnviz.gui.tasks.Task`.
 
-``load(item_id, path, input_shape)`` returns at once; ``loaded(item_id,
+``load(item_id, path, input_shape, calibration)`` returns at once; ``loaded(item_id,
 LoadedImage)`` arrives later in the GUI thread. Files are read one after
 another by one job that runs while the queue has files. ``shutdown()``
 drops queued files and waits for the one being read, so no thread
@@ -32,11 +32,15 @@ class ImageLoader(QObject):
         self._lock = threading.Lock()
         self._pending: set[int] = set()
 
-    def load(self, item_id: int, path, input_shape) -> None:
-        """Read and preprocess ``path`` for a model taking ``input_shape`` (None: only read it)."""
+    def load(self, item_id: int, path, input_shape, calibration=None) -> None:
+        """Read and preprocess ``path`` for a model taking ``input_shape`` (None: only read it).
+
+        ``calibration()`` (optional) gives the out-of-distribution calibration; it is called in the
+        loader's thread, so the first call may compute it there (see :class:`nnviz.lab.ood.OODCache`).
+        """
         shape = tuple(input_shape) if input_shape is not None else None
         with self._lock:
-            self._queue.append((item_id, str(path), shape))
+            self._queue.append((item_id, str(path), shape, calibration))
         self._pending.add(item_id)
         if not self.task.active:
             self.task.start(self._read_queue)
@@ -47,9 +51,9 @@ class ImageLoader(QObject):
             with self._lock:
                 if not self._queue:
                     return count
-                item_id, path, shape = self._queue.popleft()
+                item_id, path, shape, calibration = self._queue.popleft()
             try:
-                result = load_for_model(path, shape)
+                result = load_for_model(path, shape, calibration)
             except Exception as exc:  # noqa: BLE001  load_for_model reports errors itself; this is the last guard
                 result = LoadedImage(path=path, error=f"could not read {path}: {type(exc).__name__}: {exc}")
             report((item_id, result))

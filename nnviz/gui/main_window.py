@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         for view in self.views:
             view.refreshRequested.connect(lambda v=view: self.refresh_view(v))
         self.prediction_view.inputChosen.connect(self._forward_input)
+        self.prediction_view.filesDone.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.comparison_view.use_log(self.lab.runs)
         self.comparison_view.set_data_dir(self.lab.data_dir)
         self.comparison_view.seriesActiveChanged.connect(lambda _active: self._update_controls())
@@ -375,6 +376,8 @@ class MainWindow(QMainWindow):
         views = [v for v in self.views if not (spare_busy and v.busy)]
         for view in views:
             view.reset(context)
+            if view.placement == "main":        # the boundary for 2-D data, the test samples for images
+                view.setVisible(view.wanted(context))
         self.lab.reset_recording(grid=getattr(self.view("boundaryPlot"), "grid", None))
         snap = self.lab.snapshot([p for v in views for p in v.probes(context)] + self.lab.recorder.probes())
         if snap is not None:
@@ -412,9 +415,11 @@ class MainWindow(QMainWindow):
 
     def predict_images(self, paths) -> None:
         """Show the prediction tab and classify ``paths`` (returns at once; files are read on a task)."""
-        n = self.prediction_view.predict_files(paths)
-        self.viewTabs.setCurrentWidget(self.prediction_view)
+        paths = list(paths)
+        n = len(paths)      # the message first: the view replaces it (filesDone) when the files are classified
         self.statusBar().showMessage(f"Classifying {n} image{'s' if n != 1 else ''}…", 3000)
+        self.prediction_view.predict_files(paths)
+        self.viewTabs.setCurrentWidget(self.prediction_view)
 
     # ------------------------------------------------------------------ presentation, showing, closing
     def set_presentation(self, on: bool) -> None:

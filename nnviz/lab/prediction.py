@@ -14,12 +14,15 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from PIL import Image
 
 from nnviz.data import ImageError, load_image, preprocess_for_model
 from nnviz.engine import Sequential
+
+from .ood import OODCalibration, OODResult
 
 #: file name endings offered for drag and drop and the open dialog
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -110,13 +113,29 @@ class LoadedImage:
     size: tuple[int, int] | None = None
     error: str | None = None
     input_shape: tuple[int, ...] | None = None
+    #: how unlike the training images ``x`` is (see :mod:`nnviz.lab.ood`), or None
+    ood: OODResult | None = None
 
 
-def load_for_model(path, input_shape) -> LoadedImage:
+def load_for_model(path, input_shape, calibration: Callable[[], OODCalibration | None] | None = None
+                   ) -> LoadedImage:
     """Read ``path`` and turn it into one input for a model taking ``input_shape``. Never raises.
 
-    With ``input_shape`` None (no model yet) the file is only read and checked.
+    With ``input_shape`` None (no model yet) the file is only read and checked. ``calibration`` gives
+    the out-of-distribution calibration of the training data (called here, so in the loader's thread,
+    where it may be computed the first time); the result's ``ood`` says how unusual the image is.
     """
+    loaded = _load_for_model(path, input_shape)
+    if calibration is not None and loaded.x is not None:
+        try:
+            cal = calibration()
+            loaded.ood = cal.check(loaded.x) if cal is not None else None
+        except Exception:  # noqa: BLE001  the hint is an extra: never lose the prediction over it
+            loaded.ood = None
+    return loaded
+
+
+def _load_for_model(path, input_shape) -> LoadedImage:
     path = str(path)
     shape = tuple(int(d) for d in input_shape) if input_shape is not None else None
     try:

@@ -14,8 +14,10 @@ from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
 from .prediction import PredictionView
+from .samples import SamplesView
 
-VIEW_CLASSES = [BoundaryView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView, EvaluationView]
+VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
+                EvaluationView]
 
-__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "ComparisonView",
+__all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
            "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]

@@ -51,6 +51,10 @@ class LiveView(QWidget):
         """True while the view runs work of its own (e.g. a gradient check) that a redraw must not cancel."""
         return False
 
+    def wanted(self, context: ViewContext) -> bool:
+        """Whether a "main" view shows for ``context`` (the boundary for 2-D data, the samples for images)."""
+        return True
+
     def probes(self, context: ViewContext) -> list:
         """Worker-side computations this view wants for ``context``."""
         return []

@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
+from nnviz.lab.ood import is_image_shape
 from nnviz.lab.palette import binary_lut, class_color, class_palette
 
 from .base import LiveView, ViewContext, set_heading_font
@@ -73,6 +74,11 @@ class BoundaryView(LiveView):
         self.set_view_style(self.view_style)
 
     # --- LiveView ---------------------------------------------------------------
+    def wanted(self, context: ViewContext) -> bool:
+        """Hidden for image data: the samples view takes its place (see views/samples.py)."""
+        ds = context.dataset
+        return ds is None or not is_image_shape(ds.input_shape)
+
     def probes(self, context: ViewContext) -> list:
         if self.grid is None or context.model is None:
             return []

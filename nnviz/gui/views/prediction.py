@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.data import ImageError, array_to_mnist_input
+from nnviz.lab.ood import OODCache
 from nnviz.lab.prediction import (
     IMAGE_SUFFIXES,
     NO_MODEL_MESSAGE,
@@ -75,6 +76,8 @@ class PredictionView(LiveView):
     inputChosen = Signal(object, str)
     #: a prediction was (re)computed or an item changed state; the argument is the predictionLabel text
     updated = Signal(str)
+    #: every file of the last drop has been read and classified: a sentence for the status bar
+    filesDone = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -83,6 +86,8 @@ class PredictionView(LiveView):
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_loaded)
         self.items: dict[int, _Item] = {}
+        self._ood = OODCache()             # the training data's out-of-distribution calibration
+        self._waiting_files = False        # a drop is being read: say so in the status bar when it is done
         self._next_id = 1
         self._model = None                 # the lab's frozen copy of the idle network
         self._dataset = None
@@ -107,6 +112,12 @@ class PredictionView(LiveView):
         self.detailLabel = QLabel(objectName="predictionDetail")
         self.detailLabel.setWordWrap(True)
         self.detailLabel.setStyleSheet("color: #555;")
+        self.oodHint = QLabel(objectName="predictionOodHint")
+        self.oodHint.setWordWrap(True)
+        self.oodHint.setStyleSheet("background: #fff3cd; color: #664d03; border: 1px solid #e0c36c;"
+                                   "border-radius: 4px; padding: 6px;")
+        self.oodHint.setAccessibleName("Warning about the input")
+        self.oodHint.hide()
 
         self.graphics = PredictionPicture()
         self.fileList = QListWidget(objectName="predictionList")
@@ -146,7 +157,7 @@ class PredictionView(LiveView):
         pl.addWidget(self.pad, 1)
         pl.addWidget(self.padClearButton)
 
-        fill_with_splitter(self, column(self.predictionLabel, self.detailLabel, (self.graphics, 1)),
+        fill_with_splitter(self, column(self.predictionLabel, self.oodHint, self.detailLabel, (self.graphics, 1)),
                            column((files_box, 1), (self.padBox, 1)))
         self.padBox.hide()
         self.set_view_style(self.view_style)
@@ -164,6 +175,7 @@ class PredictionView(LiveView):
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
         self._model = context.model
+        new_data = context.dataset is not self._dataset
         self._dataset = context.dataset
         self._weights = None
         shape = tuple(context.model.input_shape) if context.model is not None else (
@@ -177,6 +189,9 @@ class PredictionView(LiveView):
             self._pad_x = self._pad_prediction = self._pad_error = None
             if shape in MNIST_SHAPES and not self.pad.is_empty():
                 self._on_pad_drawn(self.pad.ink(), select=False)
+            for item in self.items.values():
+                self._start_loading(item)
+        elif new_data:          # same input shape, other training data: score the files against it
             for item in self.items.values():
                 self._start_loading(item)
         self._predict_all()
@@ -195,7 +210,8 @@ class PredictionView(LiveView):
         self.predictionLabel.setFont(font)
         detail = QFont(self.detailLabel.font())
         detail.setPointSize(style.app_pt or QFont().pointSize())
-        for label in (self.detailLabel, self.dropHint):      # styled labels do not follow the window's font
+        # styled labels do not follow the window's font
+        for label in (self.detailLabel, self.dropHint, self.oodHint):
             label.setFont(detail)
         self.graphics.set_view_style(style)
         self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))
@@ -215,18 +231,27 @@ class PredictionView(LiveView):
         self._training = bool(training)
 
     def predict_files(self, paths) -> int:
-        """Add image files and start reading them; returns at once. Returns the number added."""
+        """Add image files and start reading them; returns at once. Returns the number of files.
+
+        A file already in the list keeps its one row: it is read again and selected.
+        """
         paths = [str(p) for p in paths]
         first = None
-        for path in paths:
-            item = self._add_item(path)
+        for path in dict.fromkeys(paths):
+            item = self._find_item(path)
+            if item is None:
+                item = self._add_item(path)
+            else:
+                self._start_loading(item)
             first = first if first is not None else item
+        self._waiting_files = bool(paths)
         while len(self.items) > MAX_ITEMS:
             self._remove_item(next(iter(self.items)))
         if first is not None:
             self.fileList.setCurrentItem(first.row)
             self._current = first.id
         self._show()
+        self._report_if_done()        # files that cannot be read at all are done already
         return len(paths)
 
     def clear_items(self) -> None:
@@ -250,6 +275,10 @@ class PredictionView(LiveView):
         return self.loader.busy
 
     # --- items --------------------------------------------------------------------------
+    def _find_item(self, path: str) -> _Item | None:
+        key = _same_file_key(path)
+        return next((it for it in self.items.values() if _same_file_key(it.path) == key), None)
+
     def _add_item(self, path: str) -> _Item:
         row = QListWidgetItem(Path(path).name)
         row.setToolTip(path)
@@ -275,8 +304,17 @@ class PredictionView(LiveView):
         if self._problem is not None:
             item.error = self._problem
         else:
-            self.loader.load(item.id, item.path, self._input_shape)
+            self.loader.load(item.id, item.path, self._input_shape, self._calibration_source())
         self._update_row(item)
+
+    def _calibration_source(self):
+        """A callable giving the out-of-distribution calibration of the training data (called, and the first
+        time computed, in the loader's thread), or None when the model's input is not the dataset's."""
+        ds = self._dataset
+        if ds is None or self._input_shape is None or \
+                int(np.prod(ds.input_shape)) != int(np.prod(self._input_shape)):
+            return None
+        return lambda cache=self._ood: cache.get(ds)
 
     def _on_loaded(self, item_id: int, loaded: LoadedImage) -> None:
         item = self.items.get(item_id)
@@ -290,6 +328,28 @@ class PredictionView(LiveView):
         self._update_row(item)
         if self._current == item_id:
             self._show()
+        self._report_if_done()
+
+    def _report_if_done(self) -> None:
+        """When every file of a drop is read, replace the window's "Classifying…" with what came of it."""
+        if not self._waiting_files or any(it.loaded is None and not it.error for it in self.items.values()):
+            return
+        self._waiting_files = False
+        done = [it for it in self.items.values() if it.prediction is not None]
+        failed = sum(1 for it in self.items.values() if it.error)
+        unusual = sum(1 for it in done if it.loaded.ood is not None and it.loaded.ood.unusual)
+        read = sum(1 for it in self.items.values() if it.loaded is not None and not it.error)
+        if done:
+            parts = [f"{len(done)} image{'s' if len(done) != 1 else ''} classified"]
+        elif read:
+            parts = ["Images read; they are classified as soon as there are trained weights"]
+        else:
+            parts = ["No image could be classified"]
+        if unusual:
+            parts.append(f"{unusual} unlike the training images")
+        if failed:
+            parts.append(f"{failed} could not be used")
+        self.filesDone.emit("; ".join(parts) + ".")
 
     def _on_row_changed(self, row, _previous) -> None:
         if row is None:
@@ -387,6 +447,9 @@ class PredictionView(LiveView):
         elif item.prediction is not None:
             text, color = f"{name}\n{item.prediction.text()}", "#111"
             item.row.setToolTip(item.path)
+            if _unusual(item):
+                text, color = f"{text}\n⚠ unfamiliar", "#8a5a00"
+                item.row.setToolTip(f"{item.path}\n{item.loaded.ood.message()}")
         else:
             text, color = name, "#555"
         item.row.setText(text)
@@ -400,7 +463,7 @@ class PredictionView(LiveView):
 
     def _show(self) -> None:
         """Draw the current item (or the pad): input image, bars, label and detail line."""
-        x, prediction, label, detail = None, None, "", ""
+        x, prediction, label, detail, hint = None, None, "", "", ""
         source = ""  # what the image is, for the feature-map view's caption
         if self._current == "pad":
             source = "your drawing"
@@ -422,6 +485,8 @@ class PredictionView(LiveView):
                 x, prediction = item.loaded.x, item.prediction
                 label = prediction.text() if prediction is not None else self._waiting_reason()
                 detail = self._detail(item)
+                if prediction is not None and _unusual(item):
+                    hint = "⚠ " + item.loaded.ood.explanation()
         else:
             label = "Drop an image to classify it"
             detail = HINT + (" Or draw a digit on the pad." if self.padBox.isVisible() else "")
@@ -432,6 +497,8 @@ class PredictionView(LiveView):
                 f"Live: weights from iteration {prediction.iterations:,} of the run in progress."
         self.predictionLabel.setText(label)
         self.detailLabel.setText(detail)
+        self.oodHint.setText(hint)
+        self.oodHint.setVisible(bool(hint))
         self.dropHint.setVisible(not self.items)
         self._draw_input(x)
         self._draw_bars(prediction)
@@ -453,6 +520,18 @@ class PredictionView(LiveView):
 
     def _draw_bars(self, prediction: Prediction | None) -> None:
         self.graphics.draw_bars(prediction, self._names, self.view_style.label_pt, self.font())
+
+def _unusual(item: _Item) -> bool:
+    return item.loaded is not None and item.loaded.ood is not None and item.loaded.ood.unusual
+
+
+def _same_file_key(path: str) -> str:
+    """Two spellings of one file (relative, with .., a symlink) give one key."""
+    try:
+        return str(Path(path).resolve())
+    except OSError:
+        return str(path)
+
 
 def _qimage(rgb: np.ndarray) -> QImage:
     """(h, w, 3) uint8 → a QImage that owns its pixels."""
