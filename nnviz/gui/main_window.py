@@ -333,8 +333,8 @@ class MainWindow(QMainWindow):
         self.trainingFinished.emit(result)
 
     def _on_state_changed(self, state: str) -> None:
-        self.comparison_view.set_main_busy(state != "idle")
-        self.prediction_view.set_training(state != "idle")
+        for view in self.views:
+            view.set_running(state != "idle")
         self._update_controls()
 
     def _update_controls(self) -> None:

@@ -287,9 +287,14 @@ class Lab:
         self.events.model_changed.emit()
 
     def view_context(self) -> ViewContext:
-        """What views draw now; its model is a frozen copy (never the network a run is training)."""
-        return ViewContext(dataset=self.dataset, model=self._frozen_model(),
+        """What views draw now; its model is a frozen copy (never the network a run is training), and
+        None when the network cannot take the dataset's inputs (train_block_reason says so)."""
+        return ViewContext(dataset=self.dataset, model=self._frozen_model() if self._fits_data() else None,
                            config=self.model_config or self.config, generation=self.generation)
+
+    def _fits_data(self) -> bool:
+        return self.dataset is None or self.model is None or \
+            tuple(self.model.input_shape) == tuple(self.dataset.input_shape)
 
     def _frozen_model(self):
         if self.model is None:
@@ -303,7 +308,7 @@ class Lab:
 
     def snapshot(self, probes=()) -> Snapshot | None:
         """The current network's whole history with ``probes`` computed (idle only: None during a run)."""
-        if self.model is None or self.state != "idle":
+        if self.model is None or self.state != "idle" or not self._fits_data():
             return None
         return history_snapshot(self.model, probes=probes)
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
 from nnviz.gui import _pyside_fix  # noqa: E402
 
-from .helpers import wait_for_dataset  # noqa: E402
+from .helpers import wait_for_dataset, wait_for_layout  # noqa: E402
 
 _pyside_fix.apply()   # the binding check app.run() does, before any test
 
@@ -83,6 +83,7 @@ def make_window(qtbot, settings):
         qtbot.waitExposed(w)
         windows.append(w)
         wait_for_dataset(w, qtbot)
+        wait_for_layout(w, qtbot)
         return w
 
     yield make

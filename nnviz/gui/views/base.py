@@ -86,6 +86,13 @@ class LiveView(QWidget):
         """A warning to show when a run starts with this view's options ("" for none)."""
         return ""
 
+    #: True while a run trains (the window says so through :meth:`set_running`)
+    running = False
+
+    def set_running(self, running: bool) -> None:
+        """A run started (True) or ended (False)."""
+        self.running = bool(running)
+
     def shutdown(self) -> None:
         """The window is closing: stop and join any thread this view started."""
 

@@ -158,8 +158,9 @@ class BoundaryView(LiveView):
         return float(min(3.0, max(1 / 3, rect.height() / rect.width())))
 
     def _on_resized(self, *_args) -> None:
-        """The plot changed shape: a grid of the new shape, so the shading fills it (no white bands)."""
-        if self.grid is None or self._points is None:
+        """The plot changed shape: a grid of the new shape, so the shading fills it (no white bands).
+        Not while a run trains (its frames keep one shape); the next resize or network catches up."""
+        if self.grid is None or self._points is None or self.running:
             return
         left, bottom, width, height = self.grid.rect
         if abs(np.log(self._plot_aspect() / (height / width))) < 0.02:

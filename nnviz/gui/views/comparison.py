@@ -200,9 +200,10 @@ class ComparisonView(LiveView):
     def set_data_dir(self, path) -> None:
         self._data_dir = path
 
-    def set_main_busy(self, busy: bool) -> None:
+    def set_running(self, running: bool) -> None:
         """While the Training tab trains, a series must wait (both would share the processor)."""
-        self._main_busy = bool(busy)
+        super().set_running(running)
+        self._main_busy = bool(running)
 
     def add_record(self, record: RunRecord) -> None:
         """Show (and tick) a record added to the log elsewhere: a main-window run, a reopened run file."""

@@ -13,12 +13,11 @@ move as the network learns); otherwise a private copy of the idle model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPixmap
+from PySide6.QtGui import QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -48,24 +47,19 @@ from ..image_loader import ImageLoader
 from .base import LiveView, ViewContext
 from .drawing_pad import DrawingPad
 from .layout import column, fill_with_splitter
+from .prediction_items import (
+    DroppedItem,
+    qimage,
+    same_file_key,
+    unusual,
+    update_row,
+)
 from .prediction_picture import PredictionPicture
 
 MAX_ITEMS = 50
 MNIST_SHAPES = ((1, 28, 28), (28 * 28,))
 HINT = ("Drop PNG, JPEG, BMP or GIF images anywhere on the window (several at once if you like), "
         "or use Open images…")
-
-
-@dataclass
-class _Item:
-    """One dropped file: its list row, what the loader made of it, and the latest prediction."""
-
-    id: int
-    path: str
-    row: QListWidgetItem
-    loaded: LoadedImage | None = None
-    prediction: Prediction | None = None
-    error: str | None = None
 
 
 class PredictionView(LiveView):
@@ -85,7 +79,7 @@ class PredictionView(LiveView):
         self._training = False             # a run is on: predict with the WeightsProbe's copies only
         self.loader = ImageLoader(self)
         self.loader.loaded.connect(self._on_loaded)
-        self.items: dict[int, _Item] = {}
+        self.items: dict[int, DroppedItem] = {}
         self._ood = OODCache()             # the training data's out-of-distribution calibration
         self._waiting_files = False        # a drop is being read: say so in the status bar when it is done
         self._next_id = 1
@@ -226,9 +220,10 @@ class PredictionView(LiveView):
         """A run ended: predict again with the final weights (the lab's new copy)."""
         self.reset(context)
 
-    def set_training(self, training: bool) -> None:
+    def set_running(self, running: bool) -> None:
         """While a run is on, predictions use only the copies snapshots bring."""
-        self._training = bool(training)
+        super().set_running(running)
+        self._training = bool(running)
 
     def predict_files(self, paths) -> int:
         """Add image files and start reading them; returns at once. Returns the number of files.
@@ -275,15 +270,15 @@ class PredictionView(LiveView):
         return self.loader.busy
 
     # --- items --------------------------------------------------------------------------
-    def _find_item(self, path: str) -> _Item | None:
-        key = _same_file_key(path)
-        return next((it for it in self.items.values() if _same_file_key(it.path) == key), None)
+    def _find_item(self, path: str) -> DroppedItem | None:
+        key = same_file_key(path)
+        return next((it for it in self.items.values() if same_file_key(it.path) == key), None)
 
-    def _add_item(self, path: str) -> _Item:
+    def _add_item(self, path: str) -> DroppedItem:
         row = QListWidgetItem(Path(path).name)
         row.setToolTip(path)
         row.setTextAlignment(Qt.AlignHCenter | Qt.AlignTop)
-        item = _Item(id=self._next_id, path=path, row=row)
+        item = DroppedItem(id=self._next_id, path=path, row=row)
         row.setData(Qt.UserRole, item.id)
         self._next_id += 1
         self.items[item.id] = item
@@ -298,7 +293,7 @@ class PredictionView(LiveView):
         if self._current == item_id:
             self._current = None
 
-    def _start_loading(self, item: _Item) -> None:
+    def _start_loading(self, item: DroppedItem) -> None:
         item.loaded = item.prediction = None
         item.error = None
         if self._problem is not None:
@@ -323,7 +318,7 @@ class PredictionView(LiveView):
         item.loaded = loaded
         item.error = loaded.error
         if loaded.thumbnail is not None:
-            item.row.setIcon(QIcon(QPixmap.fromImage(_qimage(loaded.thumbnail))))
+            item.row.setIcon(QIcon(QPixmap.fromImage(qimage(loaded.thumbnail))))
         self._predict_items([item])
         self._update_row(item)
         if self._current == item_id:
@@ -437,23 +432,8 @@ class PredictionView(LiveView):
         return UNTRAINED_MESSAGE
 
     # --- showing ------------------------------------------------------------------------------
-    def _update_row(self, item: _Item) -> None:
-        name = Path(item.path).name
-        if item.error:
-            text, color = f"{name}\n⚠ cannot use", "#9f1c16"
-            item.row.setToolTip(f"{item.path}\n{item.error}")
-        elif item.loaded is None:
-            text, color = f"{name}\nreading…", "#555"
-        elif item.prediction is not None:
-            text, color = f"{name}\n{item.prediction.text()}", "#111"
-            item.row.setToolTip(item.path)
-            if _unusual(item):
-                text, color = f"{text}\n⚠ unfamiliar", "#8a5a00"
-                item.row.setToolTip(f"{item.path}\n{item.loaded.ood.message()}")
-        else:
-            text, color = name, "#555"
-        item.row.setText(text)
-        item.row.setForeground(QColor(color))
+    def _update_row(self, item: DroppedItem) -> None:
+        update_row(item)
 
     def _shown_prediction(self) -> Prediction | None:
         if self._current == "pad":
@@ -484,8 +464,8 @@ class PredictionView(LiveView):
             else:
                 x, prediction = item.loaded.x, item.prediction
                 label = prediction.text() if prediction is not None else self._waiting_reason()
-                detail = self._detail(item)
-                if prediction is not None and _unusual(item):
+                detail = detail(item)
+                if prediction is not None and unusual(item):
                     hint = "⚠ " + item.loaded.ood.explanation()
         else:
             label = "Drop an image to classify it"
@@ -506,35 +486,8 @@ class PredictionView(LiveView):
             self.inputChosen.emit(x, source)
         self.updated.emit(label)
 
-    def _detail(self, item: _Item) -> str:
-        loaded = item.loaded
-        shape = " × ".join(str(d) for d in (loaded.x.shape if loaded.x is not None else ()))
-        size = f"{loaded.size[0]:,} × {loaded.size[1]:,} pixels" if loaded.size else ""
-        text = f"{Path(item.path).name}: {size} → network input {shape}"
-        if item.prediction is not None:
-            text += f"; weights after {item.prediction.iterations:,} training iterations"
-        return text + "."
-
     def _draw_input(self, x) -> None:
         self.graphics.draw_input(x)
 
     def _draw_bars(self, prediction: Prediction | None) -> None:
         self.graphics.draw_bars(prediction, self._names, self.view_style.label_pt, self.font())
-
-def _unusual(item: _Item) -> bool:
-    return item.loaded is not None and item.loaded.ood is not None and item.loaded.ood.unusual
-
-
-def _same_file_key(path: str) -> str:
-    """Two spellings of one file (relative, with .., a symlink) give one key."""
-    try:
-        return str(Path(path).resolve())
-    except OSError:
-        return str(path)
-
-
-def _qimage(rgb: np.ndarray) -> QImage:
-    """(h, w, 3) uint8 → a QImage that owns its pixels."""
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w = rgb.shape[:2]
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
