@@ -70,7 +70,7 @@ class ComparisonView(LiveView):
         super().__init__(parent)
         self.setObjectName("comparisonView")
         self._data_dir = None          # where series find dataset files (set_data_dir)
-        self._main_busy = False        # the Training tab's run is on (set_main_busy)
+        self._main_busy = False        # the Training tab's run is on (set_running)
         self.log = RunLog()
         self.series_runner = SeriesRunner(self.log, self)
         self.series_runner.runStarted.connect(self._on_series_run_started)
