@@ -234,7 +234,7 @@ class Lab:
             self.dataset_loading = False
             self._set_dataset(value, error)
             if not error:
-                self.events.status.emit(f"{datasets.label(name)}: {datasets.describe(value)}.", 4000)
+                self.events.status.emit(f"Dataset loaded: {datasets.describe(value)}.", 4000)
             self._check("dataset")
 
         self.background(job, done)
