@@ -49,6 +49,7 @@ from .drawing_pad import DrawingPad
 from .layout import column, fill_with_splitter
 from .prediction_items import (
     DroppedItem,
+    describe_item,
     qimage,
     same_file_key,
     unusual,
@@ -464,7 +465,7 @@ class PredictionView(LiveView):
             else:
                 x, prediction = item.loaded.x, item.prediction
                 label = prediction.text() if prediction is not None else self._waiting_reason()
-                detail = detail(item)
+                detail = describe_item(item)
                 if prediction is not None and unusual(item):
                     hint = "⚠ " + item.loaded.ood.explanation()
         else:

@@ -44,7 +44,7 @@ def update_row(item: DroppedItem) -> None:
     item.row.setForeground(QColor(color))
 
 
-def detail(item: DroppedItem) -> str:
+def describe_item(item: DroppedItem) -> str:
     """One line under the answer: the file, its size, the network input, how far the weights were trained."""
     loaded = item.loaded
     shape = " × ".join(str(d) for d in (loaded.x.shape if loaded.x is not None else ()))
