@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
 )
 
@@ -162,7 +163,12 @@ class ComparisonView(LiveView):
         bottom.addWidget(self.caption, 1)
         bottom.addWidget(QLabel("Curves:"))
         bottom.addWidget(self.curveCombo)
-        fill_with_splitter(self, column((self.graphics, 1), bottom), side)
+        side_scroll = QScrollArea(objectName="comparisonSideScroll")   # a long description never gets clipped
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QScrollArea.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        fill_with_splitter(self, column((self.graphics, 1), bottom), side_scroll)
 
         self.seriesCombo.currentIndexChanged.connect(self._on_series_chosen)
         self.runSeriesButton.clicked.connect(lambda: self.run_series(self.seriesCombo.currentData()))

@@ -212,7 +212,7 @@ class GradCheckPlots(QSplitter):
             ys.append(n)
             brushes += [pg.mkBrush(color)] * len(a)
         plot = self.scatter.getPlotItem()
-        scaled = " (each tensor ÷ its largest)" if pick is None else ""
+        scaled = " ÷ tensor's max" if pick is None else ""     # short: it must fit a projector's axis
         size = {"font-size": f"{self._label_pt}pt", "color": "#222"}
         plot.setLabel("bottom", f"backprop gradient g{scaled}", **size)
         plot.setLabel("left", f"numerical gradient ĝ{scaled}", **size)
