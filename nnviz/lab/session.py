@@ -26,8 +26,7 @@ import numpy as np
 
 MAX_RATE = 30.0          # snapshots per second, at most (but see EARLY_EPOCHS)
 #: epochs of a run (counted from its start) that always get a snapshot, however fast they go
-EARLY_EPOCHS = frozenset({1, 2, 4, 8, 16, 32, 64})
-EARLY_WAIT = 0.1         # seconds an early snapshot may wait for the receiver
+EARLY_EPOCHS = frozenset({1, 4, 16, 64})
 PROBE_BUDGET = 0.06      # fraction of wall time the probes may take
 
 
@@ -312,18 +311,11 @@ class TrainingSession:
             self._send("progress")
 
     def _send_early(self) -> None:
-        """The first epochs change the network most: at each of EARLY_EPOCHS the session waits (up to
-        EARLY_WAIT s) for the rate cap and the receiver to allow a snapshot, instead of skipping it, and
-        sends every probe its own minimum interval allows (so the boundary's first bends are seen)."""
-        deadline = self.clock() + EARLY_WAIT
-        while not self.control.should_stop():
-            now = self.clock()
-            if now - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
-                self._send("progress", early=True)
-                return
-            if now >= deadline:
-                return
-            time.sleep(0.002)
+        """The first epochs change the network most: at each of EARLY_EPOCHS a snapshot goes out with every
+        probe its own minimum interval allows (whatever their time budgets say), if the rate cap and the
+        receiver allow one now. Training never waits for it."""
+        if self.clock() - self._last_emit >= self.min_interval and (self.ready is None or self.ready()):
+            self._send("progress", early=True)
 
     def _obey_lr_and_stop(self) -> bool:
         """Take a new learning rate if one was set; True (and the model told to stop) if a stop was asked."""
