@@ -85,3 +85,11 @@ def files():
     """The helpers above (write_idx, write_mnist_idx, write_cats, fake_mnist), for tests to call."""
     return SimpleNamespace(write_idx=write_idx, write_mnist_idx=write_mnist_idx, write_cats=write_cats,
                            fake_mnist=fake_mnist)
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """Downloads in these tests go to servers on 127.0.0.1: never through a proxy of the machine's."""
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
