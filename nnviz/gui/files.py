@@ -21,6 +21,7 @@ from nnviz.engine.io import ModelFileError
 from nnviz.lab.animation import write_gif
 
 from .plot_export import ExportDialog, export_plot_file, export_size
+from .tasks import run_and_wait
 
 RUN_FILTER = "nnviz runs (*.h5 *.hdf5);;All files (*)"
 MODEL_FILTER = "nnviz models (*.h5 *.hdf5);;All files (*)"
@@ -84,6 +85,10 @@ class FileCommands:
         settings.set("lastFileDir", str(Path(path).parent))
         return path if path.lower().endswith(suffixes) else path + suffixes[0]
 
+    def _read(self, job):
+        """Read a file off the GUI thread; the window keeps painting (see :func:`~nnviz.gui.tasks.run_and_wait`)."""
+        return run_and_wait(self.window, job, "file")
+
     def _fail(self, text: str, level: str = "error") -> bool:
         self.window.banner.show_message(html.escape(text), level)
         self.window.statusBar().showMessage(text, 8000)
@@ -119,7 +124,7 @@ class FileCommands:
     def load_model_file(self, path) -> bool:
         """Load a saved model and the settings saved with it."""
         try:
-            self.lab.load_model(path)
+            self.lab.load_model(path, read=self._read)
         except FILE_ERRORS as exc:
             return self._fail(f"Could not load the model: {exc}")
         history = self.lab.model.history
@@ -159,7 +164,7 @@ class FileCommands:
     def open_run_file(self, path) -> bool:
         """Restore a saved run: panels, network, curves; it joins the runs in the comparison view."""
         try:
-            self.lab.open_run(path)
+            self.lab.open_run(path, read=self._read)
         except FILE_ERRORS as exc:
             return self._fail(f"Could not open the run: {exc}")
         done = self.lab.model.history.epochs_done

@@ -143,3 +143,39 @@ class Task(QObject):
         self._finishing = False
         self.finished.emit(outcome)
         return outcome
+
+
+def run_and_wait(window, job, name: str = "file"):
+    """Run ``job()`` on a Task and return its result, keeping ``window`` painted meanwhile.
+
+    For work the caller needs before going on (reading a file a stranger sent, which is parsed in a
+    child process and may take seconds): a local event loop runs until the task ends, with the window's
+    widgets disabled and a busy cursor, so the window repaints instead of freezing and nothing else can
+    start meanwhile. Re-raises the job's exception.
+    """
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtWidgets import QApplication
+
+    task = Task(name, window)
+    loop = QEventLoop()
+    outcomes: list[TaskOutcome] = []
+    task.finished.connect(lambda outcome: (outcomes.append(outcome), loop.quit()))
+    central, menus = window.centralWidget(), window.menuBar()
+    enabled = [(w, w.isEnabled()) for w in (central, menus) if w is not None]
+    for widget, _ in enabled:
+        widget.setEnabled(False)
+    QApplication.setOverrideCursor(Qt.BusyCursor)
+    try:
+        task.start(lambda report, should_stop: job())
+        if not outcomes:
+            loop.exec()
+    finally:
+        QApplication.restoreOverrideCursor()
+        for widget, was in enabled:
+            widget.setEnabled(was)
+        task.shutdown()
+        task.deleteLater()
+    outcome = outcomes[0]
+    if outcome.status != "done":
+        raise outcome.error or RuntimeError(outcome.message)
+    return outcome.value

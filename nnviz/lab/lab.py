@@ -465,11 +465,17 @@ class Lab:
         self.events.notice.emit(text, level, action, tag)
 
     # ------------------------------------------------------------------ files
-    def load_model(self, path) -> None:
-        """Load a saved model (or run) and the settings saved with it. Raises ModelFileError/OSError/ValueError."""
+    def load_model(self, path, read: Callable | None = None) -> None:
+        """Load a saved model (or run) and the settings saved with it. Raises ModelFileError/OSError/ValueError.
+
+        ``read(job)`` runs ``job()`` (reading and checking the file, which may take a few seconds for a
+        file from elsewhere) and returns its result; the GUI passes one that keeps the window painting.
+        Nothing changes unless the whole file was read and its settings are valid.
+        """
         if self.state != "idle":
             raise RuntimeError("Stop training before loading a model.")
-        model, optimizer, extra = load_model(path, with_optimizer=True, with_extra=True)
+        job = lambda: load_model(path, with_optimizer=True, with_extra=True)  # noqa: E731
+        model, optimizer, extra = read(job) if read is not None else job()
         extra = extra if isinstance(extra, dict) else {}
         saved = extra.get("run_config")
         config = checked_config(saved, Path(path).name) if isinstance(saved, dict) else self.config.copy()
@@ -517,9 +523,9 @@ class Lab:
             extra["kind"] = "run"
         save_model(self.model, path, optimizer=self.optimizer, extra=extra)
 
-    def open_run(self, path) -> RunRecord | None:
+    def open_run(self, path, read: Callable | None = None) -> RunRecord | None:
         """Restore a saved run (panels, network, curves); it joins the session's runs."""
-        self.load_model(path)
+        self.load_model(path, read=read)
         if not self.model.history.epochs_done:
             return None
         settings = self.config.to_dict()

@@ -192,3 +192,36 @@ def test_a_model_for_other_inputs_blocks_training_with_a_sentence(window, tmp_pa
     reason = w.train_block_reason()
     assert "(1, 28, 28)" in reason and "(2,)" in reason, reason
     assert not train_button(w).isEnabled()
+
+
+def test_the_window_keeps_painting_while_a_slow_file_is_read(window, monkeypatch, tmp_path):
+    """A stranger's file is parsed in a child process (seconds for a hostile one): the GUI thread waits in
+    an event loop, its widgets disabled, instead of freezing."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    import nnviz.lab.lab as lab_module
+    from nnviz.engine.io import ModelFileError
+
+    w = window
+    seen = {"ticks": 0, "disabled": False}
+
+    def slow_load(path, **kwargs):
+        time.sleep(0.6)
+        raise ModelFileError(f"{path}: a slow and broken file.")
+
+    def tick():
+        seen["ticks"] += 1
+        seen["disabled"] |= not w.centralWidget().isEnabled()
+
+    monkeypatch.setattr(lab_module, "load_model", slow_load)
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(20)
+    model = w.model
+    assert not w.load_model_file(tmp_path / "slow.h5")
+    timer.stop()
+    assert seen["ticks"] >= 10 and seen["disabled"]          # the event loop ran while the file was read
+    assert w.centralWidget().isEnabled() and w.menuBar().isEnabled()
+    assert "a slow and broken file" in w.banner.text() and w.model is model
