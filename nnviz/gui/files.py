@@ -108,7 +108,7 @@ class FileCommands:
         """Use the dataset a chosen file belongs to; its folder becomes the data folder."""
         path = Path(path)
         try:
-            self.lab.open_dataset_file(path)
+            self.lab.open_dataset_file(path, read=self._read)
         except FILE_ERRORS as exc:
             self.window.dataset_panel.show_error(str(exc))
             return self._fail(f"Could not open {path.name}: {exc}")

@@ -245,12 +245,15 @@ class Lab:
             self.events.status.emit(f"Could not load {self.config.dataset}: see the Data panel.", 8000)
         self.events.dataset_changed.emit()
 
-    def open_dataset_file(self, path) -> None:
-        """Use the dataset ``path`` belongs to; its folder becomes the data folder. Raises on failure."""
+    def open_dataset_file(self, path, read: Callable | None = None) -> None:
+        """Use the dataset ``path`` belongs to; its folder becomes the data folder. Raises on failure.
+
+        ``read(job)`` runs the reading (see :meth:`load_model`)."""
         if self.state != "idle":
             raise RuntimeError("Stop training before opening another dataset.")
         path = Path(path)
-        ds = datasets.load_file(path)
+        job = lambda: datasets.load_file(path)  # noqa: E731
+        ds = read(job) if read is not None else job()
         self.data_dir = path.parent
         config = self.config.copy()
         if ds.name in datasets.available():
