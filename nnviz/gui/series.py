@@ -46,14 +46,14 @@ class SeriesRunner(QObject):
     def active(self) -> bool:
         return self.series is not None
 
-    def start(self, name: str, data_dir=None, epochs: int | None = None) -> list[RunRecord]:
+    def start(self, name: str, data_dir=None, epochs: int | None = None, read=None) -> list[RunRecord]:
         """Begin the series ``name`` (``epochs`` overrides every run's count); returns one record per run.
 
         Raises ValueError or DatasetError before anything starts.
         """
         if self.active:
             raise ValueError("a series is already running; stop it first.")
-        series, runs = plan_series(name, self.log, data_dir=data_dir, epochs=epochs)
+        series, runs = plan_series(name, self.log, data_dir=data_dir, epochs=epochs, read=read)
         self.records = [run.record for run in runs]
         self._queue = list(runs)
         self.series = series

@@ -140,10 +140,11 @@ class SeriesRun:
     dataset: Any
 
 
-def plan_series(name: str, log, data_dir=None, epochs: int | None = None) -> tuple[dict, list[SeriesRun]]:
+def plan_series(name: str, log, data_dir=None, epochs: int | None = None, read=None) -> tuple[dict, list[SeriesRun]]:
     """Load the series ``name`` and its data, and add one queued record per run to ``log``.
 
-    ``epochs`` overrides every run's count. Raises ValueError (unknown series,
+    ``epochs`` overrides every run's count; ``read(job)``, if given, runs each dataset's loading (the GUI
+    keeps its window painting meanwhile). Raises ValueError (unknown series,
     bad settings) or DatasetError (data not found) before any record is added.
     """
     from . import datasets
@@ -157,7 +158,8 @@ def plan_series(name: str, log, data_dir=None, epochs: int | None = None) -> tup
     for preset in presets:
         key = (preset.dataset, json.dumps(preset.dataset_options, sort_keys=True))
         if key not in loaded:
-            loaded[key] = datasets.load(preset.dataset, preset.dataset_options, data_dir)
+            job = lambda p=preset: datasets.load(p.dataset, p.dataset_options, data_dir)  # noqa: E731
+            loaded[key] = read(job) if read is not None else job()
         data.append(loaded[key])
     title = series.get("title", name).split(":")[0]
     runs = []

@@ -31,6 +31,7 @@ from nnviz.lab.runs import RunLog, RunRecord, comparison_labels
 from nnviz.lab.series import list_series, load_series
 
 from ..series import SeriesRunner
+from ..tasks import run_and_wait
 from .base import LiveView
 from .layout import column, fill_with_splitter
 
@@ -246,7 +247,8 @@ class ComparisonView(LiveView):
         if index >= 0:
             self.seriesCombo.setCurrentIndex(index)
         try:
-            records = self.series_runner.start(name, data_dir=self._data_dir, epochs=epochs)
+            records = self.series_runner.start(name, data_dir=self._data_dir, epochs=epochs,
+                                               read=lambda job: run_and_wait(self.window(), job, "series-data"))
         except (ValueError, DatasetError, OSError) as exc:
             self.seriesStatus.setText(f"Cannot run the series: {exc}")
             return False
