@@ -252,8 +252,8 @@ class ComparisonView(LiveView):
         except (ValueError, DatasetError, OSError) as exc:
             self.seriesStatus.setText(f"Cannot run the series: {exc}")
             return False
-        if len(records) >= 4:         # eight curves at once are hard to read: start with the training set
-            self.curveCombo.setCurrentIndex(self.curveCombo.findData("train"))
+        # eight curves at once are hard to read: a series of four or more starts with the training set
+        self.curveCombo.setCurrentIndex(self.curveCombo.findData("train" if len(records) >= 4 else "both"))
         self._sync_list(check=[r.id for r in records], only=True)
         return True
 
@@ -352,11 +352,14 @@ class ComparisonView(LiveView):
         labels = comparison_labels(self._shown)
         overlaps = [f"{labels[i]} lies on {labels[j]} (drawn thinner on top)"
                     for i, j in coinciding(self._shown).items()]
-        self.caption.setText(CAPTION + (" Curves that hide each other: " + "; ".join(overlaps) + "."
-                                        if overlaps else ""))
+        _, _, show_train, show_test = CURVE_CHOICES[max(0, self.curveCombo.currentIndex())]
+        lines = CAPTION if show_train and show_test else (
+            "Training set only" if show_train else "Test set only") + \
+            " (see Curves). The legend names what differs between the runs shown."
+        self.caption.setText(lines + (" Curves that hide each other: " + "; ".join(overlaps) + "."
+                                      if overlaps else ""))
         self.legend.setColumnCount(1 if any(len(label) > LONG_LABEL for label in labels) else 2)
         self._unit = "iteration" if self._shown and all(r.count_label == "iterations" for r in self._shown) else "epoch"
-        _, _, show_train, show_test = CURVE_CHOICES[max(0, self.curveCombo.currentIndex())]
         self._colors = {r.id: RUN_COLORS[i % len(RUN_COLORS)] for i, r in enumerate(self._shown)}
         n = len(self._shown)
         for i, (record, label) in enumerate(zip(self._shown, labels)):
