@@ -224,6 +224,7 @@ def _check_finite_weights(model, model_path) -> None:
 def cmd_predict(args) -> int:
     from nnviz.data.images import ImageError, load_image, preprocess_for_model
     from nnviz.engine import load_model
+    from nnviz.lab.prediction import class_probabilities
 
     model, _, extra = load_model(args.model, with_extra=True)
     _check_finite_weights(model, args.model)
@@ -241,7 +242,7 @@ def cmd_predict(args) -> int:
             print(f"{path}: there is not enough memory to read this image; it was skipped", file=sys.stderr)
             status = 1
             continue
-        probs = np.array([1 - p[0], p[0]]) if p.shape[0] == 1 else p
+        probs = class_probabilities(p)
         if not np.all(np.isfinite(probs)):
             print(f"{path}: the model's output is not a number (NaN); expected probabilities", file=sys.stderr)
             status = 1
