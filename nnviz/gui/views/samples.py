@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from nnviz.lab.ood import is_image_shape
@@ -27,7 +27,9 @@ from .live_text import LiveText
 from .prediction_picture import PredictionPicture
 from .tiles import TileGrid, as_display, gray_lut
 
-STRIP = 8           # test images in the strip (the first is the current one)
+STRIP = 8           # test images in the strip at most (the first is the current one)
+MIN_STRIP = 4       # ... and at least, however long the class names
+STRIP_TILE_PX = 56
 RIGHT = "#1b7a3a"
 BAR = "#6c9fcf"
 WORST_BAR = "#D55E00"
@@ -53,7 +55,7 @@ class SamplesView(LiveView):
         self.picture.setObjectName("samplesPicture")
         self.caption = LiveText(lines=2, objectName="samplesCaption")
         self.strip_title = QLabel("The next test images: true class→the network's answer, ✔ right, ✘ wrong")
-        self.strip = TileGrid(tile_px=56, caption_lines=1, max_columns=STRIP)
+        self.strip = TileGrid(tile_px=STRIP_TILE_PX, caption_lines=1, max_columns=STRIP)
         self.strip.setObjectName("samplesStrip")
         self.accuracy_title = LiveText("Test accuracy per class", lines=2, objectName="samplesAccuracyTitle")
         self.accuracy_plot = pg.PlotWidget(background="w")
@@ -176,12 +178,17 @@ class SamplesView(LiveView):
 
     def _draw_strip(self, frame: SamplesFrame) -> None:
         images = [as_display(x.reshape(self._dataset.input_shape) if x.ndim == 1 else x) for x in frame.images]
-        shape = images[0].shape[:2]
-        self.strip.set_layout(len(images), shape, columns=len(images))   # one row, whatever the width
-        self.strip.set_images(images, (0.0, 1.0), gray_lut())
         pred = frame.predicted
-        self.strip.set_captions([f"{self._short(t)}→{self._short(p)}{'✔' if t == p else '✘'}"
-                                 for t, p in zip(frame.true, pred)])
+        captions = [f"{self._short(t)}→{self._short(p)}{'✔' if t == p else '✘'}" for t, p in zip(frame.true, pred)]
+        # each tile as wide as its caption ("non-cat→cat✘" does not fit a 56 px tile), and as many as fit a row
+        font = QFont()
+        font.setPointSize(self.strip.caption_pt)
+        need = max(QFontMetrics(font).horizontalAdvance(c) for c in captions) + 10
+        count = int(np.clip((self.strip.width() - 8) // max(need, 1), MIN_STRIP, len(images)))
+        self.strip.tile_px = max(STRIP_TILE_PX, need)
+        self.strip.set_layout(count, images[0].shape[:2], columns=count)   # one row, whatever the width
+        self.strip.set_images(images[:count], (0.0, 1.0), gray_lut())
+        self.strip.set_captions(captions[:count])
         for item, t, p in zip(self.strip.captions, frame.true, pred):
             item.setColor(RIGHT if t == p else WRONG)
 
