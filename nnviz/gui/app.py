@@ -9,7 +9,8 @@ Environment variables, for demos, screenshots and tests:
   open the Gradient check tab with that backprop and press Check gradients
   as soon as there is a network to check;
 - ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
-  first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown).
+  first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown);
+- ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``).
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -67,6 +68,11 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
             window.trainingFinished.connect(lambda _result: pending and window.predict_images(pending.pop()))
         elif drop:
             window.predict_images(drop)
+        tab = os.environ.get("NNVIZ_TAB", "").strip().lower()
+        for index in range(window.viewTabs.count()) if tab else ():
+            page = window.viewTabs.widget(index)
+            if tab in (window.viewTabs.tabText(index).lower(), page.objectName().lower()):
+                window.viewTabs.setCurrentIndex(index)
         if _env_flag("NNVIZ_AUTOSTART"):
             start_when_loaded()
         if os.environ.get("NNVIZ_GRADCHECK"):
