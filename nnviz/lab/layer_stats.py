@@ -17,12 +17,18 @@ worker, records for every layer with weights:
 - ``update_ratio``: ‖ΔW‖ / ‖W‖ of the epoch's last optimizer step (the usual
   guide: about 1e-3; far below, the layer hardly learns; far above, it thrashes).
 
+Measuring costs a forward pass of the sample; when the rows of a run have
+taken more than 3 % of its wall time so far (and over half a second), due
+epochs are skipped until they are back under it (never the last one), so the
+statistics never slow training much.
+
 Everything here is NumPy on plain arrays; the view only draws.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +40,10 @@ TARGET_ROWS = 200
 UPDATE_RATIO_GUIDE = 1e-3
 SATURATION_MARGIN = 0.01
 SATURATED_SHARE = 0.95
+#: share of the run's wall time the measurements may take; a due epoch is skipped when over it
+TIME_BUDGET = 0.03
+#: measurements cheaper than this in all never skip (small networks)
+FREE_SECONDS = 0.5
 
 
 def percentiles(values: np.ndarray) -> np.ndarray:
@@ -159,12 +169,16 @@ class LayerStatsRecorder:
         self._ratio_at: int | None = None
         self._ratios: dict[str, float] = {}
         self._measured_idle = False
+        self._began = self._spent = 0.0
+        self._last_due = 0
 
     # --- training callback -------------------------------------------------------------------
     def on_train_begin(self, model, info):
         start = int(info.get("start_epoch", 0))
         self._ipe = max(1, int(info.get("iterations_per_epoch", 1)))
         self._due = due_epochs(start, int(info.get("epochs", 0)))
+        self._last_due = max(self._due, default=0)
+        self._began, self._spent = time.perf_counter(), 0.0
         self._first = (start, model.history.iterations_done)
         self._arm_if_next_is_last(model, model.history.iterations_done)
 
@@ -183,9 +197,12 @@ class LayerStatsRecorder:
 
     def on_epoch_end(self, model, info):
         epoch = int(info["epoch"])
-        if epoch in self._due:
+        now = time.perf_counter()
+        over_budget = self._spent > max(FREE_SECONDS, TIME_BUDGET * (now - self._began))
+        if epoch in self._due and (epoch == self._last_due or not over_budget):
             X = model.check_inputs(self.X) if len(self.X) else self.X
             self.rows.append(measure(model, X, epoch, self._ratios))
+            self._spent += time.perf_counter() - now
         self._ratios = {}
 
     def _arm_if_next_is_last(self, model, iteration: int) -> None:
