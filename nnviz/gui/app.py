@@ -31,8 +31,11 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def run(data_dir=None, preset: str | None = None, argv=None) -> int:
-    """Create the QApplication (or reuse one), show the main window, run the event loop."""
+def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> int:
+    """Create the QApplication (or reuse one), show the main window, run the event loop.
+
+    ``open_file``: a run, model or classroom file opened once the window is shown (``nnviz open FILE``).
+    """
     from . import _pyside_fix
 
     _pyside_fix.apply()
@@ -59,9 +62,16 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
     quit_after = os.environ.get("NNVIZ_QUIT_AFTER_MS")
 
     def shown():
+        opened = window.files.open_run_file(open_file) if open_file is not None else None
         if quit_after is not None:
             print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
                   file=sys.stderr, flush=True)
+            if opened is not None:
+                model = window.lab.model
+                print(f"nnviz: opened {open_file}: {window.lab.preset_name or 'custom'} settings, "
+                      f"{model.history.epochs_done if opened and model else 0} epochs of history"
+                      if opened else f"nnviz: could not open {open_file}: {window.banner.text()}",
+                      file=sys.stderr, flush=True)
         drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]
         if drop and _env_flag("NNVIZ_AUTOSTART"):
             pending = [drop]
