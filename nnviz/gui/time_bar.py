@@ -13,7 +13,11 @@ without code here.
 ``timePlayButton`` replays the snapshots at the speed ``timeSpeedCombo``
 says; the next frame is computed only once the previous one was drawn (a
 single-shot timer started after each frame), so a slow network slows the
-replay instead of queueing frames. ``continueHereButton`` starts a run from
+replay instead of queueing frames. For big networks (more than
+:data:`HEAVY_PARAMS` parameters, or image inputs) the probes are computed on
+a :class:`~nnviz.gui.tasks.Task`, on a copy of the rewound model, and the
+views are reset and drawn when they arrive (the window keeps painting; a
+position chosen meanwhile is computed next, the ones in between skipped). ``continueHereButton`` starts a run from
 the chosen snapshot with the current settings, ``sameInitButton`` from the
 first snapshot (epoch 0); both start with a fresh optimizer state (see
 :meth:`nnviz.lab.Lab.continue_from`). ``timeBudgetButton`` says what the
@@ -26,8 +30,9 @@ from __future__ import annotations
 
 import html
 import time
+from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -36,14 +41,19 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
+
+from .tasks import Task
 
 #: replay speeds: (label, snapshots per second)
 SPEEDS = (("Slow", 4.0), ("Normal", 10.0), ("Fast", 25.0))
 BUDGETS_MB = (50, 100, 200, 500, 1000)
 BUSY_TIP = "The time machine rewinds a finished run: stop this run (or let it finish), then scrub."
 EMPTY_TIP = "Train first: the time machine keeps snapshots of the weights while the network trains."
+#: networks with more parameters than this (or image inputs) compute a moment's probes on a Task
+HEAVY_PARAMS = 100_000
 
 
 class TimeBar(QWidget):
@@ -55,6 +65,11 @@ class TimeBar(QWidget):
         self._positions: list = [None]           # WeightSnapshot objects, then None for "now" if needed
         self._updating = False
         self.frames_shown = 0
+        self.task = Task("time machine", self)
+        self.task.finished.connect(self._on_task_finished)
+        self._computing = None                 # (moment, context, views, whole-history snapshot) on the task
+        self._again = False                    # another position was chosen while the task computed
+        self._frame_started = 0.0
         self.playButton = QToolButton(objectName="timePlayButton")
         self.playButton.setCheckable(True)
         self.timeSlider = QSlider(Qt.Horizontal, objectName="timeSlider")
@@ -75,12 +90,18 @@ class TimeBar(QWidget):
         for mb in BUDGETS_MB:
             menu.addAction(f"Keep at most {mb:,} MB of snapshots", lambda mb=mb: self.set_budget_mb(mb))
         self.budgetButton.setMenu(menu)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)          # the slider across the whole width; the rest below it
         layout.setContentsMargins(0, 2, 0, 0)
-        for widget, stretch in ((self.playButton, 0), (self.timeSlider, 1), (self.timeLabel, 0),
-                                (self.speedCombo, 0), (self.continueButton, 0), (self.sameInitButton, 0),
-                                (self.budgetButton, 0)):
-            layout.addWidget(widget, stretch)
+        layout.setSpacing(2)
+        for widgets in ((self.playButton, self.timeSlider, self.timeLabel),
+                        (self.budgetButton, None, self.speedCombo, self.continueButton, self.sameInitButton)):
+            row = QHBoxLayout()
+            for widget in widgets:
+                if widget is None:
+                    row.addStretch(1)
+                else:
+                    row.addWidget(widget, 1 if widget is self.timeSlider else 0)
+            layout.addLayout(row)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._next_frame)
         self._running_timer = QTimer(self, interval=1000)        # the budget line while a run adds snapshots
@@ -98,7 +119,14 @@ class TimeBar(QWidget):
         self.set_budget_mb(int(saved) if saved.isdigit() and int(saved) > 0 else 200, save=False)
         tabs = window.viewTabs                  # under the tabs
         tabs.parentWidget().layout().insertWidget(tabs.parentWidget().layout().indexOf(tabs) + 1, self)
+        window.installEventFilter(self)         # closing the window shuts the task down
         self.refresh()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == QEvent.Close:
+            self.stop()
+            self.task.shutdown()
+        return False
 
     # --- what it shows ------------------------------------------------------------------------
     @property
@@ -113,6 +141,9 @@ class TimeBar(QWidget):
     def refresh(self) -> None:
         """The network or its snapshots changed: positions anew, the slider at "now"."""
         self.stop()
+        if self.lab.state != "idle":          # the network belongs to the training thread: never read it
+            self._update()
+            return
         snaps = self.lab.timeline.snapshots
         model = self.lab.model
         now = model is None or not snaps or snaps[-1].iteration != model.history.iterations_done
@@ -140,6 +171,11 @@ class TimeBar(QWidget):
             BUSY_TIP if not idle else "Move the slider back first: this is the network as it is now."
             if snap is None else "Train a new run from this snapshot's weights with the current settings "
             "(a fresh optimizer state); Compare runs lists it as branched from this run")
+        if not idle:                          # the network belongs to the training thread: never read it
+            self.sameInitButton.setEnabled(False)
+            self.sameInitButton.setToolTip(BUSY_TIP)
+            self._show_budget()
+            return
         snaps = lab.timeline.snapshots
         first = snaps[0] if snaps else None
         same = idle and first is not None and first.epoch == 0 and lab.model is not None \
@@ -159,6 +195,9 @@ class TimeBar(QWidget):
         self.timeLabel.setText(f"{unit} {at:,} of {total:,}")
 
     def _show_budget(self) -> None:
+        last = self.lab.timeline.last
+        if self.lab.state != "idle":          # what the run has recorded so far (the snapshots, never the network)
+            self.timeLabel.setText(f"recording: {self.lab.unit()} {last.epoch:,}" if last else "recording…")
         self.budgetButton.setText(self.lab.timeline.describe())
         self.budgetButton.setToolTip("Snapshots of every weight, kept in memory within this budget (older ones "
                                      "are thinned when it is reached); click to change it")
@@ -194,9 +233,20 @@ class TimeBar(QWidget):
 
     def redraw(self) -> None:
         """Reset every view with the lab's context and show it its probes (the window's redraw, the
-        boundary animation left alone); views busy with work of their own are spared."""
+        boundary animation left alone); views busy with work of their own are spared. Big networks
+        compute the probes on the task (see the module docstring)."""
+        if self.task.active:
+            self._again = True
+            return
         context = self.lab.view_context()
         views = [v for v in self.window.views if not v.busy]
+        if self._heavy(context) and self.lab.moment is not None:
+            whole = self.lab.snapshot(())
+            probes = [p for v in views for p in v.probes(context)]
+            model = context.model.copy()        # the task's own: the GUI thread may use the view context's
+            self._computing = (self.lab.moment, context, views, whole)
+            self.task.start(lambda report, should_stop: {p.key: p.compute(model) for p in probes})
+            return
         for view in views:
             view.reset(context)
         snap = self.lab.snapshot([p for v in views for p in v.probes(context)])
@@ -204,6 +254,31 @@ class TimeBar(QWidget):
             for view in views:
                 view.show_snapshot(snap)
         self.frames_shown += 1
+
+    @staticmethod
+    def _heavy(context) -> bool:
+        model = context.model
+        return model is not None and (model.count_params() > HEAVY_PARAMS or len(model.input_shape) > 1)
+
+    def _on_task_finished(self, outcome) -> None:
+        moment, context, views, whole = self._computing or (None, None, (), None)
+        self._computing = None
+        if outcome.status == "done" and whole is not None and moment is self.lab.moment \
+                and self.lab.state == "idle":
+            for view in views:
+                view.reset(context)
+            snap = replace(whole, probes=outcome.value)
+            for view in views:
+                view.show_snapshot(snap)
+            self.frames_shown += 1
+        elif outcome.status == "error":
+            self.window.statusBar().showMessage(f"The time machine could not draw this moment: {outcome.message}",
+                                                8000)
+        if self._again and self.lab.state == "idle":
+            self._again = False
+            self.redraw()
+        elif self.playing:
+            self._frame_done()
 
     def to_now(self) -> None:
         """Back to the network as it is now (views redrawn if they showed another moment)."""
@@ -239,24 +314,32 @@ class TimeBar(QWidget):
             self.stop()
             return
         self.playButton.setText("❚❚")
+        self._frame_started = time.perf_counter()
         if self.timeSlider.value() >= self.timeSlider.maximum():
             self.timeSlider.setValue(0)          # from the start
-        self._timer.start(0)
+        if not self.task.active:
+            self._timer.start(0)
 
     def _next_frame(self) -> None:
         if not self.playing or self.lab.state != "idle":
             self.stop()
             return
-        start = time.perf_counter()
-        value = self.timeSlider.value() + 1
-        self.timeSlider.setValue(value)          # draws that moment (synchronously)
-        if value >= self.timeSlider.maximum():
+        if self.task.active:
+            return                               # the frame being computed schedules the next one
+        self._frame_started = time.perf_counter()
+        self.timeSlider.setValue(self.timeSlider.value() + 1)     # draws that moment (now, or on the task)
+        if not self.task.active:
+            self._frame_done()
+
+    def _frame_done(self) -> None:
+        """A replay frame is drawn: the next one after the rest of its time (at once if it took longer)."""
+        if self.timeSlider.value() >= self.timeSlider.maximum():
             self.stop()
             self._update()
             return
-        spent = time.perf_counter() - start
+        spent = time.perf_counter() - self._frame_started
         rate = float(self.speedCombo.currentData() or 10.0)
-        self._timer.start(max(1, int(1000 * (1.0 / rate - spent))))   # the next frame once this one is drawn
+        self._timer.start(max(1, int(1000 * (1.0 / rate - spent))))
 
     # --- lab events --------------------------------------------------------------------------------
     def _on_state(self, state: str) -> None:

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnviz.engine.budget import format_bytes
 from nnviz.engine.history import History
 
 #: the default memory budget of a timeline, in megabytes (a setting in the app)
@@ -125,6 +124,12 @@ def training_cost(model, X, y) -> float:
         return float(model.data_cost(a, model.targets(y)) + model.regularization_cost(X.shape[0]))
 
 
+def megabytes(n: int) -> str:
+    """``3.1 MB``, ``200 MB``, ``0.02 MB`` (1 MB = 2²⁰ bytes)."""
+    mb = n / (1 << 20)
+    return f"{mb:.0f} MB" if mb >= 100 or mb == int(mb) else f"{mb:.1f} MB" if mb >= 0.1 else f"{mb:.2f} MB"
+
+
 class Timeline:
     """The snapshots of one network; see the module docstring. ``Timeline(budget_bytes)``."""
 
@@ -155,10 +160,10 @@ class Timeline:
             return self._snapshots[-1] if self._snapshots else None
 
     def describe(self) -> str:
-        """``Time machine: 48 snapshots, 3.1 MB of 200 MB``."""
+        """``Time machine: 48 snapshots, 3.1 MB of 200 MB`` (MB: 2²⁰ bytes)."""
         n = len(self)
-        return f"Time machine: {n:,} snapshot{'s' if n != 1 else ''}, {format_bytes(self.nbytes)} of " \
-               f"{format_bytes(self.budget)}"
+        return f"Time machine: {n:,} snapshot{'s' if n != 1 else ''}, {megabytes(self.nbytes)} of " \
+               f"{megabytes(self.budget)}"
 
     # --- writing ---------------------------------------------------------------------------
     def due(self, epoch: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import h5py
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QSlider, QSpinBox
 
@@ -129,3 +130,43 @@ def test_a_run_file_with_snapshots_cut_short_loads_the_rest_and_says_what_was_dr
     assert "timeline/dense_2/W holds 4" in text and f"dropped the last {count - 4}" in text
     assert len(w.lab.timeline) == 4 and w.model.history.epochs_done == 12
     assert w.timeBar.timeSlider.maximum() == 4       # four snapshots, then the network as it is now
+
+
+def test_the_memory_budget_is_a_setting_said_in_the_bar(make_window, qtbot, settings):
+    w = make_window(preset="moons")
+    train(w, qtbot, 6)
+    bar = w.timeBar
+    n = len(w.lab.timeline)
+    per = w.lab.timeline.snapshots[0].nbytes
+    text = bar.budgetButton.text()                          # "Time machine: 7 snapshots, 0.1 MB of 200 MB"
+    assert text.startswith(f"Time machine: {n} snapshots, ") and text.endswith(" MB of 200 MB")
+    assert float(text.split(", ")[1].split(" MB")[0]) == pytest.approx(per * n / (1 << 20), abs=0.05)
+    bar.budgetButton.menu().actions()[0].trigger()          # "Keep at most 50 MB of snapshots"
+    assert w.settings.get("timeMachineMB") == "50" and w.lab.timeline.budget == 50 << 20
+    assert bar.budgetButton.text().endswith("of 50 MB")
+    w.reset()                                               # a new network keeps the budget
+    assert w.lab.timeline.budget == 50 << 20 and len(w.lab.timeline) == 0
+    again = make_window(preset="moons")                     # so does the next launch
+    assert again.lab.timeline.budget == 50 << 20
+
+
+def test_big_networks_compute_the_moment_on_a_task_and_replay_still_ends(make_window, qtbot, tmp_path,
+                                                                        monkeypatch):
+    from nnviz.gui import time_bar
+
+    monkeypatch.setattr(time_bar, "HEAVY_PARAMS", 0)          # treat the moons net as a big one
+    w = make_window(preset="moons")
+    train(w, qtbot, 12)
+    bar, boundary = w.timeBar, w.view("boundaryPlot")
+    snaps = w.lab.timeline.snapshots
+    shown = bar.frames_shown
+    bar.timeSlider.setValue(3)
+    assert bar.task.active or bar.frames_shown == shown + 1
+    qtbot.waitUntil(lambda: bar.frames_shown == shown + 1 and not bar.task.active, timeout=30_000)
+    reference = boundary_frame(model_from_snapshot(w, snaps[3], tmp_path).predict, boundary.grid)
+    assert np.array_equal(boundary.frame.probs, reference.probs)
+    assert w.view("costPlot").cursor_x == float(snaps[3].epoch)
+    bar.play()
+    qtbot.waitUntil(lambda: not bar.playing and not bar.task.active, timeout=60_000)
+    assert bar.timeSlider.value() == bar.timeSlider.maximum() and w.lab.moment is None
+    bar.timeSlider.setValue(1)                                # closing while a moment is computed
