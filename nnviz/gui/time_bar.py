@@ -70,6 +70,7 @@ class TimeBar(QWidget):
         self._computing = None                 # (moment, context, views, whole-history snapshot) on the task
         self._again = False                    # another position was chosen while the task computed
         self._frame_started = 0.0
+        self._fresh = True                     # no moment drawn since the network or its snapshots changed
         self.playButton = QToolButton(objectName="timePlayButton")
         self.playButton.setCheckable(True)
         self.timeSlider = QSlider(Qt.Horizontal, objectName="timeSlider")
@@ -141,6 +142,7 @@ class TimeBar(QWidget):
     def refresh(self) -> None:
         """The network or its snapshots changed: positions anew, the slider at "now"."""
         self.stop()
+        self._fresh = True
         if self.lab.state != "idle":          # the network belongs to the training thread: never read it
             self._update()
             return
@@ -241,6 +243,10 @@ class TimeBar(QWidget):
         context = self.lab.view_context()
         views = [v for v in self.window.views if not v.busy]
         if self._heavy(context) and self.lab.moment is not None:
+            if self._fresh:                     # the first moment after a run: views take the context first
+                for view in views:              # (e.g. the boundary's grid follows the plot's shape then)
+                    view.reset(context)
+                self._fresh = False
             whole = self.lab.snapshot(())
             probes = [p for v in views for p in v.probes(context)]
             model = context.model.copy()        # the task's own: the GUI thread may use the view context's
