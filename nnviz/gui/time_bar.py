@@ -184,8 +184,10 @@ class TimeBar(QWidget):
             and lab.model.history.epochs_done > 0 and lab.train_block_reason() is None
         self.sameInitButton.setEnabled(same)
         self.sameInitButton.setToolTip(
-            BUSY_TIP if not idle else "Train again from this run's initial weights (epoch 0) with the current "
-            "settings" if same else "There are no initial weights to start from: train the network first.")
+            "Train again from this run's initial weights (epoch 0) with the current settings" if same else
+            f"This network's initial weights were not recorded (its snapshots start at {lab.unit()} "
+            f"{first.epoch:,})." if first is not None and first.epoch else
+            "There are no initial weights to start from: train the network first.")
         self._show_label(snap)
         self._show_budget()
 

@@ -291,9 +291,8 @@ class TimelineRecorder:
             tl.every = max(1, math.ceil(int(info["epochs"]) / REGULAR))
         self._full_batch = int(info["iterations_per_epoch"]) == 1
         last = tl.last
-        if last is not None and last.iteration == model.history.iterations_done:
-            self._awaiting = last if self._full_batch else None     # its cost is the first step's
-        else:
+        self._awaiting = None       # a snapshot of an earlier run keeps its cost (it may be shared by a branch)
+        if last is None or last.iteration != model.history.iterations_done:
             self._take(model)
 
     def on_batch_end(self, model, info) -> None:

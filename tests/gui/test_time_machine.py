@@ -43,8 +43,17 @@ def test_scrubbing_rewinds_the_boundary_and_the_cost_cursor_to_a_snapshot_exactl
     slider.setValue(index)                           # as a drag or a key press does
     snap = snaps[index]
     assert w.lab.moment is snap and bar.timeLabel.text() == "epoch 8 of 40"
-    reference = boundary_frame(model_from_snapshot(w, snap, tmp_path).predict, boundary.grid)
+    loaded = model_from_snapshot(w, snap, tmp_path)
+    reference = boundary_frame(loaded.predict, boundary.grid)
     assert np.array_equal(boundary.frame.probs, reference.probs)          # exact
+    ds = w.lab.dataset                                # the numbers by the cursor are the loaded model's
+    X, y = loaded.check_inputs(ds.X_train, ds.y_train)
+    train_cost, _ = loaded.cost_and_gradients(X, loaded.targets(y))
+    test = loaded.evaluate(ds.X_test, ds.y_test)
+    assert snap.cost == train_cost and snap.test_accuracy == test["accuracy"]
+    assert snap.test_cost == pytest.approx(test["loss"], rel=1e-12)
+    assert f"train cost {train_cost:.4f}" in cost.summary.text()
+    assert f"test accuracy {test['accuracy']:.1%}" in cost.summary.text()
     assert not np.array_equal(boundary.frame.probs, boundary_frame(w.model.predict, boundary.grid).probs)
     assert boundary.heading.text().endswith("epoch 8")
     assert cost.cursor_x == 8.0 and all(c.isVisible() and c.value() == 8.0 for c in cost.cursors)
