@@ -202,7 +202,7 @@ class TimeBar(QWidget):
         last = self.lab.timeline.last
         if self.lab.state != "idle":          # what the run has recorded so far (the snapshots, never the network)
             self.timeLabel.setText(f"recording: {self.lab.unit()} {last.epoch:,}" if last else "recording…")
-        self.budgetButton.setText(self.lab.timeline.describe())
+        self.budgetButton.setText(self.lab.timeline.describe() + "   ")       # room for the menu arrow
         self.budgetButton.setToolTip("Snapshots of every weight, kept in memory within this budget (older ones "
                                      "are thinned when it is reached); click to change it")
 
