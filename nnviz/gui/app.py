@@ -11,6 +11,10 @@ Environment variables, for demos, screenshots and tests:
 - ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
   first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown);
 - ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``).
+- ``NNVIZ_EPOCHS=N``: set the epochs of a run to N (e.g. a short run before ``NNVIZ_REPLAY``);
+- ``NNVIZ_REPLAY=1`` (or ``slow``, ``normal``, ``fast``: the replay speed): once the first run ends,
+  replay it with the time machine (the scrubber under the tabs plays the run's weight snapshots;
+  with ``NNVIZ_AUTOSTART``, for a screenshot mid-replay).
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -83,6 +87,16 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
             page = window.viewTabs.widget(index)
             if tab in (window.viewTabs.tabText(index).lower(), page.objectName().lower()):
                 window.viewTabs.setCurrentIndex(index)
+        epochs = os.environ.get("NNVIZ_EPOCHS", "").strip()
+        if epochs.isdigit() and int(epochs) > 0:
+            window.epochsSpin.setValue(int(epochs))
+        replay = os.environ.get("NNVIZ_REPLAY", "").strip().lower()
+        if _env_flag("NNVIZ_REPLAY") or replay in ("slow", "normal", "fast"):
+            speed = window.timeBar.speedCombo
+            speed.setCurrentIndex(max(speed.findText(replay.title()), 0) if replay in ("slow", "fast") else 1)
+            replays = [True]
+            window.trainingFinished.connect(lambda _result: replays and replays.pop() and
+                                            QTimer.singleShot(300, window.timeBar.play))
         if _env_flag("NNVIZ_AUTOSTART"):
             start_when_loaded()
         if os.environ.get("NNVIZ_GRADCHECK"):
