@@ -95,6 +95,8 @@ class StatsRow:
 
     epoch: int
     layers: dict[str, LayerRow] = field(default_factory=dict)
+    #: measured outside a run (a network no step has been taken with yet, or one rewound in time)
+    idle: bool = False
 
 
 def weighted_layers(model) -> list:
@@ -223,7 +225,9 @@ class LayerStatsRecorder:
             return new
         if not self.rows and not self._measured_idle and len(self.X):
             self._measured_idle = True
-            return [measure(model, model.check_inputs(self.X), model.history.epochs_done, gradients=False)]
+            row = measure(model, model.check_inputs(self.X), model.history.epochs_done, gradients=False)
+            row.idle = True
+            return [row]
         return []
 
 

@@ -71,3 +71,20 @@ def test_a_network_without_weights_gets_a_message_not_plots(make_window, qtbot):
     view.reset(ViewContext(dataset=w.dataset, model=None))
     assert view.stack.currentIndex() == 1 and "Build a network" in view.message.text()
     assert view.probes(ViewContext(dataset=w.dataset, model=None)) == []
+
+
+def test_rewinding_with_the_time_machine_keeps_the_runs_statistics_and_marks_the_moment(make_window, qtbot):
+    w = make_window()
+    quick_moons(w, qtbot, epochs=100)
+    train_and_wait(w, qtbot)
+    view = w.view("layerStatsView")
+    _show(w, view, "grads", qtbot)
+    rows = list(view.rows)
+    snap = next(s for s in w.lab.timeline.snapshots if s.epoch == 16)
+    w.timeBar.timeSlider.setValue(w.lab.timeline.snapshots.index(snap))
+    qtbot.waitUntil(lambda: view.moment_epoch == 16, timeout=10_000)
+    qtbot.waitUntil(lambda: not view._pending, timeout=5_000)
+    assert view.rows == rows            # the whole run is still drawn
+    lines = [i for i in view.plots["dense_1"].items if isinstance(i, pg.InfiniteLine)]
+    assert [line.value() for line in lines] == [16]
+    assert view.summary.text().startswith("At epoch 16")

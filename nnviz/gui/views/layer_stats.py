@@ -69,6 +69,8 @@ class LayerStatsView(LiveView):
         self.x_label = "epoch"
         self.plots: dict[str, pg.PlotItem] = {}
         self.medians: dict[str, pg.PlotDataItem] = {}       # the median line of each layer's plot
+        self.moment_epoch: int | None = None      # the time machine's moment, marked on every plot
+        self._generation = -1
 
         self.heading = QLabel("Layer statistics", objectName="layerStatsHeading")
         self.quantityCombo = QComboBox(objectName="layerStatsQuantity")
@@ -99,6 +101,12 @@ class LayerStatsView(LiveView):
         return [LayerStatsRecorder(sample_of(context.dataset.X_test))]
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
+        moment = getattr(context, "moment", None)
+        self.moment_epoch = None if moment is None else moment.epoch
+        if context.generation == self._generation and self.rows and self.layers:
+            self._rebuild()         # the same network, rewound in time or back to now: keep its history
+            return
+        self._generation = context.generation
         self.rows = []
         model, ds = context.model, context.dataset
         if model is None or ds is None or not weighted_layers(model):
@@ -118,10 +126,18 @@ class LayerStatsView(LiveView):
         new = snapshot.probes.get(LayerStatsRecorder.key)
         if not new or not self.layers:
             return
+        if new[0].idle and self.rows:       # the rewound (or reloaded) network: its history is drawn already
+            return
         if self.rows and new[0].epoch <= self.rows[-1].epoch:       # a redraw of the same network
             self.rows = [r for r in self.rows if r.epoch < new[0].epoch]
         self.rows.extend(new)
         self._request_draw(urgent=not self.running)
+
+    def set_running(self, running: bool) -> None:
+        super().set_running(running)
+        if running and self.moment_epoch is not None:       # a run trains on from now
+            self.moment_epoch = None
+            self._request_draw()
 
     def export_item(self):
         return self.graphics
@@ -200,6 +216,9 @@ class LayerStatsView(LiveView):
             self._draw_lines(key)
         else:
             self._draw_bands(key)
+        if self.moment_epoch is not None:
+            for plot in self.plots.values():
+                plot.addItem(pg.InfiniteLine(pos=self.moment_epoch, angle=90, pen=pg.mkPen("#c0392b", width=2)))
         self.summary.setText(self._summary_text())
 
     def _draw_bands(self, key: str) -> None:
@@ -269,6 +288,8 @@ class LayerStatsView(LiveView):
         if not self.rows:
             return "Train the network to record its layers' statistics."
         last = self.rows[-1]
+        if self.moment_epoch is not None:      # rewound: the last row recorded up to that moment
+            last = next((r for r in reversed(self.rows) if r.epoch <= self.moment_epoch), self.rows[0])
         parts = []
         for name, _caption in self.layers:
             stats = last.layers.get(name)
