@@ -177,6 +177,7 @@ TRAIN_TEMPLATE = '''"""Train the exported nnviz network with PyTorch: CPU or GPU
 
     python train.py                          # one process; the GPU if there is one (--cpu: never)
     torchrun --nproc_per_node=2 train.py     # DistributedDataParallel: gloo on CPU, nccl on GPU
+                                             # (torchrun --standalone ... picks a free port)
     python train.py --epochs 50 --lr 0.01 --batch-size 64 --save trained.npz
 
 The defaults are the nnviz run's ({optimizer}, lr {lr:g}, {epochs} {count}, {batch_text}) on
