@@ -22,7 +22,7 @@ def test_numpy_script_predicts_what_nnviz_predicts(name, optional_data_dir, tmp_
     files = export_numpy(model, tmp_path / "net.py", class_names=ds.class_names, title=name)
     assert [f.name for f in files] == ["net.py", "net.npz"]
     script = import_file(files[0])
-    X = ds.X_test[:100]
+    X = np.concatenate([ds.X_test, ds.X_train])[:100]   # 100 inputs: cats has only 50 test images
     expected = model.predict(X)
     got = script.predict(X)
     assert got.shape == expected.shape and got.dtype == expected.dtype
@@ -32,7 +32,7 @@ def test_numpy_script_predicts_what_nnviz_predicts(name, optional_data_dir, tmp_
     # forward() on one batch is the network too (predict only batches it; BLAS rounds by batch shape)
     np.testing.assert_array_equal(script.forward(X[:7].astype(script.DTYPE), script.load_weights()),
                                   model.predict(X[:7]))
-    print(f"{name}: 100 test inputs, max |script - nnviz| = {np.abs(got - expected).max():.1e}")
+    print(f"{name}: 100 inputs, max |script - nnviz| = {np.abs(got - expected).max():.1e}")
 
 
 def test_numpy_script_handles_every_layer_type(tmp_path):

@@ -19,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is not installed: the PyTorch export checks need it "
                                             "(pip install '.[bench]')")
 
-from nnviz.engine import save_model  # noqa: E402
+from nnviz.engine import get_optimizer, save_model  # noqa: E402
 from nnviz.lab.export import ExportError, export_pytorch, settings_from_config  # noqa: E402
 from nnviz.lab.export.pytorch import FILES  # noqa: E402
 
@@ -42,13 +42,13 @@ def test_exported_model_predicts_what_nnviz_predicts(name, optional_data_dir, tm
     exported = import_file(tmp_path / "out" / "model.py")
     net = exported.load_model()
     assert isinstance(net, torch.nn.Sequential) and not net.training
-    X = ds.X_test[:100]
+    X = np.concatenate([ds.X_test, ds.X_train])[:100]   # 100 inputs: cats has only 50 test images
     expected = model.predict(X)
     with torch.no_grad():
         got = net(torch.as_tensor(X, dtype=exported.DTYPE)).numpy()
     assert got.shape == expected.shape           # (100, 1) for a sigmoid output, (100, 10) for softmax
     difference = np.abs(got.astype(np.float64) - expected).max()
-    print(f"{name}: 100 test inputs, max |PyTorch - nnviz| = {difference:.1e}")
+    print(f"{name}: 100 inputs, max |PyTorch - nnviz| = {difference:.1e}")
     assert difference < TOLERANCE
     np.testing.assert_allclose(exported.predict(X, net), expected, atol=TOLERANCE, rtol=0)
     with np.load(tmp_path / "out" / "data.npz", allow_pickle=False) as data:
@@ -74,25 +74,46 @@ def test_every_layer_type_exports_to_pytorch(tmp_path):
         assert difference < (1e-12 if dtype == "float64" else TOLERANCE)
 
 
+def _three_runs():
+    """(label, model, settings, dataset): full-batch runs covering each loss, L2 and four optimizers."""
+    from nnviz.data import load_dataset
+    from nnviz.engine import Sequential
+    from nnviz.engine.layers import Dense
+    from nnviz.lab.export import TrainingSettings
+
+    preset, ds, _ = trained_preset("moons", None)
+    small = load_dataset("moons", n_samples=400, noise=0.2, test_fraction=0.25, seed=3)
+    mse = Sequential([Dense(8, activation="tanh"), Dense(1, activation="sigmoid")], input_shape=(2,), loss="mse",
+                     l2=0.5, seed=4)
+    softmax = Sequential([Dense(12, activation="leaky_relu"), Dense(2, activation="softmax")], input_shape=(2,),
+                         loss="categorical_crossentropy", l2=0.1, seed=5)
+    return [("moons preset: sgd, binary cross-entropy", preset.build_model(ds.input_shape),
+             settings_from_config(preset), ds),
+            ("mse + L2, rmsprop", mse, TrainingSettings({"name": "rmsprop", "lr": 0.01, "rho": 0.9}, 40), small),
+            ("softmax + L2, adam", softmax, TrainingSettings({"name": "adam", "lr": 0.01}, 40), small)]
+
+
 @pytest.mark.slow
 def test_train_py_starts_where_nnviz_started_and_follows_it(tmp_path):
-    """Full-batch gradient descent is deterministic: 60 epochs of train.py from the exported initial weights
-    land on nnviz's own 60 epochs (the loss, its gradient and the update are the same)."""
-    preset, ds, _ = trained_preset("moons", None)
-    model = preset.build_model(ds.input_shape)
-    export_pytorch(model, tmp_path / "out", settings=settings_from_config(preset), dataset=ds)
-    model.fit(ds.X_train, ds.y_train, optimizer=preset.build_optimizer(), epochs=60)
-    result = subprocess.run([sys.executable, "train.py", "--epochs", "60", "--cpu", "--save", "trained.npz"],
-                            cwd=tmp_path / "out", capture_output=True, text=True, timeout=300, env=_subprocess_env())
-    assert result.returncode == 0, result.stderr
-    assert "full batch" in (tmp_path / "out" / "train.py").read_text()
-    exported = import_file(tmp_path / "out" / "model.py")
-    net = exported.load_model(tmp_path / "out" / "trained.npz")
-    difference = np.abs(exported.predict(ds.X_test, net) - model.predict(ds.X_test)).max()
-    print(f"after 60 epochs: max |train.py - nnviz| = {difference:.1e}")
-    assert difference < 1e-4
-    printed = float(re.search(r"^test accuracy: (\d\.\d{4})$", result.stdout, re.M).group(1))
-    assert printed == pytest.approx(model.evaluate(ds.X_test, ds.y_test)["accuracy"], abs=0.011)
+    """Full-batch training is deterministic: train.py from the exported initial weights lands on nnviz's own
+    run (the same loss, L2 term, gradient and optimizer update), for each loss and several optimizers."""
+    for i, (label, model, settings, ds) in enumerate(_three_runs()):
+        out = tmp_path / f"run{i}"
+        export_pytorch(model, out, settings=settings, dataset=ds)
+        epochs = 60 if i == 0 else settings.epochs
+        model.fit(ds.X_train, ds.y_train, optimizer=get_optimizer(settings.optimizer), epochs=epochs)
+        result = subprocess.run([sys.executable, "train.py", "--epochs", str(epochs), "--cpu", "--save",
+                                 "trained.npz"], cwd=out, capture_output=True, text=True, timeout=300,
+                                env=_subprocess_env())
+        assert result.returncode == 0, result.stderr
+        assert "BATCH_SIZE = None" in (out / "train.py").read_text()
+        exported = import_file(out / "model.py")
+        net = exported.load_model(out / "trained.npz")
+        difference = np.abs(exported.predict(ds.X_test, net) - model.predict(ds.X_test)).max()
+        print(f"{label}, {epochs} epochs: max |train.py - nnviz| = {difference:.1e}")
+        assert difference < 1e-4
+        printed = float(re.search(r"^test accuracy: (\d\.\d{4})$", result.stdout, re.M).group(1))
+        assert printed == pytest.approx(model.evaluate(ds.X_test, ds.y_test)["accuracy"], abs=0.011)
 
 
 @pytest.mark.slow
