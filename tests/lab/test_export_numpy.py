@@ -61,18 +61,18 @@ def test_numpy_script_runs_as_a_program_on_npy_and_npz(tmp_path):
     for source, rows in (("x.npy", slice(0, 10)), ("data.npz", slice(10, 20))):
         out = tmp_path / f"{source}.probs.npy"
         result = subprocess.run([sys.executable, str(script), str(tmp_path / source), "--save", str(out)],
-                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
+                                capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
         names = np.array(["a", "b", "c"])[np.argmax(expected[rows], 1)]
         assert [line.split(" ")[1] for line in lines] == list(names)
         np.testing.assert_allclose(np.load(out), expected[rows], atol=1e-6, rtol=0)
     bad = subprocess.run([sys.executable, str(script), str(tmp_path / "data.npz"), "--key", "nope"],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode != 0 and "X_train, X_test" in bad.stderr and "Traceback" not in bad.stderr
     np.save(tmp_path / "wrong.npy", np.zeros((4, 3)))
     bad = subprocess.run([sys.executable, str(script), str(tmp_path / "wrong.npy")], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, check=False)
     assert "expected input of shape (m, 2, 9, 9), got (4, 3)" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -19,11 +19,11 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is not installed: the PyTorch export checks need it "
                                             "(pip install '.[bench]')")
 
-from nnviz.engine import get_optimizer, save_model  # noqa: E402
-from nnviz.lab.export import ExportError, export_pytorch, settings_from_config  # noqa: E402
-from nnviz.lab.export.pytorch import FILES  # noqa: E402
+from nnviz.engine import get_optimizer, save_model
+from nnviz.lab.export import ExportError, export_pytorch, settings_from_config
+from nnviz.lab.export.pytorch import FILES
 
-from .export_helpers import every_layer_model, import_file, trained_preset  # noqa: E402
+from .export_helpers import every_layer_model, import_file, trained_preset
 
 #: what the exported model.py may differ from nnviz by (float32 sums in another order)
 TOLERANCE = 1e-5
@@ -104,7 +104,7 @@ def test_train_py_starts_where_nnviz_started_and_follows_it(tmp_path):
         model.fit(ds.X_train, ds.y_train, optimizer=get_optimizer(settings.optimizer), epochs=epochs)
         result = subprocess.run([sys.executable, "train.py", "--epochs", str(epochs), "--cpu", "--save",
                                  "trained.npz"], cwd=out, capture_output=True, text=True, timeout=300,
-                                env=_subprocess_env())
+                                env=_subprocess_env(), check=False)
         assert result.returncode == 0, result.stderr
         assert "BATCH_SIZE = None" in (out / "train.py").read_text()
         exported = import_file(out / "model.py")
@@ -112,7 +112,7 @@ def test_train_py_starts_where_nnviz_started_and_follows_it(tmp_path):
         difference = np.abs(exported.predict(ds.X_test, net) - model.predict(ds.X_test)).max()
         print(f"{label}, {epochs} epochs: max |train.py - nnviz| = {difference:.1e}")
         assert difference < 1e-4
-        printed = float(re.search(r"^test accuracy: (\d\.\d{4})$", result.stdout, re.M).group(1))
+        printed = float(re.search(r"^test accuracy: (\d\.\d{4})$", result.stdout, re.MULTILINE).group(1))
         assert printed == pytest.approx(model.evaluate(ds.X_test, ds.y_test)["accuracy"], abs=0.011)
 
 
@@ -136,7 +136,7 @@ def test_torchrun_trains_with_two_processes_on_cpu(tmp_path):
     assert process.returncode == 0, stdout + stderr
     print(stdout)
     assert "2 process(es) on cpu (gloo)" in stdout
-    accuracy = float(re.search(r"^test accuracy: (\d\.\d{4})$", stdout, re.M).group(1))
+    accuracy = float(re.search(r"^test accuracy: (\d\.\d{4})$", stdout, re.MULTILINE).group(1))
     assert 0.0 <= accuracy <= 1.0
     assert stdout.count("test accuracy:") == 1   # printed by rank 0 only
 
@@ -144,7 +144,7 @@ def test_torchrun_trains_with_two_processes_on_cpu(tmp_path):
 def test_cli_exports_a_saved_model_with_its_data(tmp_path, capsys):
     from nnviz.cli import main
 
-    preset, ds, model = trained_preset("moons", None)
+    _, ds, model = trained_preset("moons", None)
     save_model(model, tmp_path / "moons.h5", extra={"preset": "moons", "dataset": "moons",
                                                     "class_names": list(ds.class_names)})
     assert main(["export", "pytorch", str(tmp_path / "moons.h5"), str(tmp_path / "out")]) == 0
@@ -172,7 +172,7 @@ def test_cli_exports_a_saved_model_with_its_data(tmp_path, capsys):
 
 
 def test_a_dataset_that_does_not_fit_is_refused_before_writing(tmp_path):
-    preset, ds, model = trained_preset("moons", None)
+    _, ds, _ = trained_preset("moons", None)
     model_img, _ = every_layer_model()
     with pytest.raises(ExportError, match=r"the dataset moons has inputs of shape \(2,\), but the network takes "
                                           r"\(2, 9, 9\)"):

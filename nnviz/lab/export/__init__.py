@@ -13,5 +13,13 @@ from .numpy_script import export_numpy
 from .pytorch import export_pytorch
 from .settings import TrainingSettings, settings_from_config, settings_from_model_file
 
-__all__ = ["EXPORTERS", "ExportError", "export_layers", "export_numpy", "export_pytorch", "TrainingSettings",
-           "settings_from_config", "settings_from_model_file"]
+__all__ = [
+           "EXPORTERS",
+           "ExportError",
+           "TrainingSettings",
+           "export_layers",
+           "export_numpy",
+           "export_pytorch",
+           "settings_from_config",
+           "settings_from_model_file",
+]
