@@ -165,7 +165,8 @@ def train_source(model, settings: TrainingSettings) -> str:
     options = {k: v for k, v in settings.optimizer.items() if k not in ("name", "lr")}
     batch = settings.batch_size
     return TRAIN_TEMPLATE.format(
-        version=__version__, loss=loss, fused=fused, optimizer=settings.optimizer_name, options=options,
+        version=__version__, loss=loss, fused=fused, activation=model.layers[-1].activation_name,
+        optimizer=settings.optimizer_name, options=options,
         lr=settings.lr, epochs=int(settings.epochs), batch=batch, l2=float(model.l2), seed=int(model.seed),
         regularized=regularized, dataset=settings.dataset or "the nnviz dataset",
         batch_text="full batch" if batch is None else f"batch {batch}",
@@ -205,7 +206,7 @@ from torch.utils.data.distributed import DistributedSampler
 from model import DTYPE, HERE, build_model, load_weights
 
 LOSS = {loss!r}
-#: True: the loss is computed from the logits (the model without its last {loss} activation), as nnviz does
+#: True: the loss is computed from the logits (the model without its last {activation} module), as nnviz does
 FROM_LOGITS = {fused!r}
 OPTIMIZER = {optimizer!r}
 OPTIMIZER_OPTIONS = {options!r}
