@@ -178,3 +178,39 @@ def test_a_dataset_that_does_not_fit_is_refused_before_writing(tmp_path):
                                           r"\(2, 9, 9\)"):
         export_pytorch(model_img, tmp_path / "out", dataset=ds)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_new_layer_type_with_its_own_module_class_exports(tmp_path, monkeypatch):
+    """How a layer type is added: one export function in EXPORTERS (and, when PyTorch has no module for it,
+    its class in TORCH_HELPERS)."""
+    from nnviz.engine import Sequential
+    from nnviz.engine.layers import LAYER_TYPES, Dense, Layer
+    from nnviz.lab.export import EXPORTERS
+    from nnviz.lab.export.layers import TORCH_HELPERS, LayerCode
+
+    class Squares(Layer):
+        kind = "squares"
+
+        def forward(self, x, training=False):
+            return x * x
+
+    def export_squares(layer, ctx):
+        return LayerCode(torch_modules=[(ctx.name, "Squares()")], torch_helpers=("Squares",),
+                         numpy_lines=["a = a * a"])
+
+    monkeypatch.setitem(EXPORTERS, "Squares", export_squares)
+    monkeypatch.setitem(LAYER_TYPES, "Squares", Squares)    # an engine layer is registered there
+    monkeypatch.setitem(TORCH_HELPERS, "Squares", '''
+
+class Squares(nn.Module):
+    """x -> x * x, element by element."""
+
+    def forward(self, x):
+        return x * x
+''')
+    model = Sequential([Squares(), Dense(3, activation="relu"), Dense(1, activation="sigmoid")], input_shape=(2,),
+                       seed=2)
+    export_pytorch(model, tmp_path / "out")
+    X = np.random.default_rng(2).normal(size=(20, 2)).astype(np.float32)
+    exported = import_file(tmp_path / "out" / "model.py")
+    assert np.abs(exported.predict(X) - model.predict(X)).max() < TOLERANCE

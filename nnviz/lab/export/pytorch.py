@@ -62,6 +62,9 @@ def model_source(model, class_names=(), title: str = "") -> str:
     rows, helpers = [], []
     for item in layers:
         for helper in item.code.torch_helpers:
+            if helper not in TORCH_HELPERS:
+                raise ExportError(f"{item.layer.name}: its PyTorch module class {helper!r} is missing from "
+                                  "nnviz.lab.export.layers.TORCH_HELPERS.")
             if helper not in helpers:
                 helpers.append(helper)
         comment = f"{item.layer.name}: {item.description}, {_shape_text(item.ctx.input_shape)} -> " \
