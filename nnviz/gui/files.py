@@ -17,9 +17,16 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from nnviz.data import DatasetError
+from nnviz.engine.atomic import check_save_target
 from nnviz.engine.io import ModelFileError
 from nnviz.lab.animation import write_gif
-from nnviz.lab.export import export_numpy, export_pytorch, settings_from_config
+from nnviz.lab.export import (
+    export_layers,
+    export_numpy,
+    export_pytorch,
+    settings_from_config,
+)
+from nnviz.lab.export.files import check_folder
 
 from .plot_export import ExportDialog, export_plot_file, export_size
 from .tasks import run_and_wait
@@ -240,6 +247,8 @@ class FileCommands:
         try:
             model, settings, dataset = self._network_to_export()
             title = self._export_title()
+            check_folder(path)                 # the quick checks here, so a refusal is not a failed task
+            export_layers(model)
             self._read(lambda: export_pytorch(model, path, settings=settings, dataset=dataset, title=title))
         except FILE_ERRORS as exc:
             return self._fail(f"Could not export the network to {path}: {str(exc).rstrip('.')}.", _level(exc))
@@ -259,6 +268,8 @@ class FileCommands:
             model, _, dataset = self._network_to_export()
             names = list(getattr(dataset, "class_names", []) or []) or None
             title = self._export_title()
+            check_save_target(path if str(path).endswith(".py") else f"{path}.py")
+            export_layers(model)
             files = self._read(lambda: export_numpy(model, path, class_names=names, title=title))
         except FILE_ERRORS as exc:
             return self._fail(f"Could not export the network to {path}: {str(exc).rstrip('.')}.", _level(exc))

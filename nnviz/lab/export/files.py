@@ -26,13 +26,19 @@ def write_npz(path, arrays: dict, compressed: bool = False) -> None:
         Path(tmp).write_bytes(buffer.getvalue())
 
 
-def prepare_folder(path) -> Path:
-    """Create the export folder ``path`` (its parent must exist); SaveError naming it otherwise."""
+def check_folder(path) -> Path:
+    """SaveError naming ``path`` unless an export folder can be created (or written) there."""
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
         raise SaveError(f"cannot export to {path}: it is a file; expected a folder name such as {folder.stem}-pytorch")
     if not folder.parent.is_dir():
         raise SaveError(f"cannot export to {path}: the folder {folder.parent} does not exist")
+    return folder
+
+
+def prepare_folder(path) -> Path:
+    """Create the export folder ``path`` (its parent must exist); SaveError naming it otherwise."""
+    folder = check_folder(path)
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
