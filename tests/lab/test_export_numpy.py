@@ -148,9 +148,10 @@ def test_cli_exports_a_saved_model_as_numpy(tmp_path, capsys):
 def test_layer_names_that_are_not_python_names_still_export(tmp_path):
     layers = [Dense(4, activation="tanh", name="1st layer"), Dense(4, activation="relu", name="a.b"),
               Dense(1, activation="sigmoid", name="a_b")]
+    layers.insert(2, Dense(4, activation="relu", name='x"""\n\\y'))   # a name from a file may hold anything
     model = Sequential(layers, input_shape=(3,), seed=7)
     X = np.random.default_rng(7).normal(size=(9, 3)).astype(np.float32)
     script = import_file(export_numpy(model, tmp_path / "net.py")[0])
     assert sorted(script.load_weights()) == ["a_b.W", "a_b.b", "a_b_2.W", "a_b_2.b", "layer_1st_layer.W",
-                                             "layer_1st_layer.b"]
+                                             "layer_1st_layer.b", "x_y.W", "x_y.b"]
     np.testing.assert_array_equal(script.predict(X), model.predict(X))

@@ -236,11 +236,18 @@ class ExportedLayer:
     description: str
 
 
+def plain_text(text) -> str:
+    """``text`` safe inside generated comments and docstrings: no control characters, backslashes or
+    triple quotes (a layer name read from a file may hold anything)."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text)).replace("\\", "/")
+    return text.replace('"""', "'''")
+
+
 def identifiers(names) -> list[str]:
     """Python identifiers for layer names, unique, usable as PyTorch module names (no dots)."""
     out, seen = [], set()
     for i, name in enumerate(names):
-        base = re.sub(r"\W", "_", str(name), flags=re.ASCII).strip("_") or f"layer_{i + 1}"
+        base = re.sub(r"\W+", "_", str(name), flags=re.ASCII).strip("_") or f"layer_{i + 1}"
         if base[0].isdigit():
             base = f"layer_{base}"
         ident, k = base, 2

@@ -20,7 +20,7 @@ from nnviz import __version__
 from nnviz.engine.atomic import check_save_target
 
 from .files import write_npz, write_text
-from .layers import NUMPY_HELPERS, export_layers
+from .layers import NUMPY_HELPERS, export_layers, plain_text
 
 
 def weights_path(script_path) -> Path:
@@ -40,7 +40,7 @@ def script_source(model, weights_name: str, class_names=(), title: str = "") -> 
         for helper in item.code.numpy_helpers:
             if helper not in helpers:
                 helpers.append(helper)
-        body.append(f"    # {item.layer.name}: {item.description}, {_shape_text(item.ctx.input_shape)} -> "
+        body.append(f"    # {plain_text(item.layer.name)}: {item.description}, {_shape_text(item.ctx.input_shape)} -> "
                     f"{_shape_text(item.ctx.output_shape)}")
         body += [f"    {line}" for line in item.code.numpy_lines]
     units = model.output_units
@@ -50,18 +50,18 @@ def script_source(model, weights_name: str, class_names=(), title: str = "") -> 
     else:
         output = f"(m, {units}): one probability per class (the class is the largest)"
     helper_text = "".join(NUMPY_HELPERS[h] for h in helpers)
-    heading = title or "A network"
+    heading = plain_text(title or "A network")
     return f'''"""{heading}: a neural network exported from nnviz {__version__} on {_dt.date.today().isoformat()}.
 
 Everything the network computes to make a prediction is in forward() below, one line per layer;
-the numbers it learned are in {weights_name} beside this file. Only NumPy is needed.
+the numbers it learned are in {plain_text(weights_name)} beside this file. Only NumPy is needed.
 
     python {{script}} INPUT.npy              # predicts every row of INPUT ({_shape_text(model.input_shape)})
     python {{script}} DATA.npz --key X_test  # one array of a .npz
 {{import_line}}
 The network, layer by layer:
 
-{_indent(model.summary(), 4)}
+{_indent(plain_text(model.summary()), 4)}
 """
 
 import sys
@@ -171,7 +171,7 @@ def export_numpy(model, out_path, class_names=None, title: str = "") -> list[Pat
     weights = weights_path(path)
     text = script_source(model, weights.name, class_names or (), title)
     importable = f"    from {path.stem} import predict; probs = predict(X)\n" if path.stem.isidentifier() else ""
-    text = text.replace("{script}", path.name).replace("{import_line}", importable)
+    text = text.replace("{script}", plain_text(path.name)).replace("{import_line}", importable)
     arrays = numpy_arrays(model)
     check_save_target(path)  # a wrong folder is named as the script's, before anything is written
     write_npz(weights, arrays)

@@ -25,7 +25,7 @@ import numpy as np
 from nnviz import __version__
 
 from .files import prepare_folder, write_npz, write_text
-from .layers import TORCH_HELPERS, ExportError, export_layers
+from .layers import TORCH_HELPERS, ExportError, export_layers, plain_text
 from .settings import TrainingSettings
 
 #: the files an export writes (data.npz only when the data is given)
@@ -67,7 +67,7 @@ def model_source(model, class_names=(), title: str = "") -> str:
                                   "nnviz.lab.export.layers.TORCH_HELPERS.")
             if helper not in helpers:
                 helpers.append(helper)
-        comment = f"{item.layer.name}: {item.description}, {_shape_text(item.ctx.input_shape)} -> " \
+        comment = f"{plain_text(item.layer.name)}: {item.description}, {_shape_text(item.ctx.input_shape)} -> " \
                   f"{_shape_text(item.ctx.output_shape)}"
         rows.append(f"        # {comment}")
         for name, expression in item.code.torch_modules:
@@ -82,12 +82,12 @@ def model_source(model, class_names=(), title: str = "") -> str:
         output = f"(m, {units}): one probability per class ({act})" if act == "softmax" else f"(m, {units}), {act}"
     names = [str(n) for n in class_names] if class_names else [str(i) for i in range(max(2, units))]
     helper_text = "".join(TORCH_HELPERS[h] for h in helpers)
-    heading = title or "A network"
+    heading = plain_text(title or "A network")
     return f'''"""{heading}: exported from nnviz {__version__} on {_dt.date.today().isoformat()}.
 
 The layers, in order (as nnviz builds them):
 
-{_indent(model.summary(), 4)}
+{_indent(plain_text(model.summary()), 4)}
 
 Use it::
 
