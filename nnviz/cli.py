@@ -4,6 +4,7 @@
     nnviz train --preset NAME [--dataset D] [--epochs N] [--lr X] [--data-dir DIR] [--save FILE]
     nnviz gradcheck --preset NAME [--bug NAME]
     nnviz predict MODEL_FILE IMAGE_FILE...
+    nnviz export pytorch MODEL_FILE OUT_DIR | nnviz export numpy MODEL_FILE OUT.py
     nnviz data list | nnviz data fetch NAME
 """
 
@@ -80,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="classify image files with a saved model")
     predict.add_argument("model", help="model file saved by `nnviz train --save` or the app")
     predict.add_argument("images", nargs="+", help="image files (PNG, JPEG, BMP, GIF)")
+
+    export = sub.add_parser("export", help="write a saved model as PyTorch code or as a NumPy script")
+    export_sub = export.add_subparsers(dest="export_format", metavar="FORMAT", required=True)
+    to_torch = export_sub.add_parser("pytorch", help="a folder: model.py, weights, train.py, data.npz, README")
+    to_torch.add_argument("model", help="model file saved by `nnviz train --save` or the app")
+    to_torch.add_argument("out_dir", help="the folder to write (created; its parent must exist)")
+    to_torch.add_argument("--dataset", help="the data train.py trains on (default: the dataset the file names)")
+    to_torch.add_argument("--data-dir", help="directory holding dataset files")
+    to_torch.add_argument("--no-data", action="store_true", help="write no data.npz")
+    to_numpy = export_sub.add_parser("numpy", help="one standalone NumPy script, its weights in OUT.npz beside it")
+    to_numpy.add_argument("model", help="model file saved by `nnviz train --save` or the app")
+    to_numpy.add_argument("out", help="the script to write, e.g. net.py")
 
     sub.add_parser("presets", help="list the presets")
 
@@ -258,6 +271,22 @@ def cmd_predict(args) -> int:
     return status
 
 
+def cmd_export(args) -> int:
+    from nnviz.lab.export.model_file import (
+        export_model_file_numpy,
+        export_model_file_pytorch,
+    )
+
+    if args.export_format == "pytorch":
+        files = export_model_file_pytorch(args.model, args.out_dir, dataset=args.dataset, data_dir=args.data_dir,
+                                          with_data=not args.no_data)
+    else:
+        files = export_model_file_numpy(args.model, args.out)
+    for path in files:
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_presets(args) -> int:
     from nnviz.lab.presets import list_presets, load_preset
 
@@ -321,7 +350,7 @@ def main(argv=None) -> int:
     from nnviz.data import DatasetError
     from nnviz.engine.io import ModelFileError
 
-    commands = {"train": cmd_train, "gradcheck": cmd_gradcheck, "predict": cmd_predict,
+    commands = {"train": cmd_train, "gradcheck": cmd_gradcheck, "predict": cmd_predict, "export": cmd_export,
                 "presets": cmd_presets, "data": cmd_data}
     signal.signal(signal.SIGPIPE, signal.SIG_DFL) if hasattr(signal, "SIGPIPE") else None
     try:

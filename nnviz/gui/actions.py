@@ -65,6 +65,8 @@ def build_menus(window) -> None:
                 action.setShortcut(QKeySequence(SHORTCUTS["exportPlotAction"][1][0]))
                 first = False
     _add(window, menu, "exportAnimationAction", files.export_animation_dialog, "Export boundary animation…")
+    _add(window, menu, "exportPytorchAction", files.export_pytorch_dialog, "Export as PyTorch…")
+    _add(window, menu, "exportNumpyAction", files.export_numpy_dialog, "Export as NumPy script…")
     menu.addSeparator()
     quit_action = _add(window, menu, "quitAction", window.close)
     quit_action.setMenuRole(quit_action.MenuRole.QuitRole)

@@ -17,8 +17,16 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from nnviz.data import DatasetError
+from nnviz.engine.atomic import check_save_target
 from nnviz.engine.io import ModelFileError
 from nnviz.lab.animation import write_gif
+from nnviz.lab.export import (
+    export_layers,
+    export_numpy,
+    export_pytorch,
+    settings_from_config,
+)
+from nnviz.lab.export.files import check_folder
 
 from .plot_export import ExportDialog, export_plot_file, export_size
 from .tasks import run_and_wait
@@ -209,6 +217,63 @@ class FileCommands:
         except (ValueError, OSError) as exc:
             return self._fail(f"Could not export the animation: {str(exc).rstrip('.')}.", "warning")
         return self._status(f"Boundary animation saved to {path}: {n} frames.", 8000)
+
+
+    # --- a way out: PyTorch and NumPy -----------------------------------------------------------
+    def _network_to_export(self):
+        """(a copy of the network, its run settings, its dataset or None); RuntimeError saying why not."""
+        lab = self.lab
+        if lab.model is None:
+            raise RuntimeError("There is no network to export: fix the settings (or load a model) first.")
+        if lab.state == "running":
+            raise RuntimeError("Pause or stop training before exporting the network.")
+        model = lab.model.copy(with_history=False)
+        dataset = lab.dataset
+        if dataset is not None and tuple(dataset.input_shape) != tuple(model.input_shape):
+            dataset = None  # the network was loaded for other data: export it without data.npz
+        return model, settings_from_config(lab.config_to_save()), dataset
+
+    def _export_title(self) -> str:
+        return f"{self.lab.preset_name or getattr(self.lab.config, 'dataset', '') or 'nnviz'} network"
+
+    def export_pytorch_dialog(self) -> None:
+        path = self.ask_save("Export as PyTorch: the folder to create", self.file_stem("pytorch"),
+                             "Folders (*)", suffixes=("",))
+        if path:
+            self.export_pytorch_folder(path)
+
+    def export_pytorch_folder(self, path) -> bool:
+        """Write the current network as a PyTorch folder (model.py, weights, train.py, data.npz, README)."""
+        try:
+            model, settings, dataset = self._network_to_export()
+            title = self._export_title()
+            check_folder(path)                 # the quick checks here, so a refusal is not a failed task
+            export_layers(model)
+            self._read(lambda: export_pytorch(model, path, settings=settings, dataset=dataset, title=title))
+        except FILE_ERRORS as exc:
+            return self._fail(f"Could not export the network to {path}: {str(exc).rstrip('.')}.", _level(exc))
+        data = "model.py, weights, train.py and the data" if dataset is not None else \
+            "model.py, weights and train.py (no data: the dataset does not fit the network)"
+        return self._status(f"PyTorch export written to {path}: {data}.", 8000)
+
+    def export_numpy_dialog(self) -> None:
+        path = self.ask_save("Export as NumPy script", f"{self.file_stem('network').replace('-', '_')}.py",
+                             "Python scripts (*.py)", suffixes=(".py",))
+        if path:
+            self.export_numpy_script(path)
+
+    def export_numpy_script(self, path) -> bool:
+        """Write the current network as one NumPy script, its weights in a .npz of the same name beside it."""
+        try:
+            model, _, dataset = self._network_to_export()
+            names = list(getattr(dataset, "class_names", []) or []) or None
+            title = self._export_title()
+            check_save_target(path if str(path).endswith(".py") else f"{path}.py")
+            export_layers(model)
+            files = self._read(lambda: export_numpy(model, path, class_names=names, title=title))
+        except FILE_ERRORS as exc:
+            return self._fail(f"Could not export the network to {path}: {str(exc).rstrip('.')}.", _level(exc))
+        return self._status(f"NumPy script written to {files[0]}, its weights to {files[1].name} beside it.", 8000)
 
 
 def _level(exc: BaseException) -> str:
