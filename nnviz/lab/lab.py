@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from nnviz.data.augment import Augmenter
 from nnviz.engine import load_model, save_model
 
 from . import datasets
@@ -216,8 +217,8 @@ class Lab:
             return
         name, options, data_dir = config.dataset, dict(config.dataset_options), self.data_dir
 
-        def job():
-            return datasets.load(name, options, data_dir)
+        def job(report=None, should_stop=None):
+            return datasets.load(name, options, data_dir, report=report, should_stop=should_stop)
 
         if self.background is None or datasets.is_generated(name):
             try:
@@ -248,10 +249,19 @@ class Lab:
     def open_dataset_file(self, path, read: Callable | None = None) -> None:
         """Use the dataset ``path`` belongs to; its folder becomes the data folder. Raises on failure.
 
-        ``read(job)`` runs the reading (see :meth:`load_model`)."""
+        ``read(job)`` runs the reading (see :meth:`load_model`). A table (.csv, .tsv) or a folder of
+        images becomes the "table" or "folder" dataset, read like a chosen dataset (in the background
+        when there is one; a failure is then ``dataset_error``, shown by the dataset panel)."""
         if self.state != "idle":
             raise RuntimeError("Stop training before opening another dataset.")
         path = Path(path)
+        kind = datasets.chosen_kind(path)
+        if kind is not None:            # a table or an image folder: read like any chosen dataset
+            config = self.config.copy()
+            previous = config.dataset_options if config.dataset == kind else None
+            config.dataset, config.dataset_options = kind, datasets.options_for(path, kind, previous)
+            self.apply(config)
+            return
         job = lambda: datasets.load_file(path)  # noqa: E731
         ds = read(job) if read is not None else job()
         self.data_dir = path.parent
@@ -351,6 +361,8 @@ class Lab:
         if step_unit is not None:
             self.control.step(step_unit)
         ds = self.dataset
+        if config.augment and ds.input_kind == "image" and "augment" not in options:
+            options["augment"] = Augmenter.from_names(config.augment)
         session = TrainingSession(self.model, self.optimizer, (ds.X_train, ds.y_train, ds.X_test, ds.y_test),
                                   epochs=config.epochs, batch_size=config.batch_size, control=self.control,
                                   emit=emit, probes=list(probes), run_id=self._run_id, ready=ready,
