@@ -63,7 +63,7 @@ class Augmenter:
 
 
 def affine(X: np.ndarray, angle: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
-    """Rotate each image of X (b, C, H, W) by ``angle[i]`` radians (counter-clockwise as shown, y down)
+    """Rotate each image of X (b, C, H, W) by ``angle[i]`` radians (clockwise as shown, rows downwards)
     about its centre, then move it by (``dy[i]``, ``dx[i]``) pixels; bilinear, zeros outside."""
     b, c, h, w = X.shape
     cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
