@@ -2,8 +2,9 @@
 
 ``loader(job, done)`` runs ``job()`` on a :class:`~nnviz.gui.tasks.Task` and
 then calls ``done(value, error)`` in the GUI thread. A request made while
-another is being read waits; only the newest waiting one is kept (the lab
-drops results of a dataset that is no longer chosen anyway). A job that takes
+another is being read waits (and the one being read is asked to stop); only
+the newest waiting one is kept (the lab drops results of a dataset that is
+no longer chosen anyway). A job that takes
 ``(report, should_stop)`` gets them: its progress texts ("Reading images…
 1,234 / 5,000") go to ``progressed(str)`` and to the parent window's dataset
 panel, if it has one.
@@ -34,6 +35,7 @@ class DatasetLoader(QObject):
     def __call__(self, job, done) -> None:
         if self.task.active:
             self._waiting = (job, done)
+            self.task.cancel()          # a job that polls should_stop() ends early: its result is stale
         else:
             self._start(job, done)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnviz.data import DATASETS, DatasetError, load_dataset, load_dataset_file
-from nnviz.data.image_folder import read_image_folder
+from nnviz.data.image_folder import SIZES, read_image_folder
 from nnviz.data.table import looks_like_table, read_table
 
 GENERATED_OPTIONS = ("n_samples", "noise", "test_fraction", "seed")
@@ -64,10 +64,15 @@ def chosen_kind(path) -> str | None:
     return "table" if looks_like_table(path) else None
 
 
-def options_for(path, kind: str, previous: dict | None = None) -> dict:
+def options_for(path, kind: str, previous: dict | None = None, input_shape=None) -> dict:
     """The options of a newly chosen table or folder: the defaults, with the previous dataset's
-    split (and, for folders, its size and colour) kept when it was of the same kind."""
-    defaults = TABLE_DEFAULTS if kind == "table" else FOLDER_DEFAULTS
+    split (and, for folders, its size and colour) kept when it was of the same kind. A folder's
+    pictures take the size and colour of ``input_shape`` (the current network's) when it is an
+    image shape nnviz can make, e.g. (1, 28, 28) → 28 × 28 grey."""
+    defaults = dict(TABLE_DEFAULTS if kind == "table" else FOLDER_DEFAULTS)
+    shape = tuple(input_shape or ())
+    if kind == "folder" and len(shape) == 3 and shape[0] in (1, 3) and shape[1] == shape[2] in SIZES:
+        defaults.update(size=int(shape[1]), color="grey" if shape[0] == 1 else "rgb")
     keep = {k: v for k, v in (previous or {}).items() if k in defaults and k != "label_column"}
     return {"path": str(path), **defaults, **keep}
 

@@ -259,7 +259,8 @@ class Lab:
         if kind is not None:            # a table or an image folder: read like any chosen dataset
             config = self.config.copy()
             previous = config.dataset_options if config.dataset == kind else None
-            config.dataset, config.dataset_options = kind, datasets.options_for(path, kind, previous)
+            shape = self.model.input_shape if self.model is not None else None
+            config.dataset, config.dataset_options = kind, datasets.options_for(path, kind, previous, shape)
             self.apply(config)
             return
         job = lambda: datasets.load_file(path)  # noqa: E731
