@@ -10,7 +10,8 @@ Environment variables, for demos, screenshots and tests:
   as soon as there is a network to check;
 - ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
   first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown);
-- ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``).
+- ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``);
+- ``NNVIZ_OPEN=PATH``: open this dataset file, table (.csv, .tsv) or image folder first (File → Open).
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -62,6 +63,8 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
         if quit_after is not None:
             print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
                   file=sys.stderr, flush=True)
+        if os.environ.get("NNVIZ_OPEN"):
+            window.files.open_dataset_file(os.environ["NNVIZ_OPEN"])
         drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]
         if drop and _env_flag("NNVIZ_AUTOSTART"):
             pending = [drop]

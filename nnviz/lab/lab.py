@@ -259,7 +259,8 @@ class Lab:
         if kind is not None:            # a table or an image folder: read like any chosen dataset
             config = self.config.copy()
             previous = config.dataset_options if config.dataset == kind else None
-            shape = self.model.input_shape if self.model is not None else None
+            shape = (self.model.input_shape if self.model is not None else
+                     self.dataset.input_shape if self.dataset is not None else datasets.input_shape(config.dataset))
             config.dataset, config.dataset_options = kind, datasets.options_for(path, kind, previous, shape)
             self.apply(config)
             return
