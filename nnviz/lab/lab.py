@@ -536,6 +536,10 @@ class Lab:
         config = self.config_to_save()
         extra = {"app": "nnviz", "run_config": config.to_dict(), "dataset": config.dataset,
                  "class_names": list(getattr(self.dataset, "class_names", []) or [])}
+        if getattr(self.dataset, "feature_mean", None) is not None:     # a table: how to standardise raw rows
+            ds = self.dataset
+            extra["standardization"] = {"features": list(ds.feature_names or []), "mean": ds.feature_mean.tolist(),
+                                        "std": ds.feature_std.tolist()}
         if kind == "run":
             extra["kind"] = "run"
         save_model(self.model, path, optimizer=self.optimizer, extra=extra)
