@@ -42,8 +42,6 @@ DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma"}
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "missing"}
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 SNIFF_LINES = 50
-#: rows converted to one float64 block at a time
-CHUNK_ROWS = 4096
 
 
 def looks_like_table(path) -> bool:
@@ -61,7 +59,9 @@ def _read_text(path: Path) -> str:
                            f"{MAX_TABLE_BYTES // 2**20} MiB (expected a small numeric table)")
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_TABLE_BYTES + 1)
+            raw = f.read(size + 1)            # read(n) reserves n bytes first: ask for what the file holds
+            if len(raw) > size:               # it grew meanwhile
+                raw += f.read(MAX_TABLE_BYTES + 1 - len(raw))
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if len(raw) > MAX_TABLE_BYTES:
@@ -271,13 +271,16 @@ def read_table(path, label_column=None, header: bool | None = None, test_fractio
     label = _label_index(label_column, names, path)
     features = [i for i in range(width) if i != label]
     reference = "the header (row 1)" if has_header else f"row {first[0]}"
-    chunks, chunk, numbers, codes, seen = [], [], array("i"), array("i"), {}
-    code_of: dict[str, int] = {}
+    # every row ends in a line break (\n, \r\n or \r) or the text's end: an upper bound on the rows, so X is
+    # allocated once
+    X = np.empty((text.count("\n") + text.count("\r") + 1, len(features)), dtype=np.float64)
+    codes, seen, code_of = array("i"), {}, {}
+    m = 0
     for number, cells in data:
         if len(cells) != width:
             raise DatasetError(f"{path}, row {number}: {len(cells)} cells, but {reference} has {width} "
                                f"({kind}-separated); every row needs one cell a column")
-        chunk.append([_feature(path, number, names, i, cells[i], decimal_comma) for i in features])
+        X[m] = [_feature(path, number, names, i, cells[i], decimal_comma) for i in features]
         cell = cells[label]
         if _is_missing(cell):
             raise DatasetError(f"{path}, row {number}, {column_name(names, label)}: the class is missing "
@@ -291,31 +294,33 @@ def read_table(path, label_column=None, header: bool | None = None, test_fractio
             seen[cell] = number
             code = code_of[cell] = len(seen) - 1
         codes.append(code)
-        numbers.append(number)
-        if len(chunk) == CHUNK_ROWS:
-            chunks.append(np.array(chunk, dtype=np.float64))
-            chunk = []
-    if chunk:
-        chunks.append(np.array(chunk, dtype=np.float64))
-    if len(numbers) < 2:
-        raise DatasetError(f"{path} has a single data row (row {numbers[0]}): expected enough rows for "
-                           "a training and a test part")
-    X = np.concatenate(chunks)
+        m += 1
+    del data, rows, text
+    if m < 2:
+        raise DatasetError(f"{path} has a single data row (row {next(iter(seen.values()))}): expected enough "
+                           "rows for a training and a test part")
     y, class_names = _classes(path, codes, seen, column_name(names, label))
+    del codes
     try:
-        X_train, y_train, X_test, y_test = train_test_split(X, y, float(test_fraction), seed)
+        X_train, y_train, X_test, y_test = train_test_split(X[:m], y, float(test_fraction), seed)
     except ValueError as exc:
         raise DatasetError(f"{path}: {exc}") from None
+    del X, y
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-    standardise = lambda A: ((A - mean) / std).astype(np.float32)  # noqa: E731
+    parts = []
+    for part in (X_train, X_test):           # copies made by the split: standardised in place
+        part -= mean
+        part /= std
+        parts.append(part.astype(np.float32))
+    del X_train, X_test
     return Dataset(
-        standardise(X_train), y_train, standardise(X_test), y_test, class_names, (len(features),),
+        parts[0], y_train, parts[1], y_test, class_names, (len(features),),
         name=name or path.stem, source=str(path), feature_names=[names[i] for i in features],
         feature_mean=mean, feature_std=std,
         details={"columns": names, "label_column": names[label], "header": has_header,
-                 "delimiter": kind, "rows": len(numbers)})
+                 "delimiter": kind, "rows": m})
 
 
 __all__ = ["read_table", "sniff_delimiter", "looks_like_table", "MAX_TABLE_BYTES"]

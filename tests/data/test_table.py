@@ -92,6 +92,14 @@ def test_tab_semicolon_no_header_label_by_name_and_numeric_labels(tmp_path):
     assert read_table(nums, test_fraction=0.4).class_names == ["2", "9", "10"]
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_endings(tmp_path, newline):
+    path = tmp_path / "e.csv"
+    path.write_bytes(newline.join(["x,y,c", "1,2,a", "2,1,b", "3,3,a", "0,1,b"]).encode() + newline.encode())
+    ds = read_table(path, test_fraction=0.5, seed=0)
+    assert len(ds.y_train) + len(ds.y_test) == 4 and ds.feature_names == ["x", "y"]
+
+
 def test_sniff_delimiter():
     assert sniff_delimiter(["a,b,c", "1,2,3"]) == ","
     assert sniff_delimiter(["a\tb", "1,5\t2"]) == "\t"
@@ -182,3 +190,23 @@ def test_fuzzed_tables_raise_only_dataset_errors(tmp_path):
         assert ds.n_classes >= 2 and ds.y_train.max() < ds.n_classes
         outcomes["ok"] += 1
     assert outcomes["ok"] > 0 and outcomes["error"] > 0, outcomes
+
+
+def test_memory_stays_within_a_few_times_the_file_size(tmp_path):
+    """The worst case for a parser: the shortest cells ("1,2" rows). Peak Python + NumPy allocations
+    (tracemalloc sees both) stay under 12 × the file's size."""
+    import tracemalloc
+
+    rows = 200_000
+    path = tmp_path / "tiny.csv"
+    path.write_text("".join(f"{i % 7},{i % 2}\n" for i in range(rows)))
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        ds = read_table(path, test_fraction=0.5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(ds.y_train) + len(ds.y_test) == rows
+    print(f"\n{size:,}-byte table of {rows:,} rows: peak {peak:,} bytes = {peak / size:.1f} × the file")
+    assert peak < 12 * size
