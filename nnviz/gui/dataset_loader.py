@@ -60,7 +60,8 @@ class DatasetLoader(QObject):
         (_job, done), self._running = self._running, None
         if self._closed:
             return
-        done(outcome.value, None if outcome.status == "done" else str(outcome.error or outcome.message))
+        if not (outcome.status == "cancelled" and self._waiting is not None):   # else superseded: say nothing
+            done(outcome.value, None if outcome.status == "done" else str(outcome.error or outcome.message))
         if self._waiting is not None:
             waiting, self._waiting = self._waiting, None
             self._start(*waiting)

@@ -194,3 +194,19 @@ def test_bad_table_message_in_the_panel(make_window, qtbot, tmp_path, bad):
     wait_for_dataset(w, qtbot)
     assert "row 3, column 'y'" in w.dataset_panel.errorLabel.text()
     assert w.train_block_reason().startswith("No dataset:")
+
+
+def test_a_new_choice_while_a_folder_loads_cancels_the_old_read(make_window, qtbot, tmp_path, real_data_dir):
+    root = _digit_folder(tmp_path / "digits", 1500, real_data_dir)
+    w = make_window(preset="mnist-cnn")
+    wait_for_dataset(w, qtbot)
+    errors, progress = [], []
+    w.lab.events.dataset_changed.connect(lambda: errors.append(w.lab.dataset_error))
+    w.dataset_loader.progressed.connect(progress.append)
+    w.files.open_dataset_file(root)
+    combo = w.dataset_panel.chosen.imageSizeCombo
+    combo.setCurrentIndex(combo.findData(64))       # before the first read has finished
+    wait_for_dataset(w, qtbot, timeout=120_000)
+    assert w.lab.dataset is not None and w.lab.dataset.input_shape == (1, 64, 64)
+    assert [e for e in errors if e] == []           # the cancelled read reported nothing
+    assert w.dataset_loader.task.active is False
