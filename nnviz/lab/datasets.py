@@ -108,6 +108,22 @@ def load_file(path):
     return load_dataset_file(Path(path))
 
 
+def output_for_classes(config, n_classes: int):
+    """``config`` with its output layer widened to ``n_classes`` (softmax, categorical cross-entropy) when
+    its last layer is a Dense layer with too few units for that many classes; None when it fits already
+    (or is not a Dense layer: the stack check then says what is wrong)."""
+    layers = list(config.layers or [])
+    if not layers or layers[-1].get("type") != "Dense":
+        return None
+    units = int(layers[-1].get("units", 1) or 1)
+    if units >= n_classes or (units == 1 and n_classes == 2):
+        return None
+    out = config.copy()
+    out.layers[-1] = {**layers[-1], "units": int(n_classes), "activation": "softmax"}
+    out.loss = "categorical_crossentropy"
+    return out
+
+
 def describe(ds) -> str:
     """One line about a loaded dataset, e.g. "900 training and 100 test samples; classes: upper moon, lower moon"."""
     names = list(getattr(ds, "class_names", []) or [])
@@ -121,4 +137,4 @@ def describe(ds) -> str:
     return text
 
 
-__all__ = ["DatasetError", "CHOSEN", "chosen_kind", "options_for", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]
+__all__ = ["DatasetError", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]

@@ -141,8 +141,8 @@ class Lab:
 
     # ------------------------------------------------------------------ checking
     def _check(self, field: str | None) -> None:
-        config = self.config
-        self._ensure_dataset(config)
+        self._ensure_dataset(self.config)
+        config = self.config              # a chosen table or folder may have widened the output layer
         ds = self.dataset
         shape = ds.input_shape if ds is not None else (2,)
         data = (ds.X_train, ds.y_train) if ds is not None else None
@@ -242,6 +242,14 @@ class Lab:
 
     def _set_dataset(self, ds, error: str | None) -> None:
         self.dataset, self.dataset_error, self.dataset_loading = ds, error, False
+        fitted = datasets.output_for_classes(self.config, ds.n_classes) \
+            if ds is not None and self.config.dataset in datasets.CHOSEN else None
+        if fitted is not None:            # your own data with more classes: the output layer follows
+            self.config = fitted
+            self._dataset_key = self._key_for(fitted)
+            self.events.config_applied.emit(self.config)
+            self._notice(f"The output layer now has {ds.n_classes} units (softmax, categorical cross-entropy) "
+                         f"for the {ds.n_classes} classes of {ds.name}.", "info", tag="output")
         if error:
             self.events.status.emit(f"Could not load {self.config.dataset}: see the Data panel.", 8000)
         self.events.dataset_changed.emit()

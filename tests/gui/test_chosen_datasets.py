@@ -52,6 +52,9 @@ def test_iris_table_in_the_window(make_window, qtbot):
     assert [combo.itemData(i) for i in range(combo.count())] == ["", "sepal_length", "sepal_width",
                                                                       "petal_length", "petal_width"]
     assert "120 training and 30 test samples; classes: setosa, versicolor, virginica" in panel.infoLabel.text()
+    # the moons network's output follows the three classes; the panels show it
+    assert w.builder.specs()[-1]["units"] == 3 and w.training_panel.values()["loss"] == "categorical_crossentropy"
+    assert "The output layer now has 3 units" in w.banner.text()
     _set_network(w, IRIS_NET, optimizer={"name": "adam", "lr": 0.01}, epochs=60, batch_size=16)
     assert w.train_block_reason() is None
     result = _train(w, qtbot)

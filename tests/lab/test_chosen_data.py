@@ -40,13 +40,27 @@ def test_opening_a_table_reads_it_with_the_panel_options(tmp_path):
     assert lab.config.dataset == "table"
     assert lab.config.dataset_options == {"path": str(IRIS), **datasets.TABLE_DEFAULTS}
     assert lab.dataset.input_shape == (4,) and lab.dataset.n_classes == 3
-    # the moons network has one sigmoid output: the stack check says why it cannot take three classes
-    assert not lab.report.ok and "labels must be in 0..1 for a 1-unit output" in lab.train_block_reason()
+    # the moons network had one sigmoid output: it now has one unit per class, and trains
+    assert lab.config.layers[-1] == {"type": "Dense", "units": 3, "activation": "softmax"}
+    assert lab.config.layers[:-1] == lab.preset_config.layers[:-1]
+    assert lab.config.loss == "categorical_crossentropy" and lab.train_block_reason() is None
+    assert lab.model is not None and lab.model.output_units == 3
     config = lab.config.copy()
     config.layers, config.loss = IRIS_NET, "categorical_crossentropy"
     config.dataset_options = {**config.dataset_options, "test_fraction": 0.3, "seed": 5}
     lab.edit(config, "dataset")
     assert len(lab.dataset.y_test) == 45 and lab.train_block_reason() is None
+
+
+def test_the_output_layer_is_only_widened_when_too_narrow():
+    config = RunConfig(layers=[{"type": "Dense", "units": 4, "activation": "relu"},
+                               {"type": "Dense", "units": 1, "activation": "sigmoid"}], loss="binary_crossentropy")
+    assert datasets.output_for_classes(config, 2) is None                  # one sigmoid unit: two classes
+    wide = datasets.output_for_classes(config, 5)
+    assert wide.layers[-1]["units"] == 5 and wide.loss == "categorical_crossentropy"
+    assert config.layers[-1]["units"] == 1                                   # the original is untouched
+    assert datasets.output_for_classes(wide, 3) is None                     # 5 ≥ 3
+    assert datasets.output_for_classes(RunConfig(layers=[{"type": "Flatten"}]), 3) is None
 
 
 def test_a_saved_table_model_keeps_the_training_statistics(tmp_path):
