@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,11 @@ class Dataset:
     input_shape : tuple of int, the shape of one sample, e.g. (2,) or (3, 64, 64).
     name : the dataset's name ("moons", "cats", "mnist", ...).
     source : where the data came from: "generated", or the folder or file read.
+    feature_names : for tables, the name of each input feature (n,), else None.
+    feature_mean, feature_std : for tables, float64 (n,): the training split's statistics the
+        features were standardised with (``(raw - mean) / std``); prediction and export reuse them.
+    notes : sentences about how the data was read (e.g. images that were skipped).
+    details : reader-specific facts for the panels (a table's columns, an image folder's options).
     """
 
     X_train: np.ndarray
@@ -33,6 +38,11 @@ class Dataset:
     input_shape: tuple[int, ...]
     name: str
     source: str = "generated"
+    feature_names: list[str] | None = None
+    feature_mean: np.ndarray | None = None
+    feature_std: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+    details: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.input_shape = tuple(int(d) for d in self.input_shape)
@@ -52,8 +62,10 @@ class Dataset:
 
     @property
     def input_kind(self) -> str:
-        """"points" for 2-D point data, "image" for (C, H, W) images."""
-        return "image" if len(self.input_shape) == 3 else "points"
+        """"image" for (C, H, W) images, "points" for 2-D points (2,), "table" for other feature vectors (n,)."""
+        if len(self.input_shape) == 3:
+            return "image"
+        return "points" if self.input_shape == (2,) else "table"
 
     def summary(self) -> str:
         """One line: name, sizes, shape, classes and source."""

@@ -10,11 +10,13 @@ from .cats import HDF5_SIGNATURE, find_cats, load_cats, load_cats_from_file
 from .dataset import Dataset
 from .errors import DatasetError
 from .generated import generate
+from .image_folder import read_image_folder
 from .mnist import find_mnist, load_mnist, load_mnist_from_file
 from .mnist_files import GZIP_SIGNATURE, IMAGES_MAGIC, LABELS_MAGIC
 from .registry import DATASETS, dataset_info
+from .table import looks_like_table, read_table
 
-DATASET_SUFFIXES = (".h5", ".hdf5", ".mat", ".npz", ".gz", "-ubyte")
+DATASET_SUFFIXES = (".h5", ".hdf5", ".mat", ".npz", ".gz", "-ubyte", ".csv", ".tsv")
 
 
 def _looks_like_path(name) -> bool:
@@ -92,15 +94,23 @@ def load_dataset_file(path) -> Dataset:
     * a cats .h5 file (train or test): its partner must sit beside it;
     * an MNIST IDX file: its partners beside it give "mnist" (all four) or
       "mnist-10k" (the two t10k files);
-    * ``mnist_all.mat`` or Keras's ``mnist.npz``: "mnist".
+    * ``mnist_all.mat`` or Keras's ``mnist.npz``: "mnist";
+    * a table (.csv, .tsv, .tab, .txt): :func:`~nnviz.data.table.read_table` with its defaults
+      (last column the label, 20 % test, seed 0);
+    * a folder with one sub-folder of images per class: :func:`~nnviz.data.image_folder.read_image_folder`
+      (32 × 32 RGB, 20 % test, seed 0).
 
     The format is recognized from the file's first bytes, not its name.
     """
     path = Path(path).expanduser()
     if path.is_dir():
+        if any(p.is_dir() for p in path.iterdir()):
+            return read_image_folder(path)
         raise DatasetError(f"{path} is a folder; choose a dataset file in it, or pass it as data_dir / --data-dir")
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
+    if looks_like_table(path):
+        return read_table(path)
     kind = sniff_format(path)
     if kind == "cats":
         return load_cats_from_file(path)

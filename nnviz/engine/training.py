@@ -39,7 +39,7 @@ def _call(callbacks, method, *args):
 
 def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_size=None,
         validation_data=None, callbacks=None, shuffle=True, seed=None, should_stop=None,
-        validation_freq: int = 1, gradient_fn=None):
+        validation_freq: int = 1, gradient_fn=None, augment=None):
     """Train ``model`` on X (m, ...) and y (m,) class indices; return ``model.history``.
 
     ``batch_size=None`` means full batch. Shuffling is seeded by ``seed``
@@ -47,7 +47,9 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     "stopped" (flag set) or "diverged" (non-finite cost: the history so far
     is kept and the status says so); an exception inside a callback marks
     the history "error" and propagates. ``gradient_fn(model, X, Y)`` replaces
-    the model's backprop (see :mod:`nnviz.engine.bugs`).
+    the model's backprop (see :mod:`nnviz.engine.bugs`). ``augment(X_batch, rng)`` returns a
+    changed copy of each training batch (same shape; see :mod:`nnviz.data.augment`); ``rng`` is a
+    ``np.random.Generator`` seeded per epoch from (seed, epoch), so a seed gives the same batches.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs <= 0:
         raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
@@ -89,6 +91,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
                 else:
                     order = None
                 cost_sum, correct = 0.0, 0
+                rng = np.random.default_rng([base_seed, epoch, AUGMENT_STREAM]) if augment is not None else None
                 for step in range(steps):
                     if model.stop_training or (should_stop is not None and should_stop()):
                         history.status = "stopped"
@@ -99,6 +102,8 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
                         idx = order[step * batch_size:(step + 1) * batch_size] if order is not None \
                             else slice(step * batch_size, (step + 1) * batch_size)
                         xb, yb, Yb = X[idx], y[idx], Y[idx]
+                    if augment is not None:
+                        xb = _augmented(augment, xb, rng)
                     cost, a = step_fn(model, xb, Yb)
                     if not math.isfinite(cost):
                         raise TrainingDiverged(
@@ -136,6 +141,17 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
         except BaseException as exc:
             history.status, history.message = "error", f"{type(exc).__name__}: {exc}"
             raise
+
+
+#: the third seed word of the augmentation generator (the shuffle uses (seed, epoch))
+AUGMENT_STREAM = 1
+
+
+def _augmented(augment, xb, rng):
+    out = np.asarray(augment(xb, rng), dtype=xb.dtype)
+    if out.shape != xb.shape:
+        raise ValueError(f"augment must return a batch of the same shape {xb.shape}. Received: {out.shape}")
+    return out
 
 
 def _classes(a):

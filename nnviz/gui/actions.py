@@ -49,6 +49,7 @@ def build_menus(window) -> None:
     bar, files = window.menuBar(), window.files
     menu = bar.addMenu("&File")
     _add(window, menu, "openDatasetAction", files.open_dataset_dialog)
+    _add(window, menu, "openImageFolderAction", files.open_image_folder_dialog, "Open image folder…")
     menu.addSeparator()
     _add(window, menu, "loadModelAction", files.load_model_dialog)
     _add(window, menu, "saveModelAction", files.save_model_dialog)

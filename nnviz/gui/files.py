@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from nnviz.data import DatasetError
 from nnviz.engine.atomic import check_save_target
 from nnviz.engine.io import ModelFileError
+from nnviz.lab import datasets
 from nnviz.lab.animation import write_gif
 from nnviz.lab.export import (
     export_layers,
@@ -33,7 +34,8 @@ from .tasks import run_and_wait
 
 RUN_FILTER = "nnviz runs (*.h5 *.hdf5);;All files (*)"
 MODEL_FILTER = "nnviz models (*.h5 *.hdf5);;All files (*)"
-DATASET_FILTER = "Datasets (*.h5 *.hdf5 *.gz *.mat *.npz *-ubyte);;All files (*)"
+DATASET_FILTER = ("Datasets (*.h5 *.hdf5 *.gz *.mat *.npz *-ubyte *.csv *.tsv *.tab *.txt);;"
+                  "Tables (*.csv *.tsv *.tab *.txt);;All files (*)")
 #: short names of the views in proposed file names ("moons-boundary-epoch-10000.png")
 VIEW_NAMES = {"boundaryPlot": "boundary", "costPlot": "cost", "predictionView": "prediction",
               "comparisonView": "comparison", "featureMapView": "feature-maps", "gradCheckView": "gradient-check",
@@ -112,15 +114,26 @@ class FileCommands:
         if path:
             self.open_dataset_file(path)
 
+    def open_image_folder_dialog(self) -> None:
+        settings = self.window.settings
+        path = QFileDialog.getExistingDirectory(self.window, "Open image folder (one sub-folder per class)",
+                                                settings.get("lastFileDir") or str(self.default_folder(True)))
+        if path:
+            settings.set("lastFileDir", str(Path(path).parent))
+            self.open_dataset_file(path)
+
     def open_dataset_file(self, path) -> bool:
-        """Use the dataset a chosen file belongs to; its folder becomes the data folder."""
+        """Use the dataset a chosen file belongs to; its folder becomes the data folder. A table
+        (.csv, .tsv) or a folder of images is read in the background (progress and errors in the
+        dataset panel)."""
         path = Path(path)
         try:
             self.lab.open_dataset_file(path, read=self._read)
         except FILE_ERRORS as exc:
             self.window.dataset_panel.show_error(str(exc))
             return self._fail(f"Could not open {path.name}: {exc}")
-        self.window.settings.set("dataDir", str(path.parent))
+        if self.lab.config.dataset not in datasets.CHOSEN:
+            self.window.settings.set("dataDir", str(path.parent))
         return True
 
     # --- models and runs -----------------------------------------------------------------------

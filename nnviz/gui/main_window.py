@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         """The RunConfig the panels describe now."""
         config = self.lab.config.copy()
         values = self.training_panel.values()
-        config.dataset, config.dataset_options = self.dataset_panel.dataset(), self.dataset_panel.options()
+        config.dataset, config.dataset_options, config.augment = self.dataset_panel.values()
         config.layers = self.builder.specs()
         for key in ("loss", "epochs", "batch_size", "init", "l2", "seed"):
             setattr(config, key, values[key])
@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
     def _fill_panels(self, config) -> None:
         self._applying = True
         try:
-            self.dataset_panel.set_values(config.dataset, config.dataset_options)
+            self.dataset_panel.set_values(config.dataset, config.dataset_options, config.augment)
             self.builder.set_specs(config.layers)
             self.training_panel.set_values(config)
         finally:

@@ -18,6 +18,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 
+from nnviz.data.augment import AUGMENTATIONS
 from nnviz.engine import Sequential, get_optimizer
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
@@ -27,7 +28,7 @@ from .stack import build_layers
 #: fields whose change needs a new network (and so a reset); the optimizer counts without its lr
 MODEL_FIELDS = ("dataset", "dataset_options", "layers", "loss", "init", "l2", "seed", "dtype")
 #: fields used when the next run starts
-NEXT_RUN_FIELDS = ("epochs", "batch_size")
+NEXT_RUN_FIELDS = ("epochs", "batch_size", "augment")
 #: fields a preset file must have
 REQUIRED = ("name", "dataset", "layers", "loss", "optimizer", "epochs")
 
@@ -53,6 +54,8 @@ class RunConfig:
     batch_size: int | None = None
     #: "epochs" or "iterations": how the app labels the count (full batch: the same thing)
     count_label: str = "epochs"
+    #: training-time image augmentation, some of "flip", "shift", "rotate" (see nnviz.data.augment)
+    augment: list[str] = field(default_factory=list)
 
     # --- the optimizer's parts ---------------------------------------------------
     @property
@@ -141,6 +144,9 @@ class RunConfig:
             out["test_fraction"] = f"Test fraction must be between 0 and 1. Received: {opts['test_fraction']:g}."
         if "n_samples" in opts and int(opts["n_samples"]) < 10:
             out["n_samples"] = f"Samples must be at least 10. Received: {opts['n_samples']}."
+        unknown = [a for a in self.augment if a not in AUGMENTATIONS]
+        if unknown:
+            out["augment"] = f"Unknown augmentation {unknown[0]!r}; expected some of {', '.join(AUGMENTATIONS)}."
         if "noise" in opts and float(opts["noise"]) < 0:
             out["noise"] = f"Noise must be zero or positive. Received: {opts['noise']:g}."
         return out
@@ -216,6 +222,9 @@ def checked_config(data, source: str) -> RunConfig:
         if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
                                or lr <= 0 or lr > 1e6):
             raise fail("lr", "a positive number up to 1e6", lr)
+    augment = data.get("augment", [])
+    if not isinstance(augment, list) or not all(a in AUGMENTATIONS for a in augment):
+        raise fail("augment", f"a list of some of {', '.join(AUGMENTATIONS)}", augment)
     layers = data.get("layers", [])
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS or not all(isinstance(x, dict) and _plain(x)
                                                                          for x in layers):

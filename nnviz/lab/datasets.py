@@ -3,7 +3,10 @@
 Generated datasets (moons, circles, xor, spiral) take sample count, noise,
 test fraction and seed; file datasets (cats, MNIST) are read from the data
 directory; a file opened with File → Open dataset file… that is none of
-the registered datasets is ``"file"`` with the path in its options.
+the registered datasets is ``"file"`` with the path in its options. A
+CSV/TSV table is ``"table"`` (options: path, label_column, header,
+test_fraction, seed) and a folder of images with one sub-folder per class is
+``"folder"`` (options: path, size, color, test_fraction, seed).
 """
 
 from __future__ import annotations
@@ -11,8 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnviz.data import DATASETS, DatasetError, load_dataset, load_dataset_file
+from nnviz.data.image_folder import SIZES, read_image_folder
+from nnviz.data.table import looks_like_table, read_table
 
 GENERATED_OPTIONS = ("n_samples", "noise", "test_fraction", "seed")
+#: datasets read from a file or folder the user chose, with the options the dataset panel shows
+CHOSEN = {"table": "Opened table", "folder": "Image folder"}
+TABLE_DEFAULTS = {"label_column": "", "header": "auto", "test_fraction": 0.2, "seed": 0}
+FOLDER_DEFAULTS = {"size": 32, "color": "rgb", "test_fraction": 0.2, "seed": 0}
+HEADER_CHOICES = {"auto": None, "yes": True, "no": False}
 
 
 def available() -> list[str]:
@@ -24,6 +34,8 @@ def available() -> list[str]:
 def label(name: str) -> str:
     if name == "file":
         return "Opened file"
+    if name in CHOSEN:
+        return CHOSEN[name]
     info = DATASETS.get(name)
     return info.title if info is not None else name
 
@@ -44,9 +56,43 @@ def input_shape(name: str):
     return None if info is None else tuple(info.input_shape)
 
 
-def load(name: str, options: dict | None = None, data_dir=None):
-    """Load a dataset; raises DatasetError (file problems) or ValueError (bad options)."""
+def chosen_kind(path) -> str | None:
+    """"folder" for a folder, "table" for a .csv/.tsv/.tab/.txt file, None for other files."""
+    path = Path(path)
+    if path.is_dir():
+        return "folder"
+    return "table" if looks_like_table(path) else None
+
+
+def options_for(path, kind: str, previous: dict | None = None, input_shape=None) -> dict:
+    """The options of a newly chosen table or folder: the defaults, with the previous dataset's
+    split (and, for folders, its size and colour) kept when it was of the same kind. A folder's
+    pictures take the size and colour of ``input_shape`` (the current network's) when it is an
+    image shape nnviz can make, e.g. (1, 28, 28) → 28 × 28 grey."""
+    defaults = dict(TABLE_DEFAULTS if kind == "table" else FOLDER_DEFAULTS)
+    shape = tuple(input_shape or ())
+    if kind == "folder" and len(shape) == 3 and shape[0] in (1, 3) and shape[1] == shape[2] in SIZES:
+        defaults.update(size=int(shape[1]), color="grey" if shape[0] == 1 else "rgb")
+    keep = {k: v for k, v in (previous or {}).items() if k in defaults and k != "label_column"}
+    return {"path": str(path), **defaults, **keep}
+
+
+def load(name: str, options: dict | None = None, data_dir=None, report=None, should_stop=None):
+    """Load a dataset; raises DatasetError (file problems) or ValueError (bad options).
+
+    ``report(text)`` and ``should_stop()`` (optional) are passed to readers that take long
+    (image folders)."""
     options = dict(options or {})
+    if name in CHOSEN:
+        path = options.get("path")
+        if not path:
+            raise DatasetError(f"no {'table' if name == 'table' else 'image folder'} was chosen.")
+        split = {"test_fraction": float(options.get("test_fraction", 0.2)), "seed": int(options.get("seed", 0))}
+        if name == "table":
+            header = HEADER_CHOICES.get(str(options.get("header", "auto")), None)
+            return read_table(path, label_column=options.get("label_column") or None, header=header, **split)
+        return read_image_folder(path, size=int(options.get("size", 32)), color=str(options.get("color", "rgb")),
+                                 report=report, should_stop=should_stop, **split)
     if name == "file":
         path = options.get("path")
         if not path:
@@ -62,6 +108,22 @@ def load_file(path):
     return load_dataset_file(Path(path))
 
 
+def output_for_classes(config, n_classes: int):
+    """``config`` with its output layer widened to ``n_classes`` (softmax, categorical cross-entropy) when
+    its last layer is a Dense layer with too few units for that many classes; None when it fits already
+    (or is not a Dense layer: the stack check then says what is wrong)."""
+    layers = list(config.layers or [])
+    if not layers or layers[-1].get("type") != "Dense":
+        return None
+    units = int(layers[-1].get("units", 1) or 1)
+    if units >= n_classes or (units == 1 and n_classes == 2):
+        return None
+    out = config.copy()
+    out.layers[-1] = {**layers[-1], "units": int(n_classes), "activation": "softmax"}
+    out.loss = "categorical_crossentropy"
+    return out
+
+
 def describe(ds) -> str:
     """One line about a loaded dataset, e.g. "900 training and 100 test samples; classes: upper moon, lower moon"."""
     names = list(getattr(ds, "class_names", []) or [])
@@ -70,7 +132,9 @@ def describe(ds) -> str:
         text += "; classes: " + ", ".join(names)
     elif names:
         text += f"; {len(names)} classes"
+    for note in getattr(ds, "notes", None) or []:
+        text += f". {note}"
     return text
 
 
-__all__ = ["DatasetError", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]
+__all__ = ["DatasetError", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]

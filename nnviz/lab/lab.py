@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from nnviz.data.augment import Augmenter
 from nnviz.engine import load_model, save_model
 
 from . import datasets
@@ -159,8 +160,8 @@ class Lab:
 
     # ------------------------------------------------------------------ checking
     def _check(self, field: str | None) -> None:
-        config = self.config
-        self._ensure_dataset(config)
+        self._ensure_dataset(self.config)
+        config = self.config              # a chosen table or folder may have widened the output layer
         ds = self.dataset
         shape = ds.input_shape if ds is not None else (2,)
         data = (ds.X_train, ds.y_train) if ds is not None else None
@@ -235,8 +236,8 @@ class Lab:
             return
         name, options, data_dir = config.dataset, dict(config.dataset_options), self.data_dir
 
-        def job():
-            return datasets.load(name, options, data_dir)
+        def job(report=None, should_stop=None):
+            return datasets.load(name, options, data_dir, report=report, should_stop=should_stop)
 
         if self.background is None or datasets.is_generated(name):
             try:
@@ -260,6 +261,14 @@ class Lab:
 
     def _set_dataset(self, ds, error: str | None) -> None:
         self.dataset, self.dataset_error, self.dataset_loading = ds, error, False
+        fitted = datasets.output_for_classes(self.config, ds.n_classes) \
+            if ds is not None and self.config.dataset in datasets.CHOSEN else None
+        if fitted is not None:            # your own data with more classes: the output layer follows
+            self.config = fitted
+            self._dataset_key = self._key_for(fitted)
+            self.events.config_applied.emit(self.config)
+            self._notice(f"The output layer now has {ds.n_classes} units (softmax, categorical cross-entropy) "
+                         f"for the {ds.n_classes} classes of {ds.name}.", "info", tag="output")
         if error:
             self.events.status.emit(f"Could not load {self.config.dataset}: see the Data panel.", 8000)
         self.events.dataset_changed.emit()
@@ -267,10 +276,21 @@ class Lab:
     def open_dataset_file(self, path, read: Callable | None = None) -> None:
         """Use the dataset ``path`` belongs to; its folder becomes the data folder. Raises on failure.
 
-        ``read(job)`` runs the reading (see :meth:`load_model`)."""
+        ``read(job)`` runs the reading (see :meth:`load_model`). A table (.csv, .tsv) or a folder of
+        images becomes the "table" or "folder" dataset, read like a chosen dataset (in the background
+        when there is one; a failure is then ``dataset_error``, shown by the dataset panel)."""
         if self.state != "idle":
             raise RuntimeError("Stop training before opening another dataset.")
         path = Path(path)
+        kind = datasets.chosen_kind(path)
+        if kind is not None:            # a table or an image folder: read like any chosen dataset
+            config = self.config.copy()
+            previous = config.dataset_options if config.dataset == kind else None
+            shape = (self.model.input_shape if self.model is not None else
+                     self.dataset.input_shape if self.dataset is not None else datasets.input_shape(config.dataset))
+            config.dataset, config.dataset_options = kind, datasets.options_for(path, kind, previous, shape)
+            self.apply(config)
+            return
         job = lambda: datasets.load_file(path)  # noqa: E731
         ds = read(job) if read is not None else job()
         self.data_dir = path.parent
@@ -410,6 +430,8 @@ class Lab:
         if step_unit is not None:
             self.control.step(step_unit)
         ds = self.dataset
+        if config.augment and ds.input_kind == "image" and "augment" not in options:
+            options["augment"] = Augmenter.from_names(config.augment)
         session = TrainingSession(self.model, self.optimizer, (ds.X_train, ds.y_train, ds.X_test, ds.y_test),
                                   epochs=config.epochs, batch_size=config.batch_size, control=self.control,
                                   emit=emit, probes=list(probes), run_id=self._run_id, ready=ready,
@@ -590,6 +612,10 @@ class Lab:
         config = self.config_to_save()
         extra = {"app": "nnviz", "run_config": config.to_dict(), "dataset": config.dataset,
                  "class_names": list(getattr(self.dataset, "class_names", []) or [])}
+        if getattr(self.dataset, "feature_mean", None) is not None:     # a table: how to standardise raw rows
+            ds = self.dataset
+            extra["standardization"] = {"features": list(ds.feature_names or []), "mean": ds.feature_mean.tolist(),
+                                        "std": ds.feature_std.tolist()}
         arrays = None
         if kind == "run":           # with the time machine's snapshots
             extra["kind"] = "run"

@@ -212,6 +212,7 @@ class TrainingSession:
     progress snapshots wait for it (paused and final ones never do).
     ``gradient_fn``, if given, replaces backprop (a teaching bug from
     :mod:`nnviz.engine.bugs`); it is passed to ``model.fit``.
+    ``augment(X_batch, rng)``, if given, changes each training batch (see :mod:`nnviz.data.augment`).
     ``callbacks`` are extra engine callbacks (e.g. GradientNorms), called
     before the session's own, so a snapshot includes what they recorded.
     """
@@ -220,8 +221,9 @@ class TrainingSession:
                  emit: Callable[[Snapshot], None] | None = None, probes=(), run_id: int = 0,
                  max_rate: float = MAX_RATE, probe_budget: float = PROBE_BUDGET,
                  ready: Callable[[], bool] | None = None, clock=time.perf_counter, callbacks=(),
-                 gradient_fn=None):
+                 gradient_fn=None, augment=None):
         self.model, self.optimizer = model, optimizer
+        self.augment = augment
         self.X, self.y, self.X_test, self.y_test = data
         self.epochs, self.batch_size = epochs, batch_size
         self.control = control or RunControl()
@@ -253,7 +255,7 @@ class TrainingSession:
             history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
                                      batch_size=self.batch_size, validation_data=validation,
                                      callbacks=[*self.callbacks, self], should_stop=self.control.should_stop,
-                                     gradient_fn=self.gradient_fn)
+                                     gradient_fn=self.gradient_fn, augment=self.augment)
         return RunResult(run_id=self.run_id, status=history.status, message=history.message,
                          epochs_done=history.epochs_done, iterations_done=history.iterations_done,
                          elapsed=self.elapsed())

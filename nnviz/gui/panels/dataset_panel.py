@@ -1,4 +1,8 @@
-"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed; load errors inline."""
+"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed; load errors inline.
+
+A chosen table or image folder (datasets "table" and "folder") also shows its options
+(:class:`~nnviz.gui.panels.chosen_data.ChosenDataOptions`), and its test fraction and data seed.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from PySide6.QtWidgets import (
 from nnviz.lab import datasets
 
 from ..style import ERROR_BG, ERROR_FG
+from .chosen_data import ChosenDataOptions
 from .widgets import compact_combo, lay_out_pairs, mark_invalid
 
 
@@ -63,6 +68,7 @@ class DatasetPanel(QWidget):
             w.setToolTip(tip)
         self.infoLabel = QLabel(objectName="datasetInfoLabel")
         self.infoLabel.setWordWrap(True)
+        self.chosen = ChosenDataOptions()
 
         self.errorBox = QFrame(objectName="datasetErrorBox")
         self.errorBox.setStyleSheet(f"QFrame#datasetErrorBox {{ background: {ERROR_BG}; border-radius: 4px; }}")
@@ -88,6 +94,7 @@ class DatasetPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
+        layout.addWidget(self.chosen)
         layout.addWidget(self.infoLabel)
         layout.addWidget(self.errorBox)
 
@@ -97,6 +104,7 @@ class DatasetPanel(QWidget):
         self.testFractionSpin.valueChanged.connect(lambda: self._emit("test_fraction"))
         self.dataSeedSpin.valueChanged.connect(lambda: self._emit("data_seed"))
         self.openButton.clicked.connect(self.openFileRequested)
+        self.chosen.edited.connect(self._emit)
         self._update_enabled()
 
     def set_pairs_per_row(self, per_row: int) -> None:
@@ -112,9 +120,20 @@ class DatasetPanel(QWidget):
         if datasets.is_generated(name):
             return {"n_samples": self.samplesSpin.value(), "noise": round(self.noiseSpin.value(), 4),
                     "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
-        return dict(self.datasetCombo.currentData(Qt.UserRole + 1) or {})
+        stored = dict(self.datasetCombo.currentData(Qt.UserRole + 1) or {})
+        if name in datasets.CHOSEN:
+            return {"path": stored.get("path", ""), **self.chosen.options(),
+                    "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
+        return stored
 
-    def set_values(self, name: str, options: dict) -> None:
+    def values(self) -> tuple[str, dict, list[str]]:
+        """(dataset name, its options, the training-time augmentations) as the panel shows them."""
+        return self.dataset(), self.options(), self.chosen.augment()
+
+    def set_values(self, name: str, options: dict, augment=None) -> None:
+        if name in datasets.CHOSEN:
+            self._set_chosen(name, options, augment)
+            return
         if name == "file":
             path = str(options.get("path", ""))
             self.add_file_dataset(path, f"{Path(path).name} (file)")
@@ -153,10 +172,37 @@ class DatasetPanel(QWidget):
             self._updating = False
         self._update_enabled()
 
+    def _set_chosen(self, name: str, options: dict, augment) -> None:
+        """List a chosen table or image folder as the "table" / "folder" entry, with its options, and select it."""
+        path = str(options.get("path", ""))
+        title = f"{Path(path).name} ({'table' if name == 'table' else 'image folder'})"
+        self._updating = True
+        try:
+            idx = self.datasetCombo.findData(name)
+            if idx < 0:
+                self.datasetCombo.addItem(title, name)
+                idx = self.datasetCombo.count() - 1
+            self.datasetCombo.setItemText(idx, title)
+            self.datasetCombo.setItemData(idx, dict(options), Qt.UserRole + 1)
+            self.datasetCombo.setCurrentIndex(idx)
+            self.chosen.set_values(name, options, augment)
+            self.testFractionSpin.setValue(float(options.get("test_fraction", 0.2)))
+            self.dataSeedSpin.setValue(int(options.get("seed", 0)))
+        finally:
+            self._updating = False
+        self._update_enabled()
+
     # --- feedback -----------------------------------------------------------------
     def show_dataset(self, ds) -> None:
         self.errorBox.hide()
         self.infoLabel.setText(datasets.describe(ds))
+        self.infoLabel.show()
+        self.chosen.show_dataset(ds)
+
+    def show_progress(self, text: str) -> None:
+        """A long read's progress, e.g. "Reading images… 1,234 / 5,000"."""
+        self.errorBox.hide()
+        self.infoLabel.setText(text)
         self.infoLabel.show()
 
     def show_loading(self, name: str) -> None:
@@ -177,10 +223,13 @@ class DatasetPanel(QWidget):
 
     # --- internals ----------------------------------------------------------------
     def _update_enabled(self) -> None:
-        gen = datasets.is_generated(self.dataset() or "")
+        generated = datasets.is_generated(self.dataset() or "")
+        chosen = self.dataset() in datasets.CHOSEN
+        self.chosen.set_kind(self.dataset() if chosen else None)
         for w in (self.samplesSpin, self.noiseSpin, self.testFractionSpin, self.dataSeedSpin):
-            w.setEnabled(gen)
-            if not gen:
+            on = generated or (chosen and w in (self.testFractionSpin, self.dataSeedSpin))
+            w.setEnabled(on)
+            if not on:
                 w.setToolTip("Fixed by the dataset's files")
             else:
                 w.setToolTip(w.property("problem") or w.property("help") or "")

@@ -98,9 +98,11 @@ class BoundaryView(LiveView):
             self.grid = self._points = None
             shape = " × ".join(str(d) for d in ds.input_shape)
             n = int(np.prod(ds.input_shape))
+            size = f"{n:,} input features" if len(ds.input_shape) == 1 else f"{shape} = {n:,} inputs"
             self._show_message(
                 f"The decision boundary is drawn for datasets with 2 input features.\n"
-                f"{ds.name} has {shape} = {n:,} inputs per sample: follow the cost and accuracy curves.")
+                f"{ds.name} has {size} per sample: follow the cost and accuracy curves, "
+                "and the confusion matrix in the Test results tab.")
             return
         self.stack.setCurrentIndex(0)
         self._points = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train

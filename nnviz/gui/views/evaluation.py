@@ -223,8 +223,10 @@ class EvaluationView(LiveView):
         if not self._images:
             self.gallery.hide()
             self.galleryTitle.setText("<b>Mistakes</b>")
+            where = ("points: see the decision boundary on the Training tab" if tuple(ds.input_shape) == (2,)
+                     else "rows of numbers: the confusion matrix shows how each class is labelled")
             self.galleryNote.setText(f"The gallery of misclassified images is for image datasets; {ds.name} "
-                                     "samples are points: see the decision boundary on the Training tab.")
+                                     f"samples are {where}.")
             self.galleryNote.show()
             return
         self.galleryNote.hide()
