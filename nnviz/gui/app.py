@@ -10,16 +10,12 @@ Environment variables, for demos, screenshots and tests:
   as soon as there is a network to check;
 - ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
   first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown);
-<<<<<<< HEAD
-- ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``).
 - ``NNVIZ_EPOCHS=N``: set the epochs of a run to N (e.g. a short run before ``NNVIZ_REPLAY``);
 - ``NNVIZ_REPLAY=1`` (or ``slow``, ``normal``, ``fast``: the replay speed): once the first run ends,
   replay it with the time machine (the scrubber under the tabs plays the run's weight snapshots;
   with ``NNVIZ_AUTOSTART``, for a screenshot mid-replay).
-=======
 - ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``);
 - ``NNVIZ_OPEN=PATH``: open this dataset file, table (.csv, .tsv) or image folder first (File → Open).
->>>>>>> files
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -75,17 +71,14 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
         if quit_after is not None:
             print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
                   file=sys.stderr, flush=True)
-<<<<<<< HEAD
             if opened is not None:
                 model = window.lab.model
                 print(f"nnviz: opened {open_file}: {window.lab.preset_name or 'custom'} settings, "
                       f"{model.history.epochs_done if opened and model else 0} epochs of history"
                       if opened else f"nnviz: could not open {open_file}: {window.banner.text()}",
                       file=sys.stderr, flush=True)
-=======
         if os.environ.get("NNVIZ_OPEN"):
             window.files.open_dataset_file(os.environ["NNVIZ_OPEN"])
->>>>>>> files
         drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]
         if drop and _env_flag("NNVIZ_AUTOSTART"):
             pending = [drop]
