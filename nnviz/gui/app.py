@@ -86,10 +86,9 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
         elif drop:
             window.predict_images(drop)
         tab = os.environ.get("NNVIZ_TAB", "").strip().lower()
-        for index in range(window.viewTabs.count()) if tab else ():
-            page = window.viewTabs.widget(index)
-            if tab in (window.viewTabs.tabText(index).lower(), page.objectName().lower()):
-                window.viewTabs.setCurrentIndex(index)
+        for title, page in window.viewTabs.all_pages() if tab else ():
+            if tab in (title.lower(), page.objectName().lower()):
+                window.viewTabs.show_view(page)
         epochs = os.environ.get("NNVIZ_EPOCHS", "").strip()
         if epochs.isdigit() and int(epochs) > 0:
             window.epochsSpin.setValue(int(epochs))

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from .panels.controls import ControlBar
 from .panels.settings_panel import SettingsPanel
 from .settings import AppSettings
 from .time_bar import TimeBar
+from .view_tabs import ViewTabs
 from .views import VIEW_CLASSES
 from .window_frame import Presentation, restore_geometry
 from .worker import TrainingRunner
@@ -99,13 +99,13 @@ class MainWindow(QMainWindow):
         self.controls = ControlBar()
         self.banner = MessageBanner()
         self.views = [cls() for cls in VIEW_CLASSES]
-        self.viewTabs = QTabWidget(objectName="viewTabs")
+        self.viewTabs = ViewTabs()
         self.mainViews = QSplitter(Qt.Horizontal, objectName="mainViews")
         for view in self.views:
             if view.placement == "main":
                 self.mainViews.addWidget(view)
             else:
-                self.viewTabs.addTab(view, view.title)
+                self.viewTabs.add_view(view, view.title, view.group)
         self.viewTabs.insertTab(0, self.mainViews, "Training")
         self.viewTabs.setCurrentIndex(0)
         self.prediction_view, self.comparison_view = self.view("predictionView"), self.view("comparisonView")

@@ -87,6 +87,7 @@ class TimeBar(QWidget):
         self.sameInitButton = QPushButton("Same initialization", objectName="sameInitButton")
         self.budgetButton = QToolButton(objectName="timeBudgetButton")
         self.budgetButton.setPopupMode(QToolButton.InstantPopup)
+        self.budgetButton.setMinimumWidth(160)          # may shrink below its text: see _fit_budget_text
         menu = QMenu(self.budgetButton)
         for mb in BUDGETS_MB:
             menu.addAction(f"Keep at most {mb:,} MB of snapshots", lambda mb=mb: self.set_budget_mb(mb))
@@ -202,9 +203,29 @@ class TimeBar(QWidget):
         last = self.lab.timeline.last
         if self.lab.state != "idle":          # what the run has recorded so far (the snapshots, never the network)
             self.timeLabel.setText(f"recording: {self.lab.unit()} {last.epoch:,}" if last else "recording…")
-        self.budgetButton.setText(self.lab.timeline.describe() + "   ")       # room for the menu arrow
+        self._budget_text = self.lab.timeline.describe()
+        self._fit_budget_text()
         self.budgetButton.setToolTip("Snapshots of every weight, kept in memory within this budget (older ones "
                                      "are thinned when it is reached); click to change it")
+
+    def _fit_budget_text(self) -> None:
+        """The whole budget line when the row has room for it, else without its "Time machine: " prefix
+        (the button never makes the window wider than a 1280 projector allows)."""
+        text = getattr(self, "_budget_text", "")
+        others = sum(w.sizeHint().width() + 8 for w in (self.speedCombo, self.continueButton, self.sameInitButton))
+        room = self.width() - others - 40           # 40: the menu arrow and margins
+        if self.budgetButton.fontMetrics().horizontalAdvance(text) > room:
+            text = text.removeprefix("Time machine: ")
+        self.budgetButton.setText(text + "   ")       # room for the menu arrow
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_budget_text()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._fit_budget_text()
 
     def set_budget_mb(self, mb: int, save: bool = True) -> None:
         self.lab.timeline.set_budget(int(mb) << 20)

@@ -93,7 +93,7 @@ class Presentation:
         tabs = QFont(font)          # tab names are chrome: a little smaller, so all six fit beside the panel
         if style.app_pt:
             tabs.setPointSize(style.app_pt - 3)
-        window.viewTabs.tabBar().setFont(tabs)
+        window.viewTabs.set_tab_font(tabs)
         window.banner.set_view_style(style)
         window.controls.set_view_style(style)
         for view in window.views:

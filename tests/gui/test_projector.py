@@ -228,3 +228,25 @@ def test_a_wide_tab_page_cannot_push_the_window_off_a_small_screen(window, qtbot
     assert w.minimumSizeHint().width() <= 1280
     fit(w, qtbot)
     assert_uncut(w)
+
+
+def test_grouped_views_are_reached_wherever_they_sit(window, qtbot):
+    """Views with a group share one tab; setCurrentWidget and show_view bring them forward all the same."""
+    w = window
+    fit(w, qtbot)
+    tabs = w.viewTabs
+    inside = tabs.groups["Inside the network"]
+    for name in ("featureMapView", "layerStatsView"):
+        view = w.view(name)
+        assert inside.indexOf(view) >= 0 and tabs.indexOf(view) < 0
+        tabs.setCurrentWidget(view)
+        assert tabs.currentWidget() is inside and inside.currentWidget() is view
+        settle(qtbot)
+        assert tabs.current_view() is view and view.isVisible()
+    tabs.show_view(w.view("gradCheckView"))
+    assert tabs.current_view() is w.view("gradCheckView")
+    titles = [title for title, _page in tabs.all_pages()]
+    assert {"Inside the network", "Explain", "Feature maps", "Gradient check", "Layer statistics"} <= set(titles)
+    for group in tabs.groups.values():           # each group's own bar fits too
+        bar = group.tabBar()
+        assert bar.sizeHint().width() <= bar.width() + 1

@@ -38,6 +38,8 @@ class LiveView(QWidget):
     title = "View"
     #: "main" views share the first tab side by side; others get a tab of their own
     placement = "tab"
+    #: a tab shared with other views (see :mod:`nnviz.gui.view_tabs`), or None for a tab of its own
+    group: str | None = None
 
     #: the view's probes should be computed again now (see the module docstring)
     refreshRequested = Signal()

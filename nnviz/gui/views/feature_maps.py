@@ -127,6 +127,7 @@ class LayerBlock(QWidget):
 class FeatureMapView(LiveView):
     title = "Feature maps"
     placement = "tab"
+    group = "Inside the network"
 
     def __init__(self, parent=None):
         super().__init__(parent)

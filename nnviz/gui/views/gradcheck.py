@@ -71,6 +71,7 @@ def _sci(x: float) -> str:
 class GradCheckView(LiveView):
     title = "Gradient check"
     placement = "tab"
+    group = "Explain"
 
     def __init__(self, parent=None):
         super().__init__(parent)

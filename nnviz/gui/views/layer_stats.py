@@ -58,6 +58,7 @@ class LayerStatsView(LiveView):
 
     title = "Layer statistics"
     placement = "tab"
+    group = "Inside the network"
     max_fps = 4.0
 
     def __init__(self, parent=None):
