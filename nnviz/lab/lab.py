@@ -35,6 +35,8 @@ from . import datasets
 from .animation import BoundaryRecorder
 from .config import NEXT_RUN_FIELDS, RunConfig, checked_config
 from .events import Events
+from .features import features_problem, split_features, stack_input
+from .painted import PaintedPoints
 from .prediction import frozen_copy
 from .presets import layer_to_spec, list_presets, load_preset
 from .runs import RunLog, RunRecord
@@ -105,6 +107,8 @@ class Lab:
         self._run_id = 0
         self._reset_after_run = False
         self._copy: tuple | None = None       # (generation, iterations, frozen copy)
+        #: the points painted on the boundary plot: the dataset "painted" (see painted.py)
+        self.painted = PaintedPoints()
 
     # ------------------------------------------------------------------ configuration
     def apply_preset(self, name: str) -> RunConfig:
@@ -143,8 +147,7 @@ class Lab:
         config = self.config
         self._ensure_dataset(config)
         ds = self.dataset
-        shape = ds.input_shape if ds is not None else (2,)
-        data = (ds.X_train, ds.y_train) if ds is not None else None
+        shape, data = stack_input(config.features, ds)
         self.report = check_stack(config.layers, shape, loss=config.loss, init=config.init, dtype=config.dtype,
                                   data=data, batch_size=config.batch_size)
         if self.report.warning:
@@ -152,6 +155,8 @@ class Lab:
         else:
             self.events.notice_cleared.emit("memory")
         self.problems = config.problems()
+        if features_problem(config.features, ds.input_shape if ds is not None else None):
+            self.problems["features"] = features_problem(config.features, ds.input_shape)
         if self.state in ("running", "paused"):
             self._changed_while_running(field)
         elif self.dataset_loading:
@@ -190,6 +195,8 @@ class Lab:
             return f"Loading the dataset {self.config.dataset}…"
         if self.dataset is None:
             return f"No dataset: {self.dataset_error or 'none loaded.'}"
+        if self.config.dataset == datasets.PAINTED and self.painted.problem():
+            return self.painted.problem()
         if not self.report.ok:
             where = f"layer {self.report.error_row + 1}: " if self.report.error_row is not None else ""
             return f"The network is invalid ({where}{self.report.error})"
@@ -217,9 +224,9 @@ class Lab:
         name, options, data_dir = config.dataset, dict(config.dataset_options), self.data_dir
 
         def job():
-            return datasets.load(name, options, data_dir)
+            return datasets.load(name, options, data_dir, painted=self.painted)
 
-        if self.background is None or datasets.is_generated(name):
+        if self.background is None or datasets.loads_at_once(name):
             try:
                 self._set_dataset(job(), None)
             except (datasets.DatasetError, ValueError, OSError, MemoryError) as exc:
@@ -238,6 +245,12 @@ class Lab:
             self._check("dataset")
 
         self.background(job, done)
+
+    def painted_changed(self) -> None:
+        """``self.painted`` was edited: the "painted" dataset is made again from it (when it is the one used)."""
+        if self.config.dataset == datasets.PAINTED and self.state == "idle":
+            self._dataset_key = None
+            self._check("dataset")
 
     def _set_dataset(self, ds, error: str | None) -> None:
         self.dataset, self.dataset_error, self.dataset_loading = ds, error, False
@@ -485,7 +498,8 @@ class Lab:
         if not isinstance(saved, dict) and isinstance(extra.get("dataset"), str) \
                 and extra["dataset"] in datasets.available():
             config.dataset, config.dataset_options = extra["dataset"], datasets.defaults(extra["dataset"])
-        config.layers = [{k: v for k, v in layer_to_spec(layer).items() if k != "name"} for layer in model.layers]
+        config.features, layers = split_features(model.layers)
+        config.layers = [{k: v for k, v in layer_to_spec(layer).items() if k != "name"} for layer in layers]
         config.loss, config.init, config.l2, config.seed = model.loss.name, model.init, model.l2, model.seed
         config.dtype = model.dtype.name
         if optimizer is not None:
