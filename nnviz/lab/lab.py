@@ -36,7 +36,7 @@ from .animation import BoundaryRecorder
 from .config import NEXT_RUN_FIELDS, RunConfig, checked_config
 from .events import Events
 from .features import features_problem, split_features, stack_input
-from .painted import PaintedPoints
+from .painted import PaintEdit, PaintedPoints
 from .prediction import frozen_copy
 from .presets import layer_to_spec, list_presets, load_preset
 from .runs import RunLog, RunRecord
@@ -251,6 +251,28 @@ class Lab:
         if self.config.dataset == datasets.PAINTED and self.state == "idle":
             self._dataset_key = None
             self._check("dataset")
+
+    def edit_painted(self, edit: PaintEdit) -> None:
+        """Apply a painting edit (add, erase, clear, load or save points; see painted.py) when idle; the
+        "painted" dataset follows and becomes the one used. A ValueError/OSError is an error notice."""
+        if self.state != "idle":
+            self._notice("Stop training before painting: a run trains on the points it started with.",
+                         "warning", tag="paint")
+            return
+        try:
+            changed = edit.apply(self.painted)
+        except (ValueError, OSError) as exc:
+            self._notice(str(exc) or type(exc).__name__, "error", tag="paint")
+            return
+        self.events.notice_cleared.emit("paint")
+        if edit.status:
+            self.events.status.emit(edit.status, 5000)
+        if changed and self.config.dataset != datasets.PAINTED:
+            config = self.config.copy()
+            config.dataset, config.dataset_options = datasets.PAINTED, datasets.defaults(datasets.PAINTED)
+            self.apply(config)
+        elif changed:
+            self.painted_changed()
 
     def _set_dataset(self, ds, error: str | None) -> None:
         self.dataset, self.dataset_error, self.dataset_loading = ds, error, False

@@ -15,7 +15,9 @@ import csv
 import io
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -31,6 +33,49 @@ HEADER = ("x1", "x2", "label")
 CANVAS = (-1.5, 1.5, -1.5, 1.5)
 DEFAULT_NAMES = tuple(f"class {k + 1}" for k in range(MAX_CLASSES))
 _DEFAULT_NAME = re.compile(r"class ([1-8])")
+
+
+@dataclass(frozen=True)
+class PaintEdit:
+    """One thing done to the painted points, as the GUI asks the lab for it (``lab.edit_painted``).
+
+    ``op(points)`` edits (or saves) them; ``changes``: whether the dataset must be made again;
+    ``status``: a line for the status bar once done.
+    """
+
+    op: Callable[["PaintedPoints"], object]
+    changes: bool = True
+    status: str = ""
+
+    def apply(self, points: "PaintedPoints") -> bool:
+        """Do it; True if the points changed (an erase that removed nothing did not)."""
+        result = self.op(points)
+        return self.changes and result != 0
+
+    @classmethod
+    def add(cls, x: float, y: float, label: int) -> "PaintEdit":
+        return cls(lambda p: p.add(x, y, label))
+
+    @classmethod
+    def erase(cls, x: float, y: float, radius: float) -> "PaintEdit":
+        return cls(lambda p: p.erase(x, y, radius))
+
+    @classmethod
+    def clear(cls) -> "PaintEdit":
+        return cls(lambda p: p.clear(), status="Painted points cleared.")
+
+    @classmethod
+    def load(cls, path) -> "PaintEdit":
+        return cls(lambda p: p.load_csv(path), status=f"Points loaded from {Path(path).name}.")
+
+    @classmethod
+    def save(cls, path) -> "PaintEdit":
+        return cls(lambda p: p.save_csv(path), changes=False, status=f"Points saved to {Path(path).name}.")
+
+    @classmethod
+    def start(cls) -> "PaintEdit":
+        """Nothing edited: only switches to the painted dataset (the Draw button on another dataset)."""
+        return cls(lambda p: None)
 
 
 class PaintedPoints:

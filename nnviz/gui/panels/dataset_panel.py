@@ -1,4 +1,5 @@
-"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed; load errors inline."""
+"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed, class count (blobs,
+spiral), input features (``featureChecks``), points per class; load errors inline."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.data.generated import MAX_CLASSES, MIN_CLASSES, MULTICLASS
 from nnviz.lab import datasets
 
 from ..style import ERROR_BG, ERROR_FG
+from .data_extras import FeatureChecks, class_counts_html
 from .widgets import compact_combo, lay_out_pairs, mark_invalid
 
 
@@ -55,10 +58,17 @@ class DatasetPanel(QWidget):
         self.dataSeedSpin = QSpinBox(objectName="dataSeedSpin")
         self.dataSeedSpin.setRange(0, 2**31 - 1)
         self.dataSeedSpin.setKeyboardTracking(False)
+        self.classesSpin = QSpinBox(objectName="classesSpin")
+        self.classesSpin.setRange(MIN_CLASSES, MAX_CLASSES)
+        self.classesSpin.setKeyboardTracking(False)
+        self.featureChecks = FeatureChecks()
+        self.countsLabel = QLabel(objectName="classCountsLabel")
+        self.countsLabel.setWordWrap(True)
         for w, tip in ((self.samplesSpin, "How many points to generate (training + test)"),
                        (self.noiseSpin, "Standard deviation of the Gaussian noise added to each point"),
                        (self.testFractionSpin, "Share of the points held out to measure test accuracy"),
-                       (self.dataSeedSpin, "Seed of the random generator that makes the points")):
+                       (self.dataSeedSpin, "Seed of the random generator that makes the points"),
+                       (self.classesSpin, "How many classes (blobs, spiral arms)")):
             w.setProperty("help", tip)
             w.setToolTip(tip)
         self.infoLabel = QLabel(objectName="datasetInfoLabel")
@@ -83,12 +93,15 @@ class DatasetPanel(QWidget):
         grid.addWidget(QLabel("Dataset"), 0, 0)
         grid.addWidget(self.datasetCombo, 0, 1, 1, 3)
         self.pairs = [(QLabel("Samples"), self.samplesSpin), (QLabel("Noise"), self.noiseSpin),
-                      (QLabel("Test fraction"), self.testFractionSpin), (QLabel("Data seed"), self.dataSeedSpin)]
+                      (QLabel("Test fraction"), self.testFractionSpin), (QLabel("Data seed"), self.dataSeedSpin),
+                      (QLabel("Classes"), self.classesSpin)]
         self.set_pairs_per_row(2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
+        layout.addWidget(self.featureChecks)
         layout.addWidget(self.infoLabel)
+        layout.addWidget(self.countsLabel)
         layout.addWidget(self.errorBox)
 
         self.datasetCombo.currentIndexChanged.connect(self._on_dataset_changed)
@@ -96,6 +109,8 @@ class DatasetPanel(QWidget):
         self.noiseSpin.valueChanged.connect(lambda: self._emit("noise"))
         self.testFractionSpin.valueChanged.connect(lambda: self._emit("test_fraction"))
         self.dataSeedSpin.valueChanged.connect(lambda: self._emit("data_seed"))
+        self.classesSpin.valueChanged.connect(lambda: self._emit("classes"))
+        self.featureChecks.changed.connect(lambda: self._emit("features"))
         self.openButton.clicked.connect(self.openFileRequested)
         self._update_enabled()
 
@@ -109,12 +124,26 @@ class DatasetPanel(QWidget):
 
     def options(self) -> dict:
         name = self.dataset()
+        if name == datasets.PAINTED:
+            return {"test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
         if datasets.is_generated(name):
-            return {"n_samples": self.samplesSpin.value(), "noise": round(self.noiseSpin.value(), 4),
-                    "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
+            out = {"n_samples": self.samplesSpin.value(), "noise": round(self.noiseSpin.value(), 4),
+                   "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
+            if name in MULTICLASS:
+                out["classes"] = self.classesSpin.value()
+            return out
         return dict(self.datasetCombo.currentData(Qt.UserRole + 1) or {})
 
-    def set_values(self, name: str, options: dict) -> None:
+    def values(self) -> tuple[str, dict, list[str]]:
+        """(dataset name, its options, the input features): what the panel sets in a RunConfig."""
+        return self.dataset(), self.options(), self.features()
+
+    def features(self) -> list[str]:
+        """The chosen input features (``RunConfig.features``; empty: the raw x₁, x₂)."""
+        return self.featureChecks.features() if self.featureChecks.isEnabled() else []
+
+    def set_values(self, name: str, options: dict, features=None) -> None:
+        self.featureChecks.set_features(features)
         if name == "file":
             path = str(options.get("path", ""))
             self.add_file_dataset(path, f"{Path(path).name} (file)")
@@ -129,11 +158,8 @@ class DatasetPanel(QWidget):
                 self.datasetCombo.setItemData(idx, dict(options), Qt.UserRole + 1)
             self.datasetCombo.setCurrentIndex(idx)
             opts = {**datasets.defaults(name), **options}
-            if datasets.is_generated(name):
-                self.samplesSpin.setValue(int(opts["n_samples"]))
-                self.noiseSpin.setValue(float(opts["noise"]))
-                self.testFractionSpin.setValue(float(opts["test_fraction"]))
-                self.dataSeedSpin.setValue(int(opts["seed"]))
+            if datasets.loads_at_once(name):
+                self._set_spins(opts)
         finally:
             self._updating = False
         self._update_enabled()
@@ -158,14 +184,19 @@ class DatasetPanel(QWidget):
         self.errorBox.hide()
         self.infoLabel.setText(datasets.describe(ds))
         self.infoLabel.show()
+        counts = class_counts_html(ds)
+        self.countsLabel.setText(counts)
+        self.countsLabel.setVisible(bool(counts))
 
     def show_loading(self, name: str) -> None:
         self.errorBox.hide()
+        self.countsLabel.hide()
         self.infoLabel.setText(f"Loading {datasets.label(name)}…")
         self.infoLabel.show()
 
     def show_error(self, message: str) -> None:
         self.infoLabel.hide()
+        self.countsLabel.hide()
         self.errorLabel.setText(f"<b>Could not load this dataset.</b><br>{_html(message)}"
                                 "<br>Pick another dataset, or open the file with File → Open dataset file…")
         self.errorBox.show()
@@ -174,28 +205,38 @@ class DatasetPanel(QWidget):
         for key, widget in (("n_samples", self.samplesSpin), ("noise", self.noiseSpin),
                             ("test_fraction", self.testFractionSpin)):
             mark_invalid(widget, problems.get(key))
+        self.featureChecks.setToolTip(problems.get("features", ""))
 
     # --- internals ----------------------------------------------------------------
+    def _set_spins(self, opts: dict) -> None:
+        for key, spin, kind in (("n_samples", self.samplesSpin, int), ("noise", self.noiseSpin, float),
+                                ("test_fraction", self.testFractionSpin, float), ("seed", self.dataSeedSpin, int),
+                                ("classes", self.classesSpin, int)):
+            if key in opts:
+                spin.setValue(kind(opts[key]))
+
     def _update_enabled(self) -> None:
-        gen = datasets.is_generated(self.dataset() or "")
-        for w in (self.samplesSpin, self.noiseSpin, self.testFractionSpin, self.dataSeedSpin):
-            w.setEnabled(gen)
-            if not gen:
-                w.setToolTip("Fixed by the dataset's files")
+        name = self.dataset() or ""
+        gen, painted = datasets.is_generated(name), name == datasets.PAINTED
+        for w in (self.samplesSpin, self.noiseSpin, self.testFractionSpin, self.dataSeedSpin, self.classesSpin):
+            on = (gen and (w is not self.classesSpin or name in MULTICLASS)) or \
+                (painted and w in (self.testFractionSpin, self.dataSeedSpin))
+            w.setEnabled(on)
+            if not on:
+                w.setToolTip("Painted points: draw them on the decision-boundary plot" if painted else
+                             "Only blobs and spiral take a class count" if gen else "Fixed by the dataset's files")
             else:
                 w.setToolTip(w.property("problem") or w.property("help") or "")
+        shape = datasets.input_shape(name) if name != "file" else None
+        self.featureChecks.setEnabled(shape == (2,))
 
     def _on_dataset_changed(self) -> None:
         name = self.dataset()
-        if not self._updating and datasets.is_generated(name):
+        if not self._updating and datasets.loads_at_once(name):
             # each generator has its own sensible noise level: start from its defaults
             self._updating = True
             try:
-                opts = datasets.defaults(name)
-                self.samplesSpin.setValue(int(opts.get("n_samples", self.samplesSpin.value())))
-                self.noiseSpin.setValue(float(opts.get("noise", self.noiseSpin.value())))
-                self.testFractionSpin.setValue(float(opts.get("test_fraction", self.testFractionSpin.value())))
-                self.dataSeedSpin.setValue(int(opts.get("seed", self.dataSeedSpin.value())))
+                self._set_spins(datasets.defaults(name))
             finally:
                 self._updating = False
         self._update_enabled()
