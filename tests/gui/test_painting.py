@@ -25,12 +25,18 @@ def click(qtbot, bar, x, y, modifier=Qt.NoModifier):
     qtbot.mouseClick(bar.plot_widget.viewport(), Qt.LeftButton, modifier, bar.widget_pos(x, y))
 
 
+def settle(qtbot, bar):
+    """Clicks reach the lab once the mouse rests: wait for that."""
+    qtbot.waitUntil(lambda: not bar.pending, timeout=5000)
+
+
 def paint_blobs(qtbot, bar, per_class=10, classes=3, seed=0):
     rng = np.random.default_rng(seed)
     for k in range(classes):
         bar.classCombo.setCurrentIndex(k)
         for x, y in rng.normal(CENTRES[k], 0.12, size=(per_class, 2)):
             click(qtbot, bar, x, y)
+    settle(qtbot, bar)
 
 
 def dominant_hues(image, min_share=0.03) -> int:
@@ -110,6 +116,9 @@ def test_shift_drag_erases_and_one_class_blocks_training(make_window, qtbot):
     bar = start_drawing(w, qtbot)
     for x in (-0.5, -0.4, 0.9):
         click(qtbot, bar, x, 0.0)
+    assert len(bar.preview.data) == 3 and len(w.lab.painted) == 0     # shown at once, then handed over
+    settle(qtbot, bar)
+    assert len(bar.preview.data) == 0
     assert len(w.lab.painted) == 3
     assert not w.trainButton.isEnabled()
     reason = w.controls.blockedLabel.text()
@@ -119,6 +128,7 @@ def test_shift_drag_erases_and_one_class_blocks_training(make_window, qtbot):
     qtbot.mouseMove(viewport, bar.widget_pos(-0.45, 0.0))
     qtbot.mouseMove(viewport, bar.widget_pos(-0.3, 0.0))
     qtbot.mouseRelease(viewport, Qt.LeftButton, Qt.ShiftModifier, bar.widget_pos(-0.3, 0.0))
+    settle(qtbot, bar)
     assert w.lab.painted.X[:, 0].tolist() == [0.9] or np.allclose(w.lab.painted.X[:, 0], [0.9], atol=0.02)
 
 
@@ -126,6 +136,7 @@ def test_a_malformed_points_file_is_named_in_the_banner(make_window, qtbot, tmp_
     w = make_window(preset="moons")
     bar = start_drawing(w, qtbot)
     click(qtbot, bar, 0.2, 0.3)
+    settle(qtbot, bar)
     bad = tmp_path / "bad.csv"
     bad.write_text("x1,x2,label\n0.1,0.2,class 1\n0.3,abc,class 2\n")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))

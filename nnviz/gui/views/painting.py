@@ -8,11 +8,16 @@ point of the chosen class and a shift-drag erases the points under the
 pointer. Nothing here edits points: every action becomes a
 :class:`~nnviz.lab.painted.PaintEdit` emitted as ``edit``, which the view
 forwards to the lab (``lab.edit_painted``), the points' owner.
+
+Clicks and erasing strokes are shown at once (a preview dot) and handed to
+the lab together once the mouse has rested for :data:`SETTLE_MS`, so quick
+clicking is never held up by the window redrawing for each point.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +34,8 @@ from nnviz.lab.palette import class_color
 
 #: the eraser's radius, in screen pixels
 ERASE_PX = 14
+#: how long the mouse rests before the points go to the lab (ms)
+SETTLE_MS = 150
 
 
 def swatch_icon(color: str, size: int = 12) -> QIcon:
@@ -70,12 +77,18 @@ class PaintBar(QWidget):
             row.addWidget(w)
         row.addStretch(1)
         self.drawButton.toggled.connect(self._on_draw_toggled)
-        self.clearButton.clicked.connect(lambda: self.edit.emit(PaintEdit.clear()))
+        self.clearButton.clicked.connect(lambda: self._emit(PaintEdit.clear()))
         self.loadButton.clicked.connect(self._load)
         self.saveButton.clicked.connect(self._save)
         self._painted = False
         self._running = False
         self._erasing = False
+        self.pending: list[PaintEdit] = []
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self.flush)
+        self.preview = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#1a1a1a", width=0.8))
+        self.preview.setZValue(12)
+        plot_widget.getPlotItem().addItem(self.preview)
         plot_widget.viewport().installEventFilter(self)
         self._update_enabled()
 
@@ -111,18 +124,34 @@ class PaintBar(QWidget):
     def _on_draw_toggled(self, on: bool) -> None:
         self._update_enabled()
         if on and not self._painted:
-            self.edit.emit(PaintEdit.start())       # the lab switches to the painted points
+            self._emit(PaintEdit.start())       # the lab switches to the painted points
+
+    def _queue(self, edit: PaintEdit) -> None:
+        self.pending.append(edit)
+        self._settle.start()
+
+    def flush(self) -> None:
+        """Hand the queued clicks and strokes to the lab as one edit (the preview dots go: the view redraws)."""
+        self._settle.stop()
+        edits, self.pending = self.pending, []
+        if edits:
+            self.edit.emit(PaintEdit(lambda points: [e.op(points) for e in edits]))
+        self.preview.clear()
+
+    def _emit(self, edit: PaintEdit) -> None:
+        self.flush()
+        self.edit.emit(edit)
 
     # --- files ---------------------------------------------------------------------------
     def _load(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load painted points", "", "CSV files (*.csv);;All files (*)")
         if path:
-            self.edit.emit(PaintEdit.load(path))
+            self._emit(PaintEdit.load(path))
 
     def _save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save painted points", "points.csv", "CSV files (*.csv)")
         if path:
-            self.edit.emit(PaintEdit.save(path))
+            self._emit(PaintEdit.save(path))
 
     # --- the mouse -------------------------------------------------------------------------
     def data_point(self, pos) -> QPointF | None:
@@ -143,6 +172,7 @@ class PaintBar(QWidget):
             return False
         if kind == QEvent.MouseButtonRelease:
             self._erasing = False
+            self._settle.start()
             return True
         if kind == QEvent.MouseMove and not self._erasing:
             return False                                    # hovering: let the plot see it
@@ -152,8 +182,10 @@ class PaintBar(QWidget):
         if kind in (QEvent.MouseButtonPress, QEvent.MouseButtonDblClick):
             self._erasing = bool(event.modifiers() & Qt.ShiftModifier)
             if point is not None and not self._erasing:
-                self.edit.emit(PaintEdit.add(point.x(), point.y(), self.classCombo.currentIndex()))
+                k = self.classCombo.currentIndex()
+                self._queue(PaintEdit.add(point.x(), point.y(), k))
+                self.preview.addPoints([{"pos": (point.x(), point.y()), "brush": pg.mkBrush(class_color(k))}])
         if self._erasing and point is not None:
             radius = ERASE_PX * max(self.view_box.viewPixelSize())
-            self.edit.emit(PaintEdit.erase(point.x(), point.y(), radius))
+            self._queue(PaintEdit.erase(point.x(), point.y(), radius))
         return True
