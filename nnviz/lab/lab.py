@@ -36,7 +36,7 @@ from .animation import BoundaryRecorder
 from .config import NEXT_RUN_FIELDS, RunConfig, checked_config
 from .events import Events
 from .features import features_problem, split_features, stack_input
-from .painted import PaintEdit, PaintedPoints
+from .painted import PaintEdit, PaintedPoints, parse_points_csv
 from .prediction import frozen_copy
 from .presets import layer_to_spec, list_presets, load_preset
 from .runs import RunLog, RunRecord
@@ -517,6 +517,8 @@ class Lab:
         extra = extra if isinstance(extra, dict) else {}
         saved = extra.get("run_config")
         config = checked_config(saved, Path(path).name) if isinstance(saved, dict) else self.config.copy()
+        painted = extra.get("painted")
+        points = parse_points_csv(painted, Path(path).name) if isinstance(painted, str) else None
         if not isinstance(saved, dict) and isinstance(extra.get("dataset"), str) \
                 and extra["dataset"] in datasets.available():
             config.dataset, config.dataset_options = extra["dataset"], datasets.defaults(extra["dataset"])
@@ -527,6 +529,8 @@ class Lab:
         if optimizer is not None:
             config = config.with_optimizer(optimizer.name, optimizer.lr)
         self.preset_config = load_preset(config.name) if config.name in list_presets() else None
+        if points is not None:
+            self.painted.set_points(*points)
         self.apply(config)
         self.model = model
         self.optimizer = optimizer or config.build_optimizer()
@@ -560,6 +564,8 @@ class Lab:
                  "class_names": list(getattr(self.dataset, "class_names", []) or [])}
         if kind == "run":
             extra["kind"] = "run"
+        if config.dataset == datasets.PAINTED:
+            extra["painted"] = self.painted.to_csv_text()      # the data itself: it exists nowhere else
         save_model(self.model, path, optimizer=self.optimizer, extra=extra)
 
     def open_run(self, path, read: Callable | None = None) -> RunRecord | None:

@@ -152,3 +152,21 @@ def test_a_binary_file_is_refused_as_not_text(tmp_path):
     path.write_bytes(b"\xff\xfe\x00\x81garbage")
     with pytest.raises(ValueError, match="points.csv is not UTF-8 text"):
         PaintedPoints().load_csv(path)
+
+
+def test_a_saved_run_on_painted_points_carries_them(tmp_path):
+    lab = Lab()
+    config = circles_config([])
+    config.dataset, config.dataset_options = PAINTED, {"test_fraction": 0.2, "seed": 0}
+    config.layers = [{"type": "Dense", "units": 3, "activation": "softmax"}]
+    config.loss = "categorical_crossentropy"
+    lab.apply(config)
+    painted_blobs(lab.painted)
+    lab.painted_changed()
+    X, y = lab.painted.X.copy(), lab.painted.y.copy()
+    lab.save_model(tmp_path / "run.h5", kind="run")
+    other = Lab()
+    other.open_run(tmp_path / "run.h5")
+    assert other.config.dataset == PAINTED and other.painted.X.tobytes() == X.tobytes()
+    np.testing.assert_array_equal(other.painted.y, y)
+    np.testing.assert_array_equal(other.dataset.X_train, lab.dataset.X_train)
