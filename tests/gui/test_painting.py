@@ -159,3 +159,30 @@ def test_blobs_with_four_classes_get_four_shades(make_window, qtbot):
     view = w.view("boundaryPlot")
     assert dominant_hues(grab_rgb(view.plot_widget)) == 4
     assert "blob 4" in view.caption.text()
+
+
+def test_feature_checkboxes_and_the_class_count_set_the_configuration(make_window, qtbot):
+    w = make_window(preset="moons")
+    panel = w.dataset_panel
+    panel.datasetCombo.setCurrentIndex(panel.datasetCombo.findData("circles"))
+    assert w.lab.config.dataset == "circles" and w.lab.config.features == []
+    assert "(2,)" in w.builder.inputLabel.text()
+    for name in ("x1^2", "x2^2"):
+        qtbot.mouseClick(panel.findChild(type(panel.featureChecks.checks["x1"]), f"featureCheck_{name}"),
+                         Qt.LeftButton)
+    assert w.lab.config.features == ["x1", "x2", "x1^2", "x2^2"]
+    assert "(4,)" in w.builder.inputLabel.text() and "x₁²" in w.builder.inputLabel.text()
+    assert w.lab.report.ok and w.lab.report.rows[0].params == 4 * 25 + 25
+    w.reset()
+    assert type(w.model.layers[0]).__name__ == "InputFeatures" and w.model.input_shape == (2,)
+    assert w.view("boundaryPlot").frame is not None          # still drawn over the (x1, x2) plane
+    for name in ("x1^2", "x2^2"):
+        panel.featureChecks.checks[name].click()
+    assert w.lab.config.features == []                       # x1, x2 alone: the raw inputs, no layer
+    # the class count: only for blobs and spiral
+    assert not panel.classesSpin.isEnabled()
+    panel.datasetCombo.setCurrentIndex(panel.datasetCombo.findData("spiral"))
+    assert panel.classesSpin.isEnabled() and panel.classesSpin.value() == 2
+    panel.classesSpin.setValue(5)
+    assert w.lab.config.dataset_options["classes"] == 5 and w.dataset.n_classes == 5
+    assert "arm 5:&nbsp;<b>200</b>" in panel.countsLabel.text()
