@@ -123,6 +123,9 @@ def test_shift_drag_erases_and_one_class_blocks_training(make_window, qtbot):
     assert not w.trainButton.isEnabled()
     reason = w.controls.blockedLabel.text()
     assert "Paint points of at least two classes" in reason and "'class 1'" in reason
+    w.train()                                   # F5 or the Run menu: nothing starts
+    qtbot.keyClick(w, Qt.Key_F5)
+    assert w.lab.state == "idle" and w.model.history.epochs_done == 0 and not w.trainAction.isEnabled()
     viewport = bar.plot_widget.viewport()
     qtbot.mousePress(viewport, Qt.LeftButton, Qt.ShiftModifier, bar.widget_pos(-0.6, 0.0))
     qtbot.mouseMove(viewport, bar.widget_pos(-0.45, 0.0))

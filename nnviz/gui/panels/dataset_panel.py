@@ -184,6 +184,12 @@ class DatasetPanel(QWidget):
         self.errorBox.hide()
         self.infoLabel.setText(datasets.describe(ds))
         self.infoLabel.show()
+        if not self.classesSpin.isEnabled() and self.classesSpin.minimum() <= ds.n_classes <= self.classesSpin.maximum():
+            self._updating, was = True, self._updating
+            try:
+                self.classesSpin.setValue(ds.n_classes)     # what the data has (painted points: as painted)
+            finally:
+                self._updating = was
         counts = class_counts_html(ds)
         self.countsLabel.setText(counts)
         self.countsLabel.setVisible(bool(counts))

@@ -156,6 +156,7 @@ class BoundaryView(LiveView):
         for item in self.scatter_items:
             item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t1" else 1.0))
         set_heading_font(self.heading, style)
+        self.paint_bar.hint.setFont(self.font())        # a label with a style sheet keeps its font otherwise
 
     def export_item(self):
         return self.plot_widget
