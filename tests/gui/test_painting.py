@@ -170,9 +170,10 @@ def test_feature_checkboxes_and_the_class_count_set_the_configuration(make_windo
     panel.datasetCombo.setCurrentIndex(panel.datasetCombo.findData("circles"))
     assert w.lab.config.dataset == "circles" and w.lab.config.features == []
     assert "(2,)" in w.builder.inputLabel.text()
+    assert panel.featuresButton.text() == "Inputs: x₁, x₂"
     for name in ("x1^2", "x2^2"):
-        qtbot.mouseClick(panel.findChild(type(panel.featureChecks.checks["x1"]), f"featureCheck_{name}"),
-                         Qt.LeftButton)
+        panel.findChild(type(panel.featureChecks.checks["x1"]), f"featureCheck_{name}").click()
+    assert panel.featuresButton.text() == "Inputs: 4 features"
     assert w.lab.config.features == ["x1", "x2", "x1^2", "x2^2"]
     assert "(4,)" in w.builder.inputLabel.text() and "x₁²" in w.builder.inputLabel.text()
     assert w.lab.report.ok and w.lab.report.rows[0].params == 4 * 25 + 25
@@ -183,9 +184,9 @@ def test_feature_checkboxes_and_the_class_count_set_the_configuration(make_windo
         panel.featureChecks.checks[name].click()
     assert w.lab.config.features == []                       # x1, x2 alone: the raw inputs, no layer
     # the class count: only for blobs and spiral
-    assert not panel.classesSpin.isEnabled()
+    assert not panel.classesSpin.isEnabled() and not panel.classesSpin.isVisible()
     panel.datasetCombo.setCurrentIndex(panel.datasetCombo.findData("spiral"))
-    assert panel.classesSpin.isEnabled() and panel.classesSpin.value() == 2
+    assert panel.classesSpin.isEnabled() and panel.classesSpin.isVisible() and panel.classesSpin.value() == 2
     panel.classesSpin.setValue(5)
     assert w.lab.config.dataset_options["classes"] == 5 and w.dataset.n_classes == 5
     assert "arm 5:&nbsp;<b>200</b>" in panel.countsLabel.text()

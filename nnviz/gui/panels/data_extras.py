@@ -3,14 +3,25 @@
 ``FeatureChecks`` shows Playground's x₁, x₂, x₁², x₂², x₁·x₂, sin x₁, sin x₂
 (objectNames ``featureCheck_<name>``, e.g. ``featureCheck_x1^2``); its
 :meth:`features` is the ``RunConfig.features`` list, empty when exactly x₁
-and x₂ are ticked (the raw inputs: no feature layer).
+and x₂ are ticked (the raw inputs: no feature layer). ``FeaturesButton``
+(``featuresButton``, beside the dataset list) opens them in a drop-down that
+stays open while you tick, so the settings column stays short; the builder's
+"Input:" line says which features the network receives.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
 
 from nnviz.lab.features import FEATURE_LABELS, FEATURES, RAW
 from nnviz.lab.palette import class_color
@@ -32,19 +43,18 @@ class FeatureChecks(QWidget):
         self.setObjectName("featureChecks")
         self.checks: dict[str, QCheckBox] = {}
         grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(0)
-        self.label = QLabel("Inputs")
-        self.label.setToolTip("What the network's first layer receives, computed from each point (x₁, x₂)")
-        grid.addWidget(self.label, 0, 0, 2, 1)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(4)
+        self.label = QLabel("What the network's first layer receives, computed from each point (x₁, x₂):")
+        grid.addWidget(self.label, 0, 0, 1, 4)
         for i, name in enumerate(FEATURES):
             box = QCheckBox(FEATURE_LABELS[name], objectName=f"featureCheck_{name}")
             box.setToolTip(f"Feed the network {FEATURE_TIPS[name]}")
             box.setChecked(name in RAW)
             box.toggled.connect(self._on_toggled)
             self.checks[name] = box
-            grid.addWidget(box, i // 4, 1 + i % 4)
+            grid.addWidget(box, 1 + i // 4, i % 4)
         self._updating = False
 
     def features(self) -> list[str]:
@@ -63,6 +73,31 @@ class FeatureChecks(QWidget):
     def _on_toggled(self) -> None:
         if not self._updating:
             self.changed.emit()
+
+
+class FeaturesButton(QToolButton):
+    """"Inputs: x₁, x₂ ▾" beside the dataset list: a drop-down holding a :class:`FeatureChecks`."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("featuresButton")
+        self.setPopupMode(QToolButton.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.checks = FeatureChecks()
+        menu = QMenu(self)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(self.checks)
+        menu.addAction(action)
+        self.setMenu(menu)
+        self.checks.changed.connect(self.update_text)
+        self.update_text()
+
+    def update_text(self) -> None:
+        ticked = [n for n in FEATURES if self.checks.checks[n].isChecked()]
+        self.setText("Inputs: " + (", ".join(FEATURE_LABELS[n] for n in ticked) if len(ticked) <= 2
+                                   else f"{len(ticked)} features"))
+        self.setToolTip("Input features of 2-D data, as in TensorFlow Playground: "
+                        + (", ".join(FEATURE_LABELS[n] for n in ticked) or "none") + " (click to choose)")
 
 
 def class_counts_html(ds) -> str:

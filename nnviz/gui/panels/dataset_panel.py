@@ -23,7 +23,7 @@ from nnviz.data.generated import MAX_CLASSES, MIN_CLASSES, MULTICLASS
 from nnviz.lab import datasets
 
 from ..style import ERROR_BG, ERROR_FG
-from .data_extras import FeatureChecks, class_counts_html
+from .data_extras import FeaturesButton, class_counts_html
 from .widgets import compact_combo, lay_out_pairs, mark_invalid
 
 
@@ -61,7 +61,8 @@ class DatasetPanel(QWidget):
         self.classesSpin = QSpinBox(objectName="classesSpin")
         self.classesSpin.setRange(MIN_CLASSES, MAX_CLASSES)
         self.classesSpin.setKeyboardTracking(False)
-        self.featureChecks = FeatureChecks()
+        self.featuresButton = FeaturesButton()
+        self.featureChecks = self.featuresButton.checks
         self.countsLabel = QLabel(objectName="classCountsLabel")
         self.countsLabel.setWordWrap(True)
         for w, tip in ((self.samplesSpin, "How many points to generate (training + test)"),
@@ -91,7 +92,9 @@ class DatasetPanel(QWidget):
 
         self.grid = grid = QGridLayout()
         grid.addWidget(QLabel("Dataset"), 0, 0)
-        grid.addWidget(self.datasetCombo, 0, 1, 1, 3)
+        self.top = QHBoxLayout()
+        self.top.addWidget(self.datasetCombo, 1)
+        grid.addLayout(self.top, 0, 1, 1, 3)
         self.pairs = [(QLabel("Samples"), self.samplesSpin), (QLabel("Noise"), self.noiseSpin),
                       (QLabel("Test fraction"), self.testFractionSpin), (QLabel("Data seed"), self.dataSeedSpin),
                       (QLabel("Classes"), self.classesSpin)]
@@ -99,7 +102,6 @@ class DatasetPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
-        layout.addWidget(self.featureChecks)
         layout.addWidget(self.infoLabel)
         layout.addWidget(self.countsLabel)
         layout.addWidget(self.errorBox)
@@ -117,6 +119,13 @@ class DatasetPanel(QWidget):
     def set_pairs_per_row(self, per_row: int) -> None:
         """Two label–field pairs a row (normal), or one (presentation fonts: a narrow column)."""
         lay_out_pairs(self.grid, self.pairs, per_row, first_row=1)
+        # the features button: beside the dataset list, or on a row of its own when the column is narrow
+        self.grid.removeWidget(self.featuresButton)
+        self.top.removeWidget(self.featuresButton)
+        if per_row > 1:
+            self.top.addWidget(self.featuresButton)
+        else:
+            self.grid.addWidget(self.featuresButton, 1 + len(self.pairs), 0, 1, 2)
 
     # --- values ---------------------------------------------------------------------
     def dataset(self) -> str:
@@ -190,7 +199,7 @@ class DatasetPanel(QWidget):
                 self.classesSpin.setValue(ds.n_classes)     # what the data has (painted points: as painted)
             finally:
                 self._updating = was
-        counts = class_counts_html(ds)
+        counts = class_counts_html(ds) if ds.name == datasets.PAINTED or ds.n_classes > 2 else ""
         self.countsLabel.setText(counts)
         self.countsLabel.setVisible(bool(counts))
 
@@ -235,6 +244,9 @@ class DatasetPanel(QWidget):
                 w.setToolTip(w.property("problem") or w.property("help") or "")
         shape = datasets.input_shape(name) if name != "file" else None
         self.featureChecks.setEnabled(shape == (2,))
+        self.featuresButton.setEnabled(shape == (2,))
+        for w in self.pairs[-1]:               # the class count: only for generators that take one
+            w.setVisible(name in MULTICLASS)
 
     def _on_dataset_changed(self) -> None:
         name = self.dataset()
