@@ -180,6 +180,12 @@ def test_feature_checkboxes_and_the_class_count_set_the_configuration(make_windo
     w.reset()
     assert type(w.model.layers[0]).__name__ == "InputFeatures" and w.model.input_shape == (2,)
     assert w.view("boundaryPlot").frame is not None          # still drawn over the (x1, x2) plane
+    config = w.lab.config.copy()
+    config.features = ["x1^2", "sin(x2)"]
+    w.apply_config(config)                                   # a configuration fills the drop-down too
+    assert panel.featuresButton.text() == "Inputs: x₁², sin x₂" and w.lab.config.features == ["x1^2", "sin(x2)"]
+    panel.featureChecks.set_features(["x1", "x2", "x1^2", "x2^2"])
+    w._on_edited("features")
     for name in ("x1^2", "x2^2"):
         panel.featureChecks.checks[name].click()
     assert w.lab.config.features == []                       # x1, x2 alone: the raw inputs, no layer

@@ -89,7 +89,8 @@ class FeaturesButton(QToolButton):
         action.setDefaultWidget(self.checks)
         menu.addAction(action)
         self.setMenu(menu)
-        self.checks.changed.connect(self.update_text)
+        for box in self.checks.checks.values():        # ticked by hand or filled from a configuration
+            box.toggled.connect(self.update_text)
         self.update_text()
 
     def update_text(self) -> None:
