@@ -98,6 +98,7 @@ class RunConfig:
                                  "lr": data.get("lr", get_optimizer(data["optimizer"]).lr)}
         if "preset" in data and "name" not in data:
             data["name"] = data.get("preset") or ""
+        data["features"] = list(data.get("features") or [])         # None or absent: the raw inputs
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -225,7 +226,7 @@ def checked_config(data, source: str) -> RunConfig:
         if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
                                or lr <= 0 or lr > 1e6):
             raise fail("lr", "a positive number up to 1e6", lr)
-    features = data.get("features", [])
+    features = data.get("features") or []
     if not isinstance(features, list) or not all(isinstance(n, str) and n in FEATURES for n in features):
         raise fail("features", f"a list of input feature names ({', '.join(FEATURES)})", features)
     layers = data.get("layers", [])
