@@ -1,13 +1,11 @@
 """nnviz's main window: panels on the left, run controls and live views on the right, wired to a Lab.
 
-The experiment lives in :class:`nnviz.lab.Lab` (configuration, dataset,
-network, runs, run state); the window shows it and forwards what the user
-does. Panels describe a configuration: each edit goes to ``lab.edit``; the
-lab checks it and says what changed through its events, which update the
-panels, controls, banner and views. A run is a session the lab prepares
-and a :class:`~nnviz.gui.worker.TrainingRunner` executes off the GUI
-thread; views draw the snapshots it sends. ``trainingFinished`` is emitted
-after every run, once its thread has ended.
+The experiment lives in :class:`nnviz.lab.Lab` (configuration, dataset, network, runs, run
+state); the window shows it and forwards what the user does. Panels describe a configuration:
+each edit goes to ``lab.edit``; the lab checks it and says what changed through its events,
+which update the panels, controls, banner and views. A run is a session the lab prepares and a
+:class:`~nnviz.gui.worker.TrainingRunner` executes off the GUI thread; views draw the snapshots
+it sends. ``trainingFinished`` is emitted after every run, once its thread has ended.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from .icons import app_icon
 from .panels.controls import ControlBar
 from .panels.settings_panel import SettingsPanel
 from .settings import AppSettings
+from .time_bar import TimeBar
 from .views import VIEW_CLASSES
 from .window_frame import Presentation, restore_geometry
 from .worker import TrainingRunner
@@ -118,10 +117,10 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(self.settingsPanel)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([self.settingsPanel.preferred_width(1500), 940])
         self.setCentralWidget(self.splitter)
+        self.timeBar = TimeBar(self)        # the time machine's scrubber, under the tabs
 
         self.stateLabel, self.modelLabel = QLabel("Idle", objectName="stateLabel"), QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)

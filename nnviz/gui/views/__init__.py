@@ -13,11 +13,12 @@ from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
+from .layer_stats import LayerStatsView
 from .prediction import PredictionView
 from .samples import SamplesView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView]
+                EvaluationView, LayerStatsView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "VIEW_CLASSES"]
