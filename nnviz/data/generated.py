@@ -1,10 +1,12 @@
-"""Two-class point datasets generated with NumPy: moons, circles, XOR, spiral.
+"""Point datasets generated with NumPy: moons, circles, XOR (two classes); blobs and spiral (2 to 8).
 
 Each generator returns ``X`` float64 (n, 2) and ``y`` int64 (n,), shuffled.
 ``make_moons`` and ``make_circles`` follow scikit-learn's functions of the
 same name step by step (same ``RandomState`` calls in the same order), so
 ``make_moons(1000, 0.2, seed=100)`` gives the points the moons seed got from
 ``sklearn.datasets.make_moons(1000, noise=0.2, random_state=100)``.
+``make_blobs`` follows ``sklearn.datasets.make_blobs`` with the centres
+given (K points on the unit circle) and ``cluster_std=noise``.
 """
 
 from __future__ import annotations
@@ -73,28 +75,63 @@ def make_xor(n_samples: int, noise: float, seed: int | None):
     return X, y
 
 
-def make_spiral(n_samples: int, noise: float, seed: int | None, turns: float = 1.5):
-    """Two interleaved Archimedean spiral arms, the second turned by π.
+def make_spiral(n_samples: int, noise: float, seed: int | None, turns: float = 1.5, classes: int = 2):
+    """``classes`` interleaved Archimedean spiral arms, arm k turned by 2πk/classes (two: the second by π).
 
     Along each arm t runs over linspace(0, 1): radius 0.1 + 0.9 t, angle
-    2π·turns·t (+π for class 1); the arms are 0.3 apart radially.
+    2π·turns·t + 2πk/classes. Arm k has n // classes points, the last arm the
+    remainder too (two arms: n // 2 and n − n // 2).
     """
-    n_a = n_samples // 2
-    n_b = n_samples - n_a
+    sizes = [n_samples // classes] * (classes - 1)
+    sizes.append(n_samples - sum(sizes))
     parts = []
-    for k, n in enumerate((n_a, n_b)):
+    for k, n in enumerate(sizes):
         t = np.linspace(0, 1, n)
         radius = 0.1 + 0.9 * t
-        angle = 2 * np.pi * turns * t + k * np.pi
+        angle = 2 * np.pi * turns * t + k * (2 * np.pi / classes)
         parts.append(np.column_stack([radius * np.cos(angle), radius * np.sin(angle)]))
     X = np.vstack(parts)
-    return _shuffled_with_noise(X, _two_classes(n_a, n_b), noise, np.random.RandomState(seed))
+    y = np.repeat(np.arange(classes, dtype=np.int64), sizes)
+    return _shuffled_with_noise(X, y, noise, np.random.RandomState(seed))
 
 
-GENERATORS = {"moons": make_moons, "circles": make_circles, "xor": make_xor, "spiral": make_spiral}
+def blob_centres(classes: int) -> np.ndarray:
+    """(classes, 2): the centres of :func:`make_blobs`, on the unit circle at angles 2πk/classes + π/2."""
+    angle = np.pi / 2 + 2 * np.pi * np.arange(classes) / classes
+    return np.column_stack([np.cos(angle), np.sin(angle)])
 
 
-def check_generator_args(name: str, n_samples, noise, test_fraction, seed, split_seed=None) -> None:
+def make_blobs(n_samples: int, noise: float, seed: int | None, classes: int = 3):
+    """Gaussian blobs of standard deviation ``noise`` around :func:`blob_centres`, as scikit-learn's
+    ``make_blobs(n_samples, centers=blob_centres(classes), cluster_std=noise, random_state=seed)``:
+    blob i has n // classes points (the first n % classes one more), drawn in turn, then shuffled."""
+    rng = np.random.RandomState(seed)
+    centres = blob_centres(classes)
+    sizes = [n_samples // classes + (1 if i < n_samples % classes else 0) for i in range(classes)]
+    X = np.vstack([rng.normal(loc=centres[i], scale=noise, size=(n, 2)) for i, n in enumerate(sizes)])
+    y = np.repeat(np.arange(classes, dtype=np.int64), sizes)
+    order = np.arange(n_samples)
+    rng.shuffle(order)
+    return X[order], y[order]
+
+
+GENERATORS = {"moons": make_moons, "circles": make_circles, "xor": make_xor, "spiral": make_spiral,
+              "blobs": make_blobs}
+#: generators that take a class count, and its range
+MULTICLASS = ("blobs", "spiral")
+MIN_CLASSES, MAX_CLASSES = 2, 8
+
+
+def class_names(name: str, classes: int | None) -> list[str]:
+    """The class names of generated dataset ``name`` with ``classes`` classes (None: the registry's)."""
+    if classes is None or name not in MULTICLASS:
+        return list(DATASETS[name].class_names)
+    word = "arm" if name == "spiral" else "blob"
+    return [f"{word} {k + 1}" for k in range(classes)]
+
+
+def check_generator_args(name: str, n_samples, noise, test_fraction, seed, split_seed=None,
+                         classes=None) -> None:
     """Raise ValueError naming the argument if any is out of range."""
     def bad(what, expected, value):
         raise ValueError(f"dataset {name!r}: {what} must be {expected}. Received: {what}={value!r}")
@@ -112,6 +149,14 @@ def check_generator_args(name: str, n_samples, noise, test_fraction, seed, split
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
                                   or not 0 <= value < 2**32):
             bad(what, "None or an integer from 0 to 2**32 - 1", value)
+    if classes is not None:
+        if name not in MULTICLASS:
+            bad("classes", f"left out: only {' and '.join(MULTICLASS)} take a class count", classes)
+        if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) \
+                or not MIN_CLASSES <= classes <= MAX_CLASSES:
+            bad("classes", f"an integer from {MIN_CLASSES} to {MAX_CLASSES}", classes)
+        if n_samples < classes:
+            bad("n_samples", f"at least the number of classes ({classes})", n_samples)
     try:
         split_sizes(int(n_samples), float(test_fraction))
     except ValueError as exc:
@@ -119,18 +164,20 @@ def check_generator_args(name: str, n_samples, noise, test_fraction, seed, split
 
 
 def generate(name: str, n_samples: int, noise: float, test_fraction: float, seed: int | None,
-             split_seed: int | None = 42) -> Dataset:
+             split_seed: int | None = 42, classes: int | None = None) -> Dataset:
     """Generate the named point dataset and split it.
 
     Returns a Dataset with X float32 (m, 2) and y int64 (m,). The split is
     ``train_test_split(test_fraction, split_seed)``; 42 is what the moons
     seed used, so ``generate("moons", 1000, 0.2, 0.1, 100)`` is its data.
+    ``classes`` (blobs and spiral only; None: the registry's default) sets the class count.
     """
     if name not in GENERATORS:
         raise ValueError(f"no point generator named {name!r}; choose one of {', '.join(GENERATORS)}")
-    check_generator_args(name, n_samples, noise, test_fraction, seed, split_seed)
-    X, y = GENERATORS[name](int(n_samples), float(noise), None if seed is None else int(seed))
+    check_generator_args(name, n_samples, noise, test_fraction, seed, split_seed, classes)
+    extra = {} if classes is None else {"classes": int(classes)}
+    X, y = GENERATORS[name](int(n_samples), float(noise), None if seed is None else int(seed), **extra)
     X_train, y_train, X_test, y_test = train_test_split(X.astype(np.float32), y, float(test_fraction),
                                                         None if split_seed is None else int(split_seed))
     return Dataset(X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
-                   class_names=list(DATASETS[name].class_names), input_shape=(2,), name=name, source="generated")
+                   class_names=class_names(name, classes), input_shape=(2,), name=name, source="generated")

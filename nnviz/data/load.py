@@ -28,7 +28,7 @@ def _looks_like_path(name) -> bool:
 
 
 def load_dataset(name, *, data_dir=None, n_samples=None, noise=None, test_fraction=None, seed=None,
-                 split_seed=42) -> Dataset:
+                 split_seed=42, classes=None) -> Dataset:
     """Load or generate a dataset.
 
     Parameters
@@ -40,6 +40,7 @@ def load_dataset(name, *, data_dir=None, n_samples=None, noise=None, test_fracti
         ``$NNVIZ_DATA_DIR``, ``./data`` and the user data folder.
     n_samples, noise, test_fraction, seed : generated datasets only; None
         means the registry's default (moons: 1000, 0.2, 0.1, 100).
+    classes : the class count of blobs and spiral (2 to 8); None: the default.
     split_seed : seed of the train/test split of generated data (42, as the
         moons seed used).
 
@@ -53,6 +54,8 @@ def load_dataset(name, *, data_dir=None, n_samples=None, noise=None, test_fracti
     missing or broken file (the message says where nnviz looked).
     """
     options = {"n_samples": n_samples, "noise": noise, "test_fraction": test_fraction, "seed": seed}
+    if classes is not None and not (isinstance(name, str) and name in DATASETS and DATASETS[name].generated):
+        raise ValueError(f"the option classes only applies to generated datasets, not to {name}")
     if not (isinstance(name, str) and name in DATASETS) and _looks_like_path(name):
         given = [k for k, v in options.items() if v is not None]
         if given:
@@ -62,7 +65,8 @@ def load_dataset(name, *, data_dir=None, n_samples=None, noise=None, test_fracti
     info = dataset_info(name)
     if info.generated:
         merged = {k: (info.defaults[k] if v is None else v) for k, v in options.items()}
-        return generate(name, split_seed=split_seed, **merged)
+        classes = info.defaults.get("classes") if classes is None else classes
+        return generate(name, split_seed=split_seed, classes=classes, **merged)
     given = [k for k, v in options.items() if v is not None]
     if given:
         raise ValueError(f"dataset {name!r} is read from files; the options {', '.join(given)} only apply to "

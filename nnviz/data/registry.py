@@ -72,7 +72,11 @@ DATASETS: dict[str, DatasetInfo] = {
     "moons": _points("moons", "Moons (two interleaving half circles)", ("upper moon", "lower moon"), 0.2, seed=100),
     "circles": _points("circles", "Circles (a small circle inside a large one)", ("outer circle", "inner circle"), 0.1),
     "xor": _points("xor", "XOR (opposite quadrants)", ("x·y < 0", "x·y > 0"), 0.1),
-    "spiral": _points("spiral", "Spiral (two interleaved arms)", ("arm 1", "arm 2"), 0.05),
+    "spiral": _points("spiral", "Spiral (interleaved arms)", ("arm 1", "arm 2"), 0.05),
+    # Gaussian blobs around points of the unit circle; three classes unless told otherwise
+    "blobs": DatasetInfo(name="blobs", title="Blobs (Gaussian clusters, 2 to 8 classes)", kind="generated",
+                         input_kind="points", input_shape=(2,), class_names=("blob 1", "blob 2", "blob 3"),
+                         defaults={"n_samples": 600, "noise": 0.25, "test_fraction": 0.2, "seed": 0, "classes": 3}),
     "cats": DatasetInfo(
         name="cats", title="Cats vs non-cats (209 + 50 RGB images, 64×64)", kind="file", input_kind="image",
         input_shape=(3, 64, 64), class_names=("non-cat", "cat"),

@@ -14,6 +14,7 @@ from .layers import (
                      Dense,
                      Dropout,
                      Flatten,
+                     InputFeatures,
                      Layer,
                      MaxPool2D,
                      layer_from_config,
@@ -25,7 +26,7 @@ from .training import TrainingDiverged, fit
 
 __all__ = [
     "Sequential", "infer_shapes", "Layer", "Dense", "Conv2D", "MaxPool2D", "Flatten", "Dropout",
-    "BatchNorm", "layer_from_config", "SGD", "Momentum", "RMSProp", "Adagrad", "Adam",
+    "BatchNorm", "InputFeatures", "layer_from_config", "SGD", "Momentum", "RMSProp", "Adagrad", "Adam",
     "Optimizer", "get_optimizer", "gradient_check", "GradientCheckResult", "History",
     "load_model", "save_model", "fit", "TrainingDiverged", "tune_process",
 ]

@@ -1,13 +1,11 @@
 """nnviz's main window: panels on the left, run controls and live views on the right, wired to a Lab.
 
-The experiment lives in :class:`nnviz.lab.Lab` (configuration, dataset,
-network, runs, run state); the window shows it and forwards what the user
-does. Panels describe a configuration: each edit goes to ``lab.edit``; the
-lab checks it and says what changed through its events, which update the
-panels, controls, banner and views. A run is a session the lab prepares
-and a :class:`~nnviz.gui.worker.TrainingRunner` executes off the GUI
-thread; views draw the snapshots it sends. ``trainingFinished`` is emitted
-after every run, once its thread has ended.
+The experiment lives in :class:`nnviz.lab.Lab` (configuration, dataset, network, runs, run
+state); the window shows it and forwards what the user does. Panels describe a configuration:
+each edit goes to ``lab.edit``; the lab checks it and says what changed through its events,
+which update the panels, controls, banner and views. A run is a session the lab prepares and a
+:class:`~nnviz.gui.worker.TrainingRunner` executes off the GUI thread; views draw the snapshots
+it sends. ``trainingFinished`` is emitted after every run, once its thread has ended.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.lab import Lab
+from nnviz.lab import Lab, network_input
 
 from .actions import build_menus
 from .banner import MessageBanner
@@ -72,7 +70,7 @@ class MainWindow(QMainWindow):
         self.apply_preset(preset or self.settings.get("preset") or "moons", initial=True)
         saved_dataset = self.settings.get("dataset")
         if not preset and saved_dataset and saved_dataset != self.lab.config.dataset \
-                and self.datasetCombo.findData(saved_dataset) >= 0:
+                and self.datasetCombo.findData(saved_dataset) >= 0 and saved_dataset != "painted":
             self.dataset_panel.set_values(saved_dataset, {})
             self._on_edited("dataset")
         self.settingsPanel.fit_contents()
@@ -151,6 +149,7 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_run_finished)
         for view in self.views:
             view.refreshRequested.connect(lambda v=view: self.refresh_view(v))
+            view.labRequest.connect(lambda request: request(self.lab))      # e.g. painting points
         self.prediction_view.inputChosen.connect(self._forward_input)
         self.prediction_view.filesDone.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.comparison_view.use_log(self.lab.runs)
@@ -174,7 +173,8 @@ class MainWindow(QMainWindow):
         """The RunConfig the panels describe now."""
         config = self.lab.config.copy()
         values = self.training_panel.values()
-        config.dataset, config.dataset_options, config.augment = self.dataset_panel.values()
+        for key, value in self.dataset_panel.values().items():
+            setattr(config, key, value)
         config.layers = self.builder.specs()
         for key in ("loss", "epochs", "batch_size", "init", "l2", "seed"):
             setattr(config, key, values[key])
@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
     def _fill_panels(self, config) -> None:
         self._applying = True
         try:
-            self.dataset_panel.set_values(config.dataset, config.dataset_options, config.augment)
+            self.dataset_panel.set_values(config.dataset, config.dataset_options, config.augment, config.features)
             self.builder.set_specs(config.layers)
             self.training_panel.set_values(config)
         finally:
@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def _on_checked(self) -> None:
         lab, ds = self.lab, self.lab.dataset
-        self.builder.set_input(None if ds is None else ds.input_shape, "" if ds is None else "set by the dataset")
+        self.builder.set_input(*network_input(lab.config.features, ds))
         self.builder.set_report(lab.report)
         self.training_panel.set_problems(lab.problems)
         self.dataset_panel.set_problems(lab.problems)

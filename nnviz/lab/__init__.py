@@ -11,6 +11,7 @@ tests use it directly.
 """
 
 from .config import RunConfig
+from .features import network_input
 from .lab import Lab, ViewContext
 
-__all__ = ["Lab", "RunConfig", "ViewContext"]
+__all__ = ["Lab", "RunConfig", "ViewContext", "network_input"]

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .boundary import boundary_frame, make_grid
-from .palette import binary_lut, class_color, class_palette, hex_to_rgb
+from .palette import binary_lut, class_color, hex_to_rgb, multiclass_rgb
 
 EVERY = 50
 MAX_FRAMES = 200
@@ -190,7 +190,7 @@ def render_frame(recorder: BoundaryRecorder, frame: RecordedFrame, side: int = 4
     if frame.probs.ndim == 2:
         rgb = binary_lut()[frame.probs]
     else:
-        rgb = np.clip(frame.probs.astype(np.float32) / 255 @ class_palette(frame.probs.shape[2]), 0, 255)
+        rgb = multiclass_rgb(frame.probs.astype(np.float32) / 255)
     shade = Image.fromarray(np.ascontiguousarray(rgb[::-1]).astype(np.uint8), "RGB")   # row 0 is the top
     shade = shade.resize((side, plot_h), Image.BILINEAR)
     canvas = Image.new("RGB", (side, plot_h + CAPTION_PX), "white")

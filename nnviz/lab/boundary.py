@@ -85,7 +85,8 @@ class BoundaryFrame:
 
 
 def boundary_frame(predict, grid: Grid) -> BoundaryFrame:
-    """Evaluate ``predict(points) -> (m, k)`` on ``grid`` and find the class boundaries."""
+    """Evaluate ``predict(points) -> (m, k)`` on ``grid`` and find the class boundaries (for k classes, the
+    border of each class: where its probability equals the largest other one)."""
     out = np.asarray(predict(grid.points), dtype=np.float32)
     ny, nx = grid.shape
     if out.shape[1] == 1:
@@ -93,12 +94,17 @@ def boundary_frame(predict, grid: Grid) -> BoundaryFrame:
         cx, cy = contour_segments(probs, grid.xs, grid.ys, 0.5)
     else:
         probs = out.reshape(ny, nx, out.shape[1])
-        winner = np.argmax(probs, axis=2)
-        parts = [contour_segments((winner == c).astype(np.float32), grid.xs, grid.ys, 0.5)
-                 for c in range(out.shape[1])]
+        parts = [contour_segments(class_margin(probs, c), grid.xs, grid.ys, 0.0) for c in range(out.shape[1])]
         cx = np.concatenate([p[0] for p in parts])
         cy = np.concatenate([p[1] for p in parts])
     return BoundaryFrame(probs=probs, xs=grid.xs, ys=grid.ys, contour_x=cx, contour_y=cy)
+
+
+def class_margin(probs: np.ndarray, c: int) -> np.ndarray:
+    """(ny, nx) P(class c) minus the largest other class probability, from (ny, nx, k) ``probs``: positive
+    where c is predicted; its 0 contour is class c's border, placed between grid points, not on cell edges."""
+    others = np.delete(np.asarray(probs, dtype=np.float64), c, axis=2)
+    return probs[..., c] - others.max(axis=2)
 
 
 def contour_segments(field: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float):

@@ -19,14 +19,15 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from nnviz.data.augment import AUGMENTATIONS
-from nnviz.engine import Sequential, get_optimizer
+from nnviz.engine import InputFeatures, Sequential, get_optimizer
+from nnviz.engine.layers.features import FEATURES
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
 
 from .stack import build_layers
 
 #: fields whose change needs a new network (and so a reset); the optimizer counts without its lr
-MODEL_FIELDS = ("dataset", "dataset_options", "layers", "loss", "init", "l2", "seed", "dtype")
+MODEL_FIELDS = ("dataset", "dataset_options", "features", "layers", "loss", "init", "l2", "seed", "dtype")
 #: fields used when the next run starts
 NEXT_RUN_FIELDS = ("epochs", "batch_size", "augment")
 #: fields a preset file must have
@@ -41,6 +42,8 @@ class RunConfig:
     description: str = ""
     dataset: str = "moons"
     dataset_options: dict = field(default_factory=dict)
+    #: input features of 2-D data ("x1^2", "sin(x1)", ...; see lab/features.py); empty: the raw inputs
+    features: list[str] = field(default_factory=list)
     layers: list[dict] = field(default_factory=list)
     loss: str = "binary_crossentropy"
     init: str = "he"
@@ -98,6 +101,7 @@ class RunConfig:
                                  "lr": data.get("lr", get_optimizer(data["optimizer"]).lr)}
         if "preset" in data and "name" not in data:
             data["name"] = data.get("preset") or ""
+        data["features"] = list(data.get("features") or [])         # None or absent: the raw inputs
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -139,6 +143,10 @@ class RunConfig:
         if self.optimizer_name not in OPTIMIZERS:
             out["optimizer"] = (f"Unknown optimizer {self.optimizer_name!r}; expected one of "
                                 f"{', '.join(OPTIMIZERS)}.")
+        if self.features and not (isinstance(self.features, list) and set(self.features) <= set(FEATURES)
+                                  and len(set(self.features)) == len(self.features)):
+            out["features"] = (f"Input features must be distinct names among {', '.join(FEATURES)}. "
+                               f"Received: {self.features!r}.")
         opts = self.dataset_options
         if "test_fraction" in opts and not 0.0 < float(opts["test_fraction"]) < 1.0:
             out["test_fraction"] = f"Test fraction must be between 0 and 1. Received: {opts['test_fraction']:g}."
@@ -156,7 +164,9 @@ class RunConfig:
         return build_layers(self.layers)
 
     def build_model(self, input_shape) -> Sequential:
-        return Sequential(self.build_layers(), input_shape=tuple(input_shape), loss=self.loss,
+        """The network; with ``features`` it starts with an InputFeatures layer (the data stays 2-D)."""
+        first = [InputFeatures(list(self.features), name="features_1")] if self.features else []
+        return Sequential(first + self.build_layers(), input_shape=tuple(input_shape), loss=self.loss,
                           init=self.init, l2=self.l2, seed=self.seed, dtype=self.dtype)
 
     def build_optimizer(self, **overrides):
@@ -225,6 +235,9 @@ def checked_config(data, source: str) -> RunConfig:
     augment = data.get("augment", [])
     if not isinstance(augment, list) or not all(a in AUGMENTATIONS for a in augment):
         raise fail("augment", f"a list of some of {', '.join(AUGMENTATIONS)}", augment)
+    features = data.get("features") or []
+    if not isinstance(features, list) or not all(isinstance(n, str) and n in FEATURES for n in features):
+        raise fail("features", f"a list of input feature names ({', '.join(FEATURES)})", features)
     layers = data.get("layers", [])
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS or not all(isinstance(x, dict) and _plain(x)
                                                                          for x in layers):

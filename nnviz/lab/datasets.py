@@ -1,7 +1,9 @@
 """The app's view of :mod:`nnviz.data`: which datasets to offer, their titles, how to load them.
 
 Generated datasets (moons, circles, xor, spiral) take sample count, noise,
-test fraction and seed; file datasets (cats, MNIST) are read from the data
+test fraction and seed (blobs and spiral a class count too); ``"painted"`` is
+the points painted on the boundary plot (:mod:`nnviz.lab.painted`, owned
+by the lab), with a test fraction and a split seed; file datasets (cats, MNIST) are read from the data
 directory; a file opened with File → Open dataset file… that is none of
 the registered datasets is ``"file"`` with the path in its options. A
 CSV/TSV table is ``"table"`` (options: path, label_column, header,
@@ -17,7 +19,10 @@ from nnviz.data import DATASETS, DatasetError, load_dataset, load_dataset_file
 from nnviz.data.image_folder import SIZES, read_image_folder
 from nnviz.data.table import looks_like_table, read_table
 
-GENERATED_OPTIONS = ("n_samples", "noise", "test_fraction", "seed")
+from .painted import PAINTED
+
+GENERATED_OPTIONS = ("n_samples", "noise", "test_fraction", "seed", "classes")
+PAINTED_DEFAULTS = {"test_fraction": 0.2, "seed": 0}
 #: datasets read from a file or folder the user chose, with the options the dataset panel shows
 CHOSEN = {"table": "Opened table", "folder": "Image folder"}
 TABLE_DEFAULTS = {"label_column": "", "header": "auto", "test_fraction": 0.2, "seed": 0}
@@ -28,7 +33,7 @@ HEADER_CHOICES = {"auto": None, "yes": True, "no": False}
 def available() -> list[str]:
     """Dataset names, in the registry's order (generated first, then files)."""
     names = list(DATASETS)
-    return [n for n in names if DATASETS[n].generated] + [n for n in names if not DATASETS[n].generated]
+    return [n for n in names if DATASETS[n].generated] + [PAINTED] + [n for n in names if not DATASETS[n].generated]
 
 
 def label(name: str) -> str:
@@ -36,6 +41,8 @@ def label(name: str) -> str:
         return "Opened file"
     if name in CHOSEN:
         return CHOSEN[name]
+    if name == PAINTED:
+        return "Painted points (draw them on the plot)"
     info = DATASETS.get(name)
     return info.title if info is not None else name
 
@@ -45,13 +52,22 @@ def is_generated(name: str) -> bool:
     return info is not None and info.generated
 
 
+def loads_at_once(name: str) -> bool:
+    """True for data made in memory (generated or painted): no background load needed."""
+    return is_generated(name) or name == PAINTED
+
+
 def defaults(name: str) -> dict:
     """Default generator options of a generated dataset (empty for file datasets)."""
+    if name == PAINTED:
+        return dict(PAINTED_DEFAULTS)
     info = DATASETS.get(name)
     return dict(info.defaults) if info is not None and info.generated else {}
 
 
 def input_shape(name: str):
+    if name == PAINTED:
+        return (2,)
     info = DATASETS.get(name)
     return None if info is None else tuple(info.input_shape)
 
@@ -77,12 +93,16 @@ def options_for(path, kind: str, previous: dict | None = None, input_shape=None)
     return {"path": str(path), **defaults, **keep}
 
 
-def load(name: str, options: dict | None = None, data_dir=None, report=None, should_stop=None):
+def load(name: str, options: dict | None = None, data_dir=None, report=None, should_stop=None, painted=None):
     """Load a dataset; raises DatasetError (file problems) or ValueError (bad options).
 
     ``report(text)`` and ``should_stop()`` (optional) are passed to readers that take long
-    (image folders)."""
+    (image folders); ``painted`` is the lab's :class:`~nnviz.lab.painted.PaintedPoints` (for ``"painted"``)."""
     options = dict(options or {})
+    if name == PAINTED:
+        if painted is None:
+            raise DatasetError("no painted points: draw them on the decision-boundary plot.")
+        return painted.to_dataset(**{k: options[k] for k in PAINTED_DEFAULTS if k in options})
     if name in CHOSEN:
         path = options.get("path")
         if not path:
@@ -137,4 +157,4 @@ def describe(ds) -> str:
     return text
 
 
-__all__ = ["DatasetError", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]
+__all__ = ["DatasetError", "PAINTED", "loads_at_once", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]

@@ -42,6 +42,8 @@ from . import datasets
 from .animation import BoundaryRecorder
 from .config import NEXT_RUN_FIELDS, RunConfig, checked_config
 from .events import Events
+from .features import features_problem, split_features, stack_input
+from .painted import PaintEdit, PaintedPoints, parse_points_csv
 from .prediction import frozen_copy
 from .presets import layer_to_spec, list_presets, load_preset
 from .runs import RunLog, RunRecord
@@ -125,6 +127,8 @@ class Lab:
         self.moment: WeightSnapshot | None = None
         self._moment_copy: tuple | None = None   # (snapshot, frozen model with its weights)
         self._branch: tuple | None = None        # (run id, epoch, origin) of the next run's record
+        #: the points painted on the boundary plot: the dataset "painted" (see painted.py)
+        self.painted = PaintedPoints()
 
     # ------------------------------------------------------------------ configuration
     def apply_preset(self, name: str) -> RunConfig:
@@ -163,8 +167,7 @@ class Lab:
         self._ensure_dataset(self.config)
         config = self.config              # a chosen table or folder may have widened the output layer
         ds = self.dataset
-        shape = ds.input_shape if ds is not None else (2,)
-        data = (ds.X_train, ds.y_train) if ds is not None else None
+        shape, data = stack_input(config.features, ds)
         self.report = check_stack(config.layers, shape, loss=config.loss, init=config.init, dtype=config.dtype,
                                   data=data, batch_size=config.batch_size)
         if self.report.warning:
@@ -172,6 +175,8 @@ class Lab:
         else:
             self.events.notice_cleared.emit("memory")
         self.problems = config.problems()
+        if features_problem(config.features, ds.input_shape if ds is not None else None):
+            self.problems["features"] = features_problem(config.features, ds.input_shape)
         if self.state in ("running", "paused"):
             self._changed_while_running(field)
         elif self.dataset_loading:
@@ -210,6 +215,8 @@ class Lab:
             return f"Loading the dataset {self.config.dataset}…"
         if self.dataset is None:
             return f"No dataset: {self.dataset_error or 'none loaded.'}"
+        if self.config.dataset == datasets.PAINTED and self.painted.problem():
+            return self.painted.problem()
         if not self.report.ok:
             where = f"layer {self.report.error_row + 1}: " if self.report.error_row is not None else ""
             return f"The network is invalid ({where}{self.report.error})"
@@ -237,9 +244,10 @@ class Lab:
         name, options, data_dir = config.dataset, dict(config.dataset_options), self.data_dir
 
         def job(report=None, should_stop=None):
-            return datasets.load(name, options, data_dir, report=report, should_stop=should_stop)
+            return datasets.load(name, options, data_dir, report=report, should_stop=should_stop,
+                                 painted=self.painted)
 
-        if self.background is None or datasets.is_generated(name):
+        if self.background is None or datasets.loads_at_once(name):
             try:
                 self._set_dataset(job(), None)
             except (datasets.DatasetError, ValueError, OSError, MemoryError) as exc:
@@ -258,6 +266,34 @@ class Lab:
             self._check("dataset")
 
         self.background(job, done)
+
+    def painted_changed(self) -> None:
+        """``self.painted`` was edited: the "painted" dataset is made again from it (when it is the one used)."""
+        if self.config.dataset == datasets.PAINTED and self.state == "idle":
+            self._dataset_key = None
+            self._check("dataset")
+
+    def edit_painted(self, edit: PaintEdit) -> None:
+        """Apply a painting edit (add, erase, clear, load or save points; see painted.py) when idle; the
+        "painted" dataset follows and becomes the one used. A ValueError/OSError is an error notice."""
+        if self.state != "idle":
+            self._notice("Stop training before painting: a run trains on the points it started with.",
+                         "warning", tag="paint")
+            return
+        try:
+            changed = edit.apply(self.painted)
+        except (ValueError, OSError) as exc:
+            self._notice(str(exc) or type(exc).__name__, "error", tag="paint")
+            return
+        self.events.notice_cleared.emit("paint")
+        if edit.status:
+            self.events.status.emit(edit.status, 5000)
+        if changed and self.config.dataset != datasets.PAINTED:
+            config = self.config.copy()
+            config.dataset, config.dataset_options = datasets.PAINTED, datasets.defaults(datasets.PAINTED)
+            self.apply(config)
+        elif changed:
+            self.painted_changed()
 
     def _set_dataset(self, ds, error: str | None) -> None:
         self.dataset, self.dataset_error, self.dataset_loading = ds, error, False
@@ -568,15 +604,20 @@ class Lab:
         extra = extra if isinstance(extra, dict) else {}
         saved = extra.get("run_config")
         config = checked_config(saved, Path(path).name) if isinstance(saved, dict) else self.config.copy()
+        painted = extra.get("painted")
+        points = parse_points_csv(painted, Path(path).name) if isinstance(painted, str) else None
         if not isinstance(saved, dict) and isinstance(extra.get("dataset"), str) \
                 and extra["dataset"] in datasets.available():
             config.dataset, config.dataset_options = extra["dataset"], datasets.defaults(extra["dataset"])
-        config.layers = [{k: v for k, v in layer_to_spec(layer).items() if k != "name"} for layer in model.layers]
+        config.features, layers = split_features(model.layers)
+        config.layers = [{k: v for k, v in layer_to_spec(layer).items() if k != "name"} for layer in layers]
         config.loss, config.init, config.l2, config.seed = model.loss.name, model.init, model.l2, model.seed
         config.dtype = model.dtype.name
         if optimizer is not None:
             config = config.with_optimizer(optimizer.name, optimizer.lr)
         self.preset_config = load_preset(config.name) if config.name in list_presets() else None
+        if points is not None:
+            self.painted.set_points(*points)
         self.apply(config)
         self.model = model
         self.optimizer = optimizer or config.build_optimizer()
@@ -620,6 +661,8 @@ class Lab:
         if kind == "run":           # with the time machine's snapshots
             extra["kind"] = "run"
             extra["timeline"], arrays = self.timeline.to_file()
+        if config.dataset == datasets.PAINTED:
+            extra["painted"] = self.painted.to_csv_text()      # the data itself: it exists nowhere else
         save_model(self.model, path, optimizer=self.optimizer, extra=extra, arrays=arrays)
 
     def open_run(self, path, read: Callable | None = None) -> RunRecord | None:

@@ -41,3 +41,14 @@ def binary_lut(n: int = 256, amount: float = 0.55) -> np.ndarray:
 def class_palette(k: int, amount: float = 0.55) -> np.ndarray:
     """(k, 3) float tints used to shade k-class probability maps."""
     return np.stack([tint(class_color(i), amount) for i in range(k)])
+
+
+def multiclass_rgb(probs: np.ndarray, amount: float = 0.45) -> np.ndarray:
+    """(ny, nx, k) class probabilities → (ny, nx, 3) uint8: each cell in the tint of its predicted class,
+    blended toward white as that class's probability falls from 1 to 1/k (a tie is white)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    k = probs.shape[-1]
+    winner = np.argmax(probs, axis=-1)
+    confidence = np.clip((np.max(probs, axis=-1) - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)[..., None]
+    tints = class_palette(k, amount)[winner]
+    return np.clip(np.round(255.0 + (tints - 255.0) * confidence), 0, 255).astype(np.uint8)

@@ -61,6 +61,9 @@ REQUIRED_DEFAULTS = {"units": 16, "filters": 8, "kernel_size": 3, "pool_size": 2
 #: layer types in the order the builder offers them (those the engine has)
 PREFERRED_ORDER = ("Dense", "Conv2D", "MaxPool2D", "Flatten", "Dropout", "BatchNorm")
 
+#: layer types set elsewhere than in the builder's rows (input features: checkboxes, see lab/features.py)
+NOT_IN_BUILDER = ("InputFeatures",)
+
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear")
 INIT_CHOICES = ("default",) + tuple(INITIALIZERS)
 
@@ -68,7 +71,7 @@ INIT_CHOICES = ("default",) + tuple(INITIALIZERS)
 def layer_types() -> list[str]:
     """Names of the layer classes the engine provides, in builder order."""
     known = [t for t in PREFERRED_ORDER if t in LAYER_TYPES]
-    return known + sorted(t for t in LAYER_TYPES if t not in known)
+    return known + sorted(t for t in LAYER_TYPES if t not in known and t not in NOT_IN_BUILDER)
 
 
 def _signature(layer_type: str) -> dict[str, inspect.Parameter]:

@@ -148,3 +148,26 @@ def test_extended_precision_check_of_tiny_gradients():
     r = gradient_check(model, X, y, epsilon=1e-5, max_coords=200, numeric_dtype="longdouble")
     if np.finfo(np.longdouble).eps < np.finfo(np.float64).eps:
         assert r.passed(THRESHOLD), r.per_parameter
+
+
+@pytest.mark.parametrize("names", [["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
+                                   ["x1^2", "x2^2"], ["sin(x2)", "x1*x2"]])
+def test_input_features_inside_the_stack(names):
+    # InputFeatures after a Dense(2): the first layer's gradients flow through the features' input gradient
+    from nnviz.engine import InputFeatures
+    model = Sequential([Dense(2, activation="tanh"), InputFeatures(names), Dense(4, activation="tanh"),
+                        Dense(3, activation="softmax")], input_shape=(3,), loss="categorical_crossentropy",
+                       init="xavier", seed=9, dtype="float64")
+    X, y = data(m=20, k=3)
+    r = gradient_check(model, X, y, epsilon=1e-6)
+    assert r.passed(THRESHOLD), r.per_parameter
+    assert set(r.per_parameter) == {"dense_1.W", "dense_1.b", "dense_2.W", "dense_2.b", "dense_3.W", "dense_3.b"}
+
+
+def test_input_features_as_first_layer():
+    from nnviz.engine import InputFeatures
+    model = Sequential([InputFeatures(["x1", "x2", "x1^2", "x2^2"]), Dense(1, activation="sigmoid")],
+                       input_shape=(2,), seed=10, dtype="float64")
+    X, y = data(m=16, n=2)
+    r = gradient_check(model, X, y, epsilon=1e-6)
+    assert r.passed(THRESHOLD), r.per_parameter

@@ -101,3 +101,22 @@ def test_multiclass_frame_draws_region_borders():
     assert frame.probs.shape == (30, 30, 3)
     assert frame.contour_x.size > 0
     assert set(np.round(np.unique(np.abs(frame.contour_x)), 1)) == {0.3}
+
+
+def test_softmax_class_borders_follow_the_equal_probability_lines():
+    # logits (x, y, 0): class 0 wins where x > max(y, 0), class 1 where y > max(x, 0), class 2 elsewhere;
+    # the borders are x = y (x, y > 0), x = 0 (y < 0) and y = 0 (x < 0)
+    def predict(points):
+        z = np.column_stack([points[:, 0], points[:, 1], np.zeros(len(points))]) * 3
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    grid = make_grid(np.array([[-1.0, -1.0], [1.0, 1.0]]), n=30, pad=0.0)
+    frame = boundary_frame(predict, grid)
+    x, y = frame.contour_x, frame.contour_y
+    assert x.size > 20
+    distance = np.minimum.reduce([np.where((x > 0) & (y > 0), np.abs(x - y) / np.sqrt(2), np.inf),
+                                  np.where(y <= 0, np.abs(x), np.inf), np.where(x <= 0, np.abs(y), np.inf)])
+    cell = grid.xs[1] - grid.xs[0]
+    # well inside a cell (drawing the winner's 0/1 indicator puts them up to half a cell off)
+    assert distance.max() < 0.15 * cell

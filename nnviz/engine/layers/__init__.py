@@ -5,10 +5,11 @@ from .batchnorm import BatchNorm
 from .conv import Conv2D
 from .dense import Dense
 from .dropout import Dropout
+from .features import FEATURE_LABELS, FEATURES, InputFeatures
 from .flatten import Flatten
 from .pool import MaxPool2D
 
-LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Dropout, BatchNorm, Flatten)}
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Conv2D, MaxPool2D, Dropout, BatchNorm, Flatten, InputFeatures)}
 
 
 def layer_from_config(class_name: str, config: dict) -> Layer:
@@ -19,4 +20,5 @@ def layer_from_config(class_name: str, config: dict) -> Layer:
 
 
 __all__ = ["Layer", "ActivatedLayer", "Dense", "Conv2D", "MaxPool2D", "Dropout", "BatchNorm", "Flatten",
+           "InputFeatures", "FEATURES", "FEATURE_LABELS",
            "LAYER_TYPES", "layer_from_config"]

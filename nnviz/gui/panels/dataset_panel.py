@@ -1,4 +1,5 @@
-"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed; load errors inline.
+"""Dataset panel: ``datasetCombo``, sample count, noise, test fraction, data seed, class count (blobs,
+spiral), input features (``featureChecks``), points per class; load errors inline.
 
 A chosen table or image folder (datasets "table" and "folder") also shows its options
 (:class:`~nnviz.gui.panels.chosen_data.ChosenDataOptions`), and its test fraction and data seed.
@@ -22,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.data.generated import MAX_CLASSES, MIN_CLASSES, MULTICLASS
 from nnviz.lab import datasets
 
 from ..style import ERROR_BG, ERROR_FG
 from .chosen_data import ChosenDataOptions
+from .data_extras import FeaturesButton, class_counts_html
 from .widgets import compact_combo, lay_out_pairs, mark_invalid
 
 
@@ -60,10 +63,18 @@ class DatasetPanel(QWidget):
         self.dataSeedSpin = QSpinBox(objectName="dataSeedSpin")
         self.dataSeedSpin.setRange(0, 2**31 - 1)
         self.dataSeedSpin.setKeyboardTracking(False)
+        self.classesSpin = QSpinBox(objectName="classesSpin")
+        self.classesSpin.setRange(MIN_CLASSES, MAX_CLASSES)
+        self.classesSpin.setKeyboardTracking(False)
+        self.featuresButton = FeaturesButton()
+        self.featureChecks = self.featuresButton.checks
+        self.countsLabel = QLabel(objectName="classCountsLabel")
+        self.countsLabel.setWordWrap(True)
         for w, tip in ((self.samplesSpin, "How many points to generate (training + test)"),
                        (self.noiseSpin, "Standard deviation of the Gaussian noise added to each point"),
                        (self.testFractionSpin, "Share of the points held out to measure test accuracy"),
-                       (self.dataSeedSpin, "Seed of the random generator that makes the points")):
+                       (self.dataSeedSpin, "Seed of the random generator that makes the points"),
+                       (self.classesSpin, "How many classes (blobs, spiral arms)")):
             w.setProperty("help", tip)
             w.setToolTip(tip)
         self.infoLabel = QLabel(objectName="datasetInfoLabel")
@@ -87,15 +98,19 @@ class DatasetPanel(QWidget):
 
         self.grid = grid = QGridLayout()
         grid.addWidget(QLabel("Dataset"), 0, 0)
-        grid.addWidget(self.datasetCombo, 0, 1, 1, 3)
+        self.top = QHBoxLayout()
+        self.top.addWidget(self.datasetCombo, 1)
+        grid.addLayout(self.top, 0, 1, 1, 3)
         self.pairs = [(QLabel("Samples"), self.samplesSpin), (QLabel("Noise"), self.noiseSpin),
-                      (QLabel("Test fraction"), self.testFractionSpin), (QLabel("Data seed"), self.dataSeedSpin)]
+                      (QLabel("Test fraction"), self.testFractionSpin), (QLabel("Data seed"), self.dataSeedSpin),
+                      (QLabel("Classes"), self.classesSpin)]
         self.set_pairs_per_row(2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(grid)
         layout.addWidget(self.chosen)
         layout.addWidget(self.infoLabel)
+        layout.addWidget(self.countsLabel)
         layout.addWidget(self.errorBox)
 
         self.datasetCombo.currentIndexChanged.connect(self._on_dataset_changed)
@@ -103,6 +118,8 @@ class DatasetPanel(QWidget):
         self.noiseSpin.valueChanged.connect(lambda: self._emit("noise"))
         self.testFractionSpin.valueChanged.connect(lambda: self._emit("test_fraction"))
         self.dataSeedSpin.valueChanged.connect(lambda: self._emit("data_seed"))
+        self.classesSpin.valueChanged.connect(lambda: self._emit("classes"))
+        self.featureChecks.changed.connect(lambda: self._emit("features"))
         self.openButton.clicked.connect(self.openFileRequested)
         self.chosen.edited.connect(self._emit)
         self._update_enabled()
@@ -110,6 +127,13 @@ class DatasetPanel(QWidget):
     def set_pairs_per_row(self, per_row: int) -> None:
         """Two label–field pairs a row (normal), or one (presentation fonts: a narrow column)."""
         lay_out_pairs(self.grid, self.pairs, per_row, first_row=1)
+        # the features button: beside the dataset list, or on a row of its own when the column is narrow
+        self.grid.removeWidget(self.featuresButton)
+        self.top.removeWidget(self.featuresButton)
+        if per_row > 1:
+            self.top.addWidget(self.featuresButton)
+        else:
+            self.grid.addWidget(self.featuresButton, 1 + len(self.pairs), 0, 1, 2)
 
     # --- values ---------------------------------------------------------------------
     def dataset(self) -> str:
@@ -117,20 +141,32 @@ class DatasetPanel(QWidget):
 
     def options(self) -> dict:
         name = self.dataset()
+        if name == datasets.PAINTED:
+            return {"test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
         if datasets.is_generated(name):
-            return {"n_samples": self.samplesSpin.value(), "noise": round(self.noiseSpin.value(), 4),
-                    "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
+            out = {"n_samples": self.samplesSpin.value(), "noise": round(self.noiseSpin.value(), 4),
+                   "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
+            if name in MULTICLASS:
+                out["classes"] = self.classesSpin.value()
+            return out
         stored = dict(self.datasetCombo.currentData(Qt.UserRole + 1) or {})
         if name in datasets.CHOSEN:
             return {"path": stored.get("path", ""), **self.chosen.options(),
                     "test_fraction": round(self.testFractionSpin.value(), 4), "seed": self.dataSeedSpin.value()}
         return stored
 
-    def values(self) -> tuple[str, dict, list[str]]:
-        """(dataset name, its options, the training-time augmentations) as the panel shows them."""
-        return self.dataset(), self.options(), self.chosen.augment()
+    def values(self) -> dict:
+        """What the panel sets in a RunConfig: ``dataset``, ``dataset_options``, ``augment`` (training-time
+        augmentations of images) and ``features`` (input features of 2-D data)."""
+        return {"dataset": self.dataset(), "dataset_options": self.options(), "augment": self.chosen.augment(),
+                "features": self.features()}
 
-    def set_values(self, name: str, options: dict, augment=None) -> None:
+    def features(self) -> list[str]:
+        """The chosen input features (``RunConfig.features``; empty: the raw x₁, x₂)."""
+        return self.featureChecks.features() if self.featureChecks.isEnabled() else []
+
+    def set_values(self, name: str, options: dict, augment=None, features=None) -> None:
+        self.featureChecks.set_features(features)
         if name in datasets.CHOSEN:
             self._set_chosen(name, options, augment)
             return
@@ -148,11 +184,8 @@ class DatasetPanel(QWidget):
                 self.datasetCombo.setItemData(idx, dict(options), Qt.UserRole + 1)
             self.datasetCombo.setCurrentIndex(idx)
             opts = {**datasets.defaults(name), **options}
-            if datasets.is_generated(name):
-                self.samplesSpin.setValue(int(opts["n_samples"]))
-                self.noiseSpin.setValue(float(opts["noise"]))
-                self.testFractionSpin.setValue(float(opts["test_fraction"]))
-                self.dataSeedSpin.setValue(int(opts["seed"]))
+            if datasets.loads_at_once(name):
+                self._set_spins(opts)
         finally:
             self._updating = False
         self._update_enabled()
@@ -197,6 +230,15 @@ class DatasetPanel(QWidget):
         self.errorBox.hide()
         self.infoLabel.setText(datasets.describe(ds))
         self.infoLabel.show()
+        if not self.classesSpin.isEnabled() and self.classesSpin.minimum() <= ds.n_classes <= self.classesSpin.maximum():
+            self._updating, was = True, self._updating
+            try:
+                self.classesSpin.setValue(ds.n_classes)     # what the data has (painted points: as painted)
+            finally:
+                self._updating = was
+        counts = class_counts_html(ds) if ds.name == datasets.PAINTED or ds.n_classes > 2 else ""
+        self.countsLabel.setText(counts)
+        self.countsLabel.setVisible(bool(counts))
         self.chosen.show_dataset(ds)
 
     def show_progress(self, text: str) -> None:
@@ -207,11 +249,13 @@ class DatasetPanel(QWidget):
 
     def show_loading(self, name: str) -> None:
         self.errorBox.hide()
+        self.countsLabel.hide()
         self.infoLabel.setText(f"Loading {datasets.label(name)}…")
         self.infoLabel.show()
 
     def show_error(self, message: str) -> None:
         self.infoLabel.hide()
+        self.countsLabel.hide()
         self.errorLabel.setText(f"<b>Could not load this dataset.</b><br>{_html(message)}"
                                 "<br>Pick another dataset, or open the file with File → Open dataset file…")
         self.errorBox.show()
@@ -220,31 +264,43 @@ class DatasetPanel(QWidget):
         for key, widget in (("n_samples", self.samplesSpin), ("noise", self.noiseSpin),
                             ("test_fraction", self.testFractionSpin)):
             mark_invalid(widget, problems.get(key))
+        self.featureChecks.setToolTip(problems.get("features", ""))
 
     # --- internals ----------------------------------------------------------------
+    def _set_spins(self, opts: dict) -> None:
+        for key, spin, kind in (("n_samples", self.samplesSpin, int), ("noise", self.noiseSpin, float),
+                                ("test_fraction", self.testFractionSpin, float), ("seed", self.dataSeedSpin, int),
+                                ("classes", self.classesSpin, int)):
+            if key in opts:
+                spin.setValue(kind(opts[key]))
+
     def _update_enabled(self) -> None:
-        generated = datasets.is_generated(self.dataset() or "")
-        chosen = self.dataset() in datasets.CHOSEN
-        self.chosen.set_kind(self.dataset() if chosen else None)
-        for w in (self.samplesSpin, self.noiseSpin, self.testFractionSpin, self.dataSeedSpin):
-            on = generated or (chosen and w in (self.testFractionSpin, self.dataSeedSpin))
+        name = self.dataset() or ""
+        gen, painted = datasets.is_generated(name), name == datasets.PAINTED
+        chosen = name in datasets.CHOSEN
+        self.chosen.set_kind(name if chosen else None)
+        for w in (self.samplesSpin, self.noiseSpin, self.testFractionSpin, self.dataSeedSpin, self.classesSpin):
+            on = (gen and (w is not self.classesSpin or name in MULTICLASS)) or \
+                ((painted or chosen) and w in (self.testFractionSpin, self.dataSeedSpin))
             w.setEnabled(on)
             if not on:
-                w.setToolTip("Fixed by the dataset's files")
+                w.setToolTip("Painted points: draw them on the decision-boundary plot" if painted else
+                             "Only blobs and spiral take a class count" if gen else "Fixed by the dataset's files")
             else:
                 w.setToolTip(w.property("problem") or w.property("help") or "")
+        shape = datasets.input_shape(name) if name != "file" else None
+        self.featureChecks.setEnabled(shape == (2,))
+        self.featuresButton.setEnabled(shape == (2,))
+        for w in self.pairs[-1]:               # the class count: only for generators that take one
+            w.setVisible(name in MULTICLASS)
 
     def _on_dataset_changed(self) -> None:
         name = self.dataset()
-        if not self._updating and datasets.is_generated(name):
+        if not self._updating and datasets.loads_at_once(name):
             # each generator has its own sensible noise level: start from its defaults
             self._updating = True
             try:
-                opts = datasets.defaults(name)
-                self.samplesSpin.setValue(int(opts.get("n_samples", self.samplesSpin.value())))
-                self.noiseSpin.setValue(float(opts.get("noise", self.noiseSpin.value())))
-                self.testFractionSpin.setValue(float(opts.get("test_fraction", self.testFractionSpin.value())))
-                self.dataSeedSpin.setValue(int(opts.get("seed", self.dataSeedSpin.value())))
+                self._set_spins(datasets.defaults(name))
             finally:
                 self._updating = False
         self._update_enabled()

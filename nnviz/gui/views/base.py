@@ -43,6 +43,9 @@ class LiveView(QWidget):
 
     #: the view's probes should be computed again now (see the module docstring)
     refreshRequested = Signal()
+    #: the view asks the lab for something the user did in it: the window calls ``request(lab)`` (e.g. the
+    #: boundary view's painting, ``lambda lab: lab.edit_painted(edit)``)
+    labRequest = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -1,7 +1,10 @@
 """The decision boundary of a 2-D dataset (objectName ``boundaryPlot``).
 
 A heatmap of the predicted probability over the data's extent, the
-training (●) and test (▲) points in class colours, and the 0.5 contour.
+training (●) and test (▲) points in class colours, and the 0.5 contour; for
+a softmax output each cell takes the predicted class's colour, paler as its
+probability falls, with a line along every class border. The paint bar
+above the plot (:mod:`.painting`) lets students draw their own points.
 The grid is evaluated in the training worker (:class:`BoundaryProbe`);
 here the image and line items are created once and only updated.
 """
@@ -16,11 +19,13 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
 from nnviz.lab.ood import is_image_shape
-from nnviz.lab.palette import binary_lut, class_color, class_palette
+from nnviz.lab.painted import CANVAS, PAINTED
+from nnviz.lab.palette import binary_lut, class_color, multiclass_rgb
 
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
+from .painting import PaintBar
 from .plot_tools import cache_axes
 
 GRID_SIZE = 100
@@ -69,7 +74,10 @@ class BoundaryView(LiveView):
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
 
-        plot_page = column(self.heading, (self.plot_widget, 1), self.caption)
+        self.paint_bar = PaintBar(self.plot_widget)
+        self.paint_bar.edit.connect(lambda edit: self.labRequest.emit(lambda lab: lab.edit_painted(edit)))
+
+        plot_page = column(self.heading, self.paint_bar, (self.plot_widget, 1), self.caption)
         self.message, self.stack = page_or_message(self, plot_page, "boundaryMessage")
         self.set_view_style(self.view_style)
 
@@ -106,6 +114,9 @@ class BoundaryView(LiveView):
             return
         self.stack.setCurrentIndex(0)
         self._points = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
+        if ds.name == PAINTED:        # a fixed canvas to paint on, grown to take every point
+            self._points = np.concatenate([self._points, [CANVAS[0::2], CANVAS[1::2]]]).astype(np.float32)
+        self.paint_bar.set_dataset(ds)
         self.grid = make_grid(self._points, n=self.grid_size, aspect=self._plot_aspect())
         self._class_names = list(getattr(ds, "class_names", []) or [])
         left, bottom, width, height = self.grid.rect
@@ -129,7 +140,7 @@ class BoundaryView(LiveView):
         if frame.probs.ndim == 2:
             self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
         else:
-            rgb = np.clip(frame.probs @ class_palette(frame.probs.shape[2]), 0, 255).astype(np.uint8)
+            rgb = multiclass_rgb(frame.probs)
             self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
         self.frame = frame
@@ -147,9 +158,14 @@ class BoundaryView(LiveView):
         for item in self.scatter_items:
             item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t1" else 1.0))
         set_heading_font(self.heading, style)
+        self.paint_bar.hint.setFont(self.font())        # a label with a style sheet keeps its font otherwise
 
     def export_item(self):
         return self.plot_widget
+
+    def set_running(self, running: bool) -> None:
+        super().set_running(running)
+        self.paint_bar.set_running(running)
 
     # --- helpers ------------------------------------------------------------------
     def _plot_aspect(self) -> float:
