@@ -227,10 +227,11 @@ class Saliency:
 
 
 def score_text(k: int, top: int, name: str) -> str:
+    """What the gradient is of, in words: the top class's logit."""
     if k == 1:
-        return (f"the logit z of the sigmoid output ({name} is class 1)" if top == 1 else
-                f"−z, minus the logit of the sigmoid output ({name} is class 0: 1 − σ(z) = σ(−z))")
-    return f"the logit of {name} (the output layer's value before softmax)"
+        return (f"the logit z of the sigmoid output (P({name}) = σ(z))" if top == 1 else
+                f"−z, minus the logit of the sigmoid output (P({name}) = 1 − σ(z) = σ(−z))")
+    return f"the logit of {name}, the output layer's value before softmax"
 
 
 def compute_saliency(model, x: np.ndarray, names=None, fill: float = 0.0, should_stop=lambda: False) -> Saliency:

@@ -47,6 +47,7 @@ from ..image_loader import ImageLoader
 from .base import LiveView, ViewContext
 from .drawing_pad import DrawingPad
 from .layout import column, fill_with_splitter
+from .prediction_explain import ExplanationPanel
 from .prediction_items import (
     DroppedItem,
     describe_item,
@@ -55,7 +56,6 @@ from .prediction_items import (
     unusual,
     update_row,
 )
-from .prediction_explain import ExplanationPanel
 from .prediction_picture import PredictionPicture
 
 MAX_ITEMS = 50

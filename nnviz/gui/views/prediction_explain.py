@@ -16,10 +16,24 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.lab.prediction import as_display_image
-from nnviz.lab.saliency import KIND_TITLES, KINDS, TrainingFeatures, compute_saliency, nearest_examples, overlay
+from nnviz.lab.saliency import (
+    KIND_TITLES,
+    KINDS,
+    TrainingFeatures,
+    compute_saliency,
+    nearest_examples,
+    overlay,
+)
 
 from ..tasks import Task
 from .tiles import TileGrid, as_display, gray_lut
@@ -233,14 +247,12 @@ class ExplanationPanel(QGroupBox):
         name = self._names[sal.top] if sal.top < len(self._names) else f"class {sal.top}"
         scale = float(np.max(np.abs(heat)))
         if self.kind == "gradient":
-            what = (f"<b>Gradient</b> of the score of <b>{name}</b> — {sal.score_text} — with respect to each "
-                    "pixel (summed over colour channels): <span style='color:#c01818'><b>red</b></span> = making "
-                    "the pixel brighter raises the score, <span style='color:#1a59f0'><b>blue</b></span> = "
-                    "lowers it.")
+            what = (f"<b>Gradient</b> of the score of <b>{name}</b> with respect to each pixel (summed over colour "
+                    "channels): <span style='color:#c01818'><b>red</b></span> = making the pixel brighter raises "
+                    "the score, <span style='color:#1a59f0'><b>blue</b></span> = lowers it.")
         elif self.kind == "gradient_x_input":
             what = (f"<b>Gradient × input</b>: each pixel's gradient times its value, the first-order estimate of "
-                    f"how much the score of <b>{name}</b> ({sal.score_text}) would fall if the pixel were set "
-                    "to 0. <span style='color:#c01818'><b>Red</b></span> = this pixel speaks for "
+                    f"how much the score of <b>{name}</b> would fall if the pixel were set to 0. <span style='color:#c01818'><b>Red</b></span> = this pixel speaks for "
                     f"{name}, <span style='color:#1a59f0'><b>blue</b></span> = against.")
         else:
             what = (f"<b>Occlusion</b>: a {sal.patch}×{sal.patch} black patch (every value set to "
@@ -250,6 +262,8 @@ class ExplanationPanel(QGroupBox):
                     f"<span style='color:#1a59f0'><b>blue</b></span> = surer. Largest drop "
                     f"{float(np.max(sal.maps['occlusion'])):+.1%}.")
         extra = f" Colour scale ± {scale:.3g}." if scale > 0 else " The map is zero everywhere."
+        if self.kind != "occlusion":
+            extra = f" The score is {sal.score_text} (now {sal.score:.3g})." + extra
         weights = f" Weights after {sal.iterations:,} training iterations."
         notes = "".join(f"<br><b style='color:#8a5a00'>⚠ {n}</b>" for n in sal.notes)
         self.caption.setText(what + extra + weights + notes)
