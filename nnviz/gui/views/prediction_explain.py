@@ -36,7 +36,7 @@ from nnviz.lab.saliency import (
 )
 
 from ..tasks import Task
-from .tiles import TileGrid, as_display, gray_lut
+from .tiles import TileGrid, gray_lut
 
 NEIGHBOURS = 5
 
@@ -274,7 +274,7 @@ class ExplanationPanel(QGroupBox):
             self.neighboursTitle.setText("")
             self.neighboursGrid.hide()
             return
-        pics = [as_display(as_display_image(img)) for img in near.images]
+        pics = [as_display_image(img) for img in near.images]
         h, w = pics[0].shape[:2]
         self.neighboursGrid.set_layout(len(pics), (h, w), len(pics))
         self.neighboursGrid.set_images(pics, (0.0, 1.0), gray_lut())

@@ -58,6 +58,7 @@ def test_dropped_digit_gets_saliency_maps_and_its_nearest_training_digits(make_w
     assert panel.neighboursGrid.isVisible()
     assert [t.split("\n")[0] for t in panel.neighboursGrid._texts] == [ds.class_names[y] for y in near.labels]
     assert "dense_2 (128 values)" in panel.neighboursTitle.text()
+    np.testing.assert_array_equal(panel.neighboursGrid.images()[0], ds.X_train[near.indices[0], 0])
     # a second digit: the training set's activations are not computed again
     path2 = tmp_path / "digit2.png"
     write_digit_png(path2, ds.X_test[1, 0])
@@ -99,4 +100,27 @@ def test_diverged_network_gets_one_sentence(qtbot):
     assert "not a finite number" in blocker.args[0] and "diverged" in blocker.args[0]
     assert panel.overlay_image() is None and panel.saliency is None
     qtbot.waitUntil(lambda: not panel.busy, timeout=TIMEOUT)
+    panel.shutdown()
+
+
+def test_colour_photos_show_colour_neighbours_and_a_sigmoid_score(qtbot):
+    from types import SimpleNamespace
+
+    from nnviz.gui.views.prediction_explain import ExplanationPanel
+
+    panel = ExplanationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    model = Sequential([Flatten(), Dense(4, activation="relu"), Dense(1, activation="sigmoid")], input_shape=(3, 8, 8))
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(X_train=rng.random((30, 3, 8, 8)).astype(np.float32), y_train=rng.integers(0, 2, 30))
+    x = rng.random((3, 8, 8)).astype(np.float32)
+    panel.explain(x, model, data, names=["non-cat", "cat"])
+    wait_explained(qtbot, panel)
+    near = panel.neighbours
+    assert [img.shape for img in panel.neighboursGrid.images()] == [(8, 8, 3)] * 5
+    np.testing.assert_array_equal(panel.neighboursGrid.images()[0], data.X_train[near.indices[0]].transpose(1, 2, 0))
+    assert "sigmoid" in panel.caption.text()
+    assert panel.overlay_image().shape == (8, 8, 3)
     panel.shutdown()
