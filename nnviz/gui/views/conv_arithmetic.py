@@ -58,9 +58,9 @@ def _table(values: np.ndarray, colour, padding=None) -> str:
             bg, fg = colour(float(v))
             pad = padding is not None and padding[i, j]
             text = f"<i>{_num(v)}</i>" if pad else _num(v)
-            cells.append(f"<td bgcolor='{bg}' style='color:{fg}' align='center' width='34'>{text}</td>")
+            cells.append(f"<td bgcolor='{bg}' style='color:{fg}' align='center' width='28'>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return "<table cellspacing='1' cellpadding='2' bgcolor='#bbb'>" + "".join(rows) + "</table>"
+    return "<table cellspacing='1' cellpadding='1' bgcolor='#bbb'>" + "".join(rows) + "</table>"
 
 
 def arithmetic_html(ar: ConvArithmetic, input_range: tuple[float, float]) -> str:
@@ -83,13 +83,13 @@ def arithmetic_html(ar: ConvArithmetic, input_range: tuple[float, float]) -> str
             f"<td>{_table(ar.kernel[ch], lambda v: (_diverging(v, kscale), '#000'))}</td>"
             "<td valign='middle'>=</td>"
             f"<td>{_table(ar.products[ch], lambda v: (_diverging(v, pscale), '#000'))}</td>"
-            "<td valign='middle'>→ Σ</td>"
+            "<td valign='middle'>Σ</td>"
             f"<td valign='middle' align='right'><b>{ar.channel_sums[ch]:.4g}</b></td></tr>")
     if c > MAX_CHANNELS:
         rest = ar.channel_sums[MAX_CHANNELS:]
         rows.append(f"<tr><td colspan='8'>… {c - MAX_CHANNELS} more channels, their sums adding "
                     f"{float(rest.sum()):.4g}</td></tr>")
-    table = "<table cellspacing='4'>" + "".join(rows) + "</table>"
+    table = "<table cellspacing='3'>" + "".join(rows) + "</table>"
     total = (f"Σ of all {ar.products.size} products = <b>{ar.total:.6g}</b><br>"
              f"+ bias b = <b>{ar.bias:.6g}</b><br>"
              f"= z = <b>{ar.z:.6g}</b>")
@@ -122,7 +122,7 @@ class ConvArithmeticPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(500)
         self.arithmetic: ConvArithmetic | None = None
 
     def show_arithmetic(self, ar: ConvArithmetic, input_range) -> None:
