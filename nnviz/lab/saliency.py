@@ -266,7 +266,8 @@ def overlay(base: np.ndarray, heat: np.ndarray) -> np.ndarray:
     """The input picture with a signed map on top: (H, W, 3) floats in [0, 1].
 
     ``base`` is (H, W) grey or (H, W, 3) RGB in [0, 1], shown dimmed in grey; ``heat`` (H, W) is drawn red
-    where positive and blue where negative, more opaque the larger |heat| is against its largest |value|.
+    where positive and blue where negative, more opaque the larger |heat| is against its largest |value|
+    (at most 85 %, so the picture shows through).
     """
     base = np.asarray(base, dtype=np.float64)
     grey = base.mean(axis=2) if base.ndim == 3 else base
@@ -276,7 +277,7 @@ def overlay(base: np.ndarray, heat: np.ndarray) -> np.ndarray:
     if top <= 0:
         return picture
     t = heat / top
-    alpha = np.clip(np.abs(t), 0, 1)[..., None] ** 0.7
+    alpha = 0.85 * np.clip(np.abs(t), 0, 1)[..., None] ** 0.7     # the picture always shows through a little
     red, blue = np.array([0.85, 0.1, 0.1]), np.array([0.1, 0.35, 0.95])
     color = np.where(t[..., None] >= 0, red, blue)
     return np.clip((1 - alpha) * picture + alpha * color, 0, 1)

@@ -160,8 +160,11 @@ def test_overlay_is_an_rgb_picture_for_any_map():
     heat = np.zeros((5, 5))
     heat[1, 1], heat[3, 3] = 2.0, -2.0
     pic = overlay(base, heat)
-    assert pic[1, 1, 0] > 0.8 and pic[1, 1, 2] < 0.2      # positive: red
-    assert pic[3, 3, 2] > 0.8 and pic[3, 3, 0] < 0.2      # negative: blue
+    grey = 0.15 + 0.55 * base          # the dimmed picture under the map
+    # the largest |value| is 85 % colour (red for +, blue for −) over 15 % picture; 0 leaves the picture
+    np.testing.assert_allclose(pic[1, 1], 0.15 * grey[1, 1] + 0.85 * np.array([0.85, 0.1, 0.1]))
+    np.testing.assert_allclose(pic[3, 3], 0.15 * grey[3, 3] + 0.85 * np.array([0.1, 0.35, 0.95]))
+    np.testing.assert_allclose(pic[0, 0], [grey[0, 0]] * 3)
     assert np.all((pic >= 0) & (pic <= 1))
 
 

@@ -259,8 +259,8 @@ class ExplanationPanel(QGroupBox):
                     f"{sal.fill:g}) slid over the image in steps of {sal.stride}; each pixel shows the mean drop "
                     f"of P({name}) = {sal.prob:.1%} over the patches covering it. "
                     f"<span style='color:#c01818'><b>Red</b></span> = hiding it makes the network less sure, "
-                    f"<span style='color:#1a59f0'><b>blue</b></span> = surer. Largest drop "
-                    f"{float(np.max(sal.maps['occlusion'])):+.1%}.")
+                    f"<span style='color:#1a59f0'><b>blue</b></span> = surer. Largest drop: "
+                    f"{100 * float(np.max(sal.maps['occlusion'])):.1f} percentage points.")
         extra = f" Colour scale ± {scale:.3g}." if scale > 0 else " The map is zero everywhere."
         if self.kind != "occlusion":
             extra = f" The score is {sal.score_text} (now {sal.score:.3g})." + extra
