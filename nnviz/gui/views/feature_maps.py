@@ -94,6 +94,9 @@ class LayerBlock(QWidget):
             self.filters.set_captions([str(i + 1) for i in range(d)])
             grid.addWidget(QLabel("filters"), 0, 0, Qt.AlignTop)
             grid.addWidget(self.filters, 0, 1)
+        if kernel is not None:
+            self.maps.setToolTip("Click a pixel to see how the convolution computed it")
+            self.maps.viewport().setCursor(Qt.PointingHandCursor)
         grid.addWidget(QLabel("maps"), 1, 0, Qt.AlignTop)
         grid.addWidget(self.maps, 1, 1)
         layout = QVBoxLayout(self)

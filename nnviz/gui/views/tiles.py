@@ -223,8 +223,6 @@ class TileGrid(pg.GraphicsLayoutWidget):
             hit = self.tile_at(point.x(), point.y())
             if hit is not None:
                 self.tileClicked.emit(*hit)
-                event.accept()
-                return
         super().mousePressEvent(event)
 
     def set_markers(self, markers) -> None:
