@@ -496,6 +496,7 @@ class PredictionView(LiveView):
     def _explain(self, x) -> None:
         """Saliency maps and nearest training examples for ``x`` (the untrained network's too: it says so)."""
         model = self.prediction_model()
+        self.explainPanel.setVisible(x is not None)      # nothing shown: nothing to explain
         if x is None or model is None:
             self.explainPanel.clear("" if x is None else self._waiting_reason())
         else:

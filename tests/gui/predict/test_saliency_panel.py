@@ -75,9 +75,11 @@ def test_untrained_network_is_explained_and_says_it_is_untrained(make_window, qt
     write_digit_png(path, ds.X_test[3, 0])
     view = window.prediction_view
     panel = view.explainPanel
+    assert panel.isHidden()                  # nothing to explain before an image arrives
     drop_files(window, [path])
     wait_loaded(qtbot, view)
     wait_explained(qtbot, panel)
+    assert not panel.isHidden()
     assert panel.error is None
     assert not panel.saliency.trained and UNTRAINED_NOTE in panel.caption.text()
     assert all(np.all(np.isfinite(m)) for m in panel.saliency.maps.values())
