@@ -21,7 +21,11 @@ class LayerMaps:
 
     ``maps`` is (C, H, W): one (H, W) activation map per channel.
     ``weights`` is the kernel tensor (D, C_in, kh, kw) of a Conv2D (a
-    copy), None for pooling.
+    copy), None for pooling. For a Conv2D, ``inputs`` (C_in, H_in, W_in) is
+    the layer's input, ``bias`` (D,) its bias, ``preactivation`` (D, H, W)
+    its z before the activation, ``pads`` (top, bottom, left, right) and
+    ``stride`` its geometry and ``activation`` its activation's name: what
+    the convolution arithmetic of one output pixel needs.
     """
 
     name: str
@@ -29,6 +33,12 @@ class LayerMaps:
     description: str     # e.g. "Conv2D(4, 3x3)"
     maps: np.ndarray
     weights: np.ndarray | None = None
+    inputs: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    preactivation: np.ndarray | None = None
+    pads: tuple | None = None
+    stride: tuple | None = None
+    activation: str | None = None
 
     @property
     def channels(self) -> int:
@@ -67,11 +77,18 @@ def feature_maps(model, x) -> FeatureMaps:
     sample = np.array(a[0], dtype=np.float32)
     collected = []
     for layer in model.layers:
+        inputs = a
         a = layer.forward(a, training=False)
-        if isinstance(layer, (Conv2D, MaxPool2D)):
-            weights = np.array(layer.params["W"], dtype=np.float32) if isinstance(layer, Conv2D) else None
+        if isinstance(layer, Conv2D):
+            collected.append(LayerMaps(
+                name=layer.name, kind=layer.kind, description=layer.describe(), maps=np.array(a[0], dtype=np.float32),
+                weights=np.array(layer.params["W"], dtype=np.float32), inputs=np.array(inputs[0], dtype=np.float32),
+                bias=np.array(layer.params["b"], dtype=np.float32),
+                preactivation=np.array(layer.preactivation[0], dtype=np.float32), pads=tuple(layer.geometry(
+                    layer.input_shape)[0]), stride=tuple(layer.stride), activation=layer.activation.name))
+        elif isinstance(layer, MaxPool2D):
             collected.append(LayerMaps(name=layer.name, kind=layer.kind, description=layer.describe(),
-                                       maps=np.array(a[0], dtype=np.float32), weights=weights))
+                                       maps=np.array(a[0], dtype=np.float32), weights=None))
     return FeatureMaps(input=sample, layers=collected, output=np.array(a[0], dtype=np.float32))
 
 

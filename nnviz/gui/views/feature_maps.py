@@ -33,9 +33,11 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.engine.feature_maps import filter_images, image_layers
+from nnviz.lab.conv_arithmetic import conv_arithmetic
 from nnviz.lab.probes import FeatureMapProbe
 
 from .base import LiveView, ViewContext, set_heading_font
+from .conv_arithmetic import ConvArithmeticPanel
 from .layout import column, page_or_message
 from .tiles import TileGrid, as_display, diverging_lut, gray_lut
 
@@ -92,6 +94,9 @@ class LayerBlock(QWidget):
             self.filters.set_captions([str(i + 1) for i in range(d)])
             grid.addWidget(QLabel("filters"), 0, 0, Qt.AlignTop)
             grid.addWidget(self.filters, 0, 1)
+        if kernel is not None:
+            self.maps.setToolTip("Click a pixel to see how the convolution computed it")
+            self.maps.viewport().setCursor(Qt.PointingHandCursor)
         grid.addWidget(QLabel("maps"), 1, 0, Qt.AlignTop)
         grid.addWidget(self.maps, 1, 1)
         layout = QVBoxLayout(self)
@@ -141,6 +146,8 @@ class FeatureMapView(LiveView):
         self._count_label = "epochs"
         self.blocks: dict[str, LayerBlock] = {}
         self.frames_drawn = 0
+        self.selection: tuple[str, int, int, int] | None = None   # (layer, map, row, col) clicked
+        self.arithmeticPanel = ConvArithmeticPanel()
         # Never on screen: holds the exported picture. A window of its own (owned by this view, deleted
         # with it) that does not keep the app running.
         self._export_view = pg.GraphicsView(self, background="w")
@@ -196,6 +203,7 @@ class FeatureMapView(LiveView):
         body = QHBoxLayout()
         body.addWidget(left_box)
         body.addWidget(scroll, 1)
+        body.addWidget(self.arithmeticPanel)
         legend = QLabel("Maps: black = low, white = high activation.   Filters: "
                         "<span style='color:#2166ac'><b>blue</b></span> = negative weight, white = 0, "
                         "<span style='color:#b2182b'><b>red</b></span> = positive. Deeper filters are "
@@ -235,6 +243,12 @@ class FeatureMapView(LiveView):
         self.refreshRequested.emit()
         return True
 
+    def select_pixel(self, layer: str, channel: int, row: int, col: int) -> None:
+        """Show the arithmetic of map ``channel``'s pixel (row, col) of ``layer`` (what a click on it does)."""
+        self.selection = (layer, int(channel), int(row), int(col))
+        self._draw_if_pending()
+        self._draw_arithmetic()
+
     def map_images(self) -> dict[str, list[np.ndarray]]:
         """{layer name: one (H, W) array per channel}, as drawn now."""
         self._draw_if_pending()
@@ -255,6 +269,8 @@ class FeatureMapView(LiveView):
         self._probe = None
         self._count_label = context.count_label
         self._clear_blocks()
+        self.arithmeticPanel.reset()
+        self.input_grid.set_markers([])
         ds, model = context.dataset, context.model
         if ds is None:
             self._show_message("No data loaded: pick a dataset, or open one with File → Open dataset file…")
@@ -285,6 +301,7 @@ class FeatureMapView(LiveView):
                 first_conv = False
             block = LayerBlock(layer.name, layer.describe(), shapes[layer.name], kernel)
             block.rgb_filters = rgb
+            block.maps.tileClicked.connect(lambda i, r, c, name=layer.name: self.select_pixel(name, i, r, c))
             block.set_caption_pt(self.view_style.tick_pt)
             self.blocks_layout.insertWidget(self.blocks_layout.count() - 1, block)
             self.blocks[layer.name] = block
@@ -386,3 +403,41 @@ class FeatureMapView(LiveView):
         else:
             self.heading.setText(f"Feature maps after epoch {frame.epoch:,} (iteration {frame.iteration:,})")
         self.frames_drawn += 1
+        self._draw_arithmetic()
+
+    def _draw_arithmetic(self) -> None:
+        """The clicked pixel's arithmetic for the frame on screen, and markers on the pixel and its patch."""
+        frame, sel = self._frame, self.selection
+        for block in self.blocks.values():
+            block.maps.set_markers([])
+        self.input_grid.set_markers([])
+        if frame is None or sel is None or sel[0] not in self.blocks:
+            return
+        name, ch, row, col = sel
+        layers = frame.maps.layers
+        index = next((i for i, lm in enumerate(layers) if lm.name == name), None)
+        if index is None:
+            return
+        lm = layers[index]
+        self.blocks[name].maps.set_markers([(ch, row, col, 1, 1, "#ff8c00")])
+        if lm.kind != "conv":
+            self.arithmeticPanel.show_text(
+                f"<b>{name}</b> is a max-pooling layer: each of its values is the largest value of a "
+                f"{lm.description[len('MaxPool2D('):].rstrip(')')} window of the maps above it; there is no "
+                "kernel to multiply. Click a convolution layer's map to see its arithmetic.")
+            return
+        try:
+            ar = conv_arithmetic(lm, ch, row, col)
+        except ValueError as exc:
+            self.arithmeticPanel.show_text(str(exc))
+            return
+        inputs = lm.inputs
+        self.arithmeticPanel.show_arithmetic(ar, _levels(inputs))
+        _, kh, kw = ar.kernel.shape
+        r0, c0 = ar.top_left
+        patch = [(c, r0, c0, kh, kw, "#ff8c00") for c in range(inputs.shape[0])]
+        if index == 0 and inputs.shape == frame.maps.input.shape:
+            self.input_grid.set_markers(patch[:1])
+        elif index > 0 and layers[index - 1].maps.shape == inputs.shape and \
+                np.array_equal(layers[index - 1].maps, inputs):
+            self.blocks[layers[index - 1].name].maps.set_markers(patch)

@@ -47,6 +47,7 @@ from ..image_loader import ImageLoader
 from .base import LiveView, ViewContext
 from .drawing_pad import DrawingPad
 from .layout import column, fill_with_splitter
+from .prediction_explain import ExplanationPanel
 from .prediction_items import (
     DroppedItem,
     describe_item,
@@ -115,6 +116,7 @@ class PredictionView(LiveView):
         self.oodHint.hide()
 
         self.graphics = PredictionPicture()
+        self.explainPanel = ExplanationPanel()
         self.fileList = QListWidget(objectName="predictionList")
         self.fileList.setViewMode(QListWidget.IconMode)
         self.fileList.setIconSize(QSize(64, 64))
@@ -152,7 +154,8 @@ class PredictionView(LiveView):
         pl.addWidget(self.pad, 1)
         pl.addWidget(self.padClearButton)
 
-        fill_with_splitter(self, column(self.predictionLabel, self.oodHint, self.detailLabel, (self.graphics, 1)),
+        fill_with_splitter(self, column(self.predictionLabel, self.oodHint, self.detailLabel, (self.graphics, 1),
+                                        (self.explainPanel, 1)),
                            column((files_box, 1), (self.padBox, 1)))
         self.padBox.hide()
         self.set_view_style(self.view_style)
@@ -209,6 +212,7 @@ class PredictionView(LiveView):
         for label in (self.detailLabel, self.dropHint, self.oodHint):
             label.setFont(detail)
         self.graphics.set_view_style(style)
+        self.explainPanel.set_caption_pt(style.tick_pt)
         self.fileList.setIconSize(QSize(64, 64) if style.app_pt is None else QSize(96, 96))
         self.fileList.setGridSize(QSize(132, 112) if style.app_pt is None else QSize(190, 160))
         self._draw_bars(self._shown_prediction())
@@ -263,8 +267,9 @@ class PredictionView(LiveView):
         return self._weights if self._training else self._model
 
     def shutdown(self) -> None:
-        """Wait for images being read (the window calls this when it closes)."""
+        """Wait for images being read and explanations being computed (the window calls this when it closes)."""
         self.loader.shutdown()
+        self.explainPanel.shutdown()
 
     @property
     def busy(self) -> bool:
@@ -483,9 +488,19 @@ class PredictionView(LiveView):
         self.dropHint.setVisible(not self.items)
         self._draw_input(x)
         self._draw_bars(prediction)
+        self._explain(x)
         if x is not None:
             self.inputChosen.emit(x, source)
         self.updated.emit(label)
+
+    def _explain(self, x) -> None:
+        """Saliency maps and nearest training examples for ``x`` (the untrained network's too: it says so)."""
+        model = self.prediction_model()
+        self.explainPanel.setVisible(x is not None)      # nothing shown: nothing to explain
+        if x is None or model is None:
+            self.explainPanel.clear("" if x is None else self._waiting_reason())
+        else:
+            self.explainPanel.explain(x, model, self._dataset, self._names, training=self._training)
 
     def _draw_input(self, x) -> None:
         self.graphics.draw_input(x)

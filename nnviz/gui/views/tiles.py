@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsRectItem
 
 GAP = 0.12          # space between tiles, as a fraction of the tile size
 
@@ -47,7 +48,13 @@ class TileGrid(pg.GraphicsLayoutWidget):
     With ``columns=None`` the grid takes as many columns as fit its width
     at ``tile_px`` pixels a tile (up to ``max_columns``) and lays itself out
     again when resized, keeping what it shows.
+
+    A left click on a tile emits ``tileClicked(tile, row, column)`` (pixel indices in the tile's image);
+    :meth:`set_markers` outlines rectangles of pixels on tiles.
     """
+
+    #: (tile index, pixel row, pixel column) of a left click on a tile
+    tileClicked = Signal(int, int, int)
 
     def __init__(self, tile_px: int = 64, caption_lines: int = 0, max_columns: int = 16, parent=None):
         super().__init__(parent)
@@ -70,6 +77,8 @@ class TileGrid(pg.GraphicsLayoutWidget):
         self._content = None         # (images, levels, lut) last set
         self._texts: list[str] = []
         self.columns = 1
+        self._marker_specs: list[tuple] = []   # (tile, row, col, height, width, colour)
+        self._marker_items: list[QGraphicsRectItem] = []
 
     # --- layout ----------------------------------------------------------------
     def set_layout(self, count: int, shape: tuple[int, int], columns: int | None = None) -> None:
@@ -129,6 +138,7 @@ class TileGrid(pg.GraphicsLayoutWidget):
             self.set_images(*self._content)
         if self._texts:
             self.set_captions(self._texts)
+        self._draw_markers()
 
     def _caption_height(self, size: int) -> float:
         if not self.caption_lines:
@@ -194,6 +204,53 @@ class TileGrid(pg.GraphicsLayoutWidget):
     def images(self) -> list[np.ndarray]:
         """The arrays the tiles show now."""
         return [item.image for item in self.items if item.image is not None]
+
+    # --- clicks and markers ------------------------------------------------------
+    def tile_at(self, x: float, y: float) -> tuple[int, int, int] | None:
+        """(tile, row, column) of the pixel at view coordinates (x, y), or None between tiles."""
+        if self._spec is None:
+            return None
+        h, w = self._spec[1]
+        for i, item in enumerate(self.items):
+            x0, y0 = item.pos().x(), item.pos().y()
+            if x0 <= x < x0 + w and y0 <= y < y0 + h:
+                return i, int(y - y0), int(x - x0)
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton:
+            point = self.view.mapSceneToView(self.mapToScene(event.position().toPoint()))
+            hit = self.tile_at(point.x(), point.y())
+            if hit is not None:
+                self.tileClicked.emit(*hit)
+        super().mousePressEvent(event)
+
+    def set_markers(self, markers) -> None:
+        """Outline pixel rectangles: ``markers`` is a list of (tile, row, col, height, width, colour);
+        rectangles are clipped to their tile. An empty list removes them."""
+        self._marker_specs = list(markers)
+        self._draw_markers()
+
+    def _draw_markers(self) -> None:
+        for item in self._marker_items:
+            self.view.removeItem(item)
+        self._marker_items = []
+        if self._spec is None:
+            return
+        h, w = self._spec[1]
+        for tile, row, col, height, width, colour in self._marker_specs:
+            if not 0 <= tile < len(self.items):
+                continue
+            r0, c0 = max(row, 0), max(col, 0)
+            r1, c1 = min(row + height, h), min(col + width, w)
+            if r1 <= r0 or c1 <= c0:
+                continue
+            pos = self.items[tile].pos()
+            rect = QGraphicsRectItem(pos.x() + c0, pos.y() + r0, c1 - c0, r1 - r0)
+            rect.setPen(pg.mkPen(colour, width=2.5))
+            rect.setZValue(10)
+            self.view.addItem(rect)
+            self._marker_items.append(rect)
 
     def wheelEvent(self, event) -> None:
         event.ignore()      # let a surrounding scroll area scroll
