@@ -15,7 +15,8 @@ engine's own layers* on a private copy of the network:
 - backward, from the last layer to the first: ``dA`` (dL/dA, what the
   layer's backward receives; for a sigmoid/softmax output fused with
   cross-entropy the engine hands the output layer dL/dZ = (A − Y)/m
-  directly, and ``dA`` is then None), ``dZ = dA ⊙ g′(Z)``, the parameter
+  directly, and ``dA`` is then None), ``dZ = dA ⊙ g′(Z)`` (with ``gprime``
+  = g′(Z) for element-wise activations), the parameter
   gradients (``dW``, ``db``; ``dgamma``, ``dbeta``), and ``dA_prev``
   (dL/d(input); for the first layer dL/dX, which training does not need);
 - the update ``W − lr·dW`` of a plain gradient-descent step with the run's
@@ -72,6 +73,8 @@ class LayerStep:
     mask: np.ndarray | None = None          # a dropout layer's mask (0 or 1/keep_prob)
     dA: np.ndarray | None = None
     dZ: np.ndarray | None = None
+    #: g′(Z) for element-wise activations (None for softmax, linear or a layer fused with its loss)
+    gprime: np.ndarray | None = None
     fused: bool = False                     # the output layer receives dL/dZ from the loss
     grads: dict[str, np.ndarray] = field(default_factory=dict)
     dA_prev: np.ndarray | None = None
@@ -237,6 +240,8 @@ def trace_step(model, X, y, lr: float = 0.01, optimizer: str = "sgd", bug: str |
             step.dA = None if step.fused else np.array(grad)
             dz = layer.preactivation_grad(grad)
             step.dZ = np.array(dz)
+            if not step.fused and layer.activation.name not in ("softmax", "linear"):
+                step.gprime = np.array(layer.activation.backward(step.Z, step.A, np.ones_like(step.Z)))
             grad = layer.backward_preactivation(dz, need_input_grad=True)
         else:
             step.dA = np.array(grad)

@@ -108,6 +108,7 @@ def test_moons_trace_equals_the_engines_gradients_exactly(dtype):
                 assert np.array_equal(trace.layers[k + 1].dA_prev, s.dA)
                 # ReLU: dZ = dA ⊙ 1[Z > 0]
                 assert np.array_equal(s.dZ, s.dA * (s.Z > 0))
+                assert np.array_equal(s.gprime, (s.Z > 0).astype(s.Z.dtype))
         # the output layer is fused with the cross-entropy: dZ = (A − Y)/m and no dA
         last = trace.layers[-1]
         assert last.fused and last.dA is None

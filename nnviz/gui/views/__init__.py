@@ -15,9 +15,10 @@ from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
 from .prediction import PredictionView
 from .samples import SamplesView
+from .step import StepView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView]
+                EvaluationView, StepView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "StepView", "VIEW_CLASSES"]
