@@ -83,7 +83,7 @@ class ArrayModel(QAbstractTableModel):
 
     def describe(self, row: int, col: int) -> str:
         where = self.index_of(row, col) if self.index_of else (row, col)
-        return f"{self.name}[{', '.join(str(int(i)) for i in where)}] = {self.value(row, col):.6g}"
+        return f"{self.name} at [{', '.join(str(int(i)) for i in where)}] = {self.value(row, col):.6g}"
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
@@ -134,7 +134,7 @@ class HeatTable(QTableView):
 
     def setModel(self, model) -> None:
         super().setModel(model)
-        width = max(self.cell, 46 if getattr(model, "numbers", False) else self.cell)
+        width = max(self.cell, 66 if getattr(model, "numbers", False) else self.cell)
         height = max(self.cell, 20 if getattr(model, "numbers", False) else self.cell)
         self.horizontalHeader().setDefaultSectionSize(width)
         self.verticalHeader().setDefaultSectionSize(height)
@@ -244,12 +244,14 @@ class MatrixBox(QFrame):
             layout.addWidget(self.table)
             shape = " × ".join(str(d) for d in arr.shape)
             self.heading.setText(f"<b>{title}</b> <span style='color:#555'>({shape})</span>")
-            s = summary if summary is not None else (array_summary(arr) if self.truncated else None)
+            s = summary if summary is not None else array_summary(arr)
             lines = []
             if self.truncated:
                 lines.append(f"first {block.shape[0]}×{block.shape[1]} of {table.shape[0]:,}×{table.shape[1]:,}")
-            if s is not None:
+            if self.truncated:
                 lines.append(f"‖·‖ {fmt(s['norm'])}, min {fmt(s['min'])}, max {fmt(s['max'])}")
+            elif arr.size > 1:
+                lines.append(f"min {fmt(s['min'])}, max {fmt(s['max'])}")
             if note:
                 lines.append(note)
             if lines:

@@ -55,6 +55,7 @@ from .layout import page_or_message
 from .tiles import as_display
 
 DIFF_COLOR = "#c62828"
+GAP = "&nbsp;" * 5
 
 
 def _trace_arrays(trace):
@@ -204,7 +205,7 @@ class StepView(LiveView):
         self.bugLabel.setWordWrap(True)
         self.bugLabel.setTextFormat(Qt.RichText)
         self.stepList = QListWidget(objectName="stepList")
-        self.stepList.setMinimumWidth(210)
+        self.stepList.setMinimumWidth(250)
         self.scroll = QScrollArea(objectName="stepScroll")
         self.scroll.setWidgetResizable(True)
         self.content = QWidget()
@@ -216,7 +217,7 @@ class StepView(LiveView):
         split.addWidget(self.scroll)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([240, 1000])
+        split.setSizes([300, 1000])
         self.hoverLabel = QLabel("Hover a cell to read its value; click a blue-framed result to see what it is "
                                  "computed from (orange).", objectName="stepHoverLabel")
         self.legend = QLabel(objectName="stepLegend")
@@ -444,7 +445,7 @@ class StepView(LiveView):
             item = QListWidgetItem(text)
             item.setToolTip(text if kind == "update" else f"{text} — {t.layers[i].description}")
             if kind == "backward" and i == first:
-                item.setText(text + f"  ✘ bug first differs ({_pretty(t.first_difference[1])})")
+                item.setText(text + f"  ✘ first difference ({_pretty(t.first_difference[1])})")
                 item.setForeground(QColor(DIFF_COLOR))
             elif kind == "backward" and t.layers[i].differing:
                 item.setForeground(QColor(DIFF_COLOR))
@@ -454,12 +455,21 @@ class StepView(LiveView):
     def _write_bug_label(self) -> None:
         t = self.trace
         if not t.bug:
-            self.bugLabel.setText(f"Cost of this step: <b>{fmt(t.cost)}</b> ({t.loss.replace('_', ' ')}). "
-                                  f"The update is {t.update_note}")
+            self.bugLabel.setText(f"{self._outcome_words()} The update is {t.update_note}")
             return
         color = DIFF_COLOR if t.first_difference or t.bug_error else "#2e7d32"
-        self.bugLabel.setText(f"<span style='color:{color}'><b>Bug “{t.bug}”</b> ({BACKPROP_BUGS[t.bug][1]}): "
-                              f"{t.first_difference_text()}</span>")
+        self.bugLabel.setText(f"{self._outcome_words()}<br><span style='color:{color}'><b>Bug “{t.bug}”</b> "
+                              f"— {BACKPROP_BUGS[t.bug][1]}.<br>{t.first_difference_text()}</span>")
+
+    def _outcome_words(self) -> str:
+        t = self.trace
+        out = t.output
+        if out.shape[0] == 1:
+            probs = ", ".join(f"{v:.4g}" for v in out[0][:10])
+            said = f"The network outputs A = ({probs}) for label y = {int(t.y[0])}; "
+        else:
+            said = f"On these {out.shape[0]} samples "
+        return f"{said}the cost is <b>{t.cost:.4g}</b> ({t.loss.replace('_', ' ')})."
 
     def _clear_cards(self) -> None:
         for card in self.cards:
@@ -533,8 +543,7 @@ class StepView(LiveView):
             feeds["A"] = ["Z"] if s.Z is not None else ["A_prev", *s.params] + (["mask"] if s.mask is not None else [])
             formula = _forward_formula(s, prev, n)
             if i == L - 1:
-                heading += (f"<br>Output {fmt(t.output.ravel()[0]) if t.output.size == 1 else ''} against the "
-                            f"label: cost <b>{fmt(t.cost)}</b> ({t.loss.replace('_', ' ')}). Next: backward.")
+                heading += f"<br>{self._outcome_words()} Next: the backward pass, from this layer down."
             order = ["Z", "A"] if s.Z is not None else ["A"]
             feeds = {k: feeds[k] for k in order}
         else:
@@ -610,7 +619,7 @@ class StepView(LiveView):
                 boxes.append(self._box(f"new{k}{n}", f"{k}[{n}]−lr·d{k}", s.updated[k]))
                 feeds[f"new{k}{n}"] = [f"{k}{n}", f"d{k}{n}"]
         heading = f"<b>Update</b>: every weight moves against its gradient. It is {t.update_note}"
-        formula = f"W ← W − lr·dW,  b ← b − lr·db   (lr = {t.lr:g})"
+        formula = f"W ← W − lr·dW{GAP}b ← b − lr·db{GAP}(lr = {t.lr:g})"
         return StepCard(heading, formula, boxes, feeds, hover)
 
 
@@ -620,9 +629,9 @@ def _pretty(what: str) -> str:
 
 def _forward_formula(s, prev: str, n: int) -> str:
     if s.kind == "dense":
-        return f"Z[{n}] = {prev}·W[{n}] + b[{n}]     A[{n}] = {s.activation}(Z[{n}])"
+        return f"Z[{n}] = {prev}·W[{n}] + b[{n}]{GAP}A[{n}] = {s.activation}(Z[{n}])"
     if s.kind == "conv":
-        return f"Z[{n}] = {prev} ⋆ W[{n}] + b[{n}]  (cross-correlation)     A[{n}] = {s.activation}(Z[{n}])"
+        return f"Z[{n}] = {prev} ⋆ W[{n}] + b[{n}] (cross-correlation){GAP}A[{n}] = {s.activation}(Z[{n}])"
     if s.kind == "flatten":
         return f"A[{n}] = {prev} reshaped to one row per sample"
     if s.kind == "maxpool":
@@ -644,10 +653,10 @@ def _backward_formula(s, prev: str, n: int, t) -> str:
         else:
             first = f"dZ[{n}] = dA[{n}] ⊙ g′(Z[{n}])"
         if s.kind == "dense":
-            return (f"{first}<br>dW[{n}] = {prev}ᵀ·dZ[{n}]{reg}     db[{n}] = Σ<sub>rows</sub> dZ[{n}]"
-                    f"     {dprev} = dZ[{n}]·W[{n}]ᵀ")
-        return (f"{first}<br>dW[{n}] = {prev} ⋆ dZ[{n}]{reg}     db[{n}] = Σ dZ[{n}] per filter"
-                f"     {dprev} = dZ[{n}] convolved back with W[{n}]")
+            return (f"{first}<br>dW[{n}] = {prev}ᵀ·dZ[{n}]{reg}{GAP}db[{n}] = Σ<sub>rows</sub> dZ[{n}]"
+                    f"{GAP}{dprev} = dZ[{n}]·W[{n}]ᵀ")
+        return (f"{first}<br>dW[{n}] = {prev} ⋆ dZ[{n}]{reg}{GAP}db[{n}] = Σ dZ[{n}] per filter"
+                f"{GAP}{dprev} = dZ[{n}] convolved back with W[{n}]")
     if s.kind == "flatten":
         return f"{dprev} = dA[{n}] reshaped back to {prev}'s shape"
     if s.kind == "maxpool":
