@@ -244,3 +244,16 @@ def test_a_ten_million_weight_network_is_summarised_and_never_blocks(qtbot):
     W = view.trace.layers[0].params["W"]
     assert id(W) in view.summaries and view.summaries[id(W)]["shape"] == (3000, 3000)
     assert view.summaries[id(W)]["max"] == float(W.max())
+    # the full 3000 × 3000 table opens at once (a lazy model: no item per cell)
+    view.go(view.steps().index(("forward", 0)))
+    box = view.current_card().boxes["W"]
+    assert box.truncated
+    t0 = time.perf_counter()
+    dialog = box.open_full()
+    qtbot.waitExposed(dialog)
+    opened = time.perf_counter() - t0
+    assert dialog.view.model().rowCount() == 3000 and dialog.view.model().columnCount() == 3000
+    assert dialog.view.model().describe(2999, 2999).endswith(f"= {float(W[2999, 2999]):.6g}")
+    print(f"full 3000 × 3000 table opened in {opened:.2f} s")
+    assert opened < 2.0
+    dialog.close()

@@ -170,12 +170,12 @@ def table_index_map(shape: tuple[int, ...]):
 class FullTableDialog(QDialog):
     """The whole matrix, scrollable, with row and column numbers (a lazy model: any size opens at once)."""
 
-    def __init__(self, title: str, array: np.ndarray, parent=None):
+    def __init__(self, title: str, array: np.ndarray, parent=None, summary: dict | None = None):
         super().__init__(parent)
         self.setObjectName("stepFullTable")
         self.setWindowTitle(title)
         table = to_table(array)
-        s = array_summary(array)
+        s = summary if summary is not None else array_summary(array)
         scale = max(abs(s["min"]), abs(s["max"])) if s["size"] else 1.0
         self.view = HeatTable(cell=16, fit=False)
         self.view.setModel(ArrayModel(table, scale, name=title.split(" ")[0], numbers=table.shape[1] <= 24,
@@ -244,7 +244,7 @@ class MatrixBox(QFrame):
             layout.addWidget(self.table)
             shape = " × ".join(str(d) for d in arr.shape)
             self.heading.setText(f"<b>{title}</b> <span style='color:#555'>({shape})</span>")
-            s = summary if summary is not None else array_summary(arr)
+            s = self.summary = summary if summary is not None else array_summary(arr)
             lines = []
             if self.truncated:
                 lines.append(f"first {block.shape[0]}×{block.shape[1]} of {table.shape[0]:,}×{table.shape[1]:,}")
@@ -273,7 +273,7 @@ class MatrixBox(QFrame):
         self.setStyleSheet(f"MatrixBox {{ border: {width}px solid {color}; border-radius: 4px; }}")
 
     def open_full(self) -> FullTableDialog:
-        dialog = FullTableDialog(self.title, np.asarray(self.array), self)
+        dialog = FullTableDialog(self.title, np.asarray(self.array), self, summary=getattr(self, "summary", None))
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.show()
         return dialog
