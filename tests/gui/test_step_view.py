@@ -14,7 +14,7 @@ from nnviz.data.dataset import Dataset
 from nnviz.engine import Sequential
 from nnviz.engine.bugs import BACKPROP_BUGS
 from nnviz.engine.layers import Dense
-from nnviz.gui.views import BoundaryView, StepView, ViewContext
+from nnviz.gui.views import BoundaryView, GradCheckView, StepView, ViewContext
 from nnviz.gui.views.heat_table import BLOCK, BLOCK_COLUMNS, FullTableDialog
 from nnviz.lab.config import RunConfig
 from nnviz.lab.step_trace import to_table
@@ -99,6 +99,12 @@ def test_stepping_forward_and_backward_shows_the_engines_matrices(make_window, q
     view.backButton.click()
     assert view.steps()[view.position] == ("backward", 0)
     assert np.array_equal(shown(view, "dW"), net.layers[0].grads["W"])
+    # a test sample instead
+    recompute(view, qtbot, lambda: view.select_sample(3, "test"))
+    assert np.array_equal(view.trace.X, ds.X_test[3:4]) and view.sampleSpin.maximum() == len(ds.y_test) - 1
+    assert "test #3" in view.sampleLabel.text()
+    recompute(view, qtbot, lambda: view.select_sample(7))
+    view.go(len(view.steps()) - 2)
     # show all: every step at once
     view.showAllCheck.setChecked(True)
     assert len(view.cards) == 2 * L + 1
@@ -142,6 +148,15 @@ def test_clicking_a_boundary_point_selects_that_sample(make_window, qtbot):
     with qtbot.assertNotEmitted(boundary.sampleClicked):
         qtbot.mouseClick(boundary.plot_widget.viewport(), Qt.LeftButton,
                          pos=boundary.plot_widget.mapFromScene(vb.mapViewToScene(far)))
+
+
+def test_the_bug_selector_offers_the_gradient_checks_bugs(make_window):
+    w = make_window(preset="moons")
+    step, check = w.findChild(StepView, "stepView"), w.findChild(GradCheckView, "gradCheckView")
+    assert [step.bugCombo.itemData(i) for i in range(step.bugCombo.count())] == \
+        [check.bugCombo.itemData(i) for i in range(check.bugCombo.count())] == ["off", *BACKPROP_BUGS]
+    with pytest.raises(ValueError, match="unknown backprop bug"):
+        step.set_bug("no such bug")
 
 
 @pytest.mark.parametrize("bug", list(BACKPROP_BUGS))

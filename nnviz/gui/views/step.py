@@ -1,7 +1,7 @@
 """Backprop in slow motion (objectName ``stepView``): one training step on one sample, layer by layer.
 
 Pick a training sample (the spin box, *Next*, *Random*, or a click on a
-point of the decision-boundary plot), then press *Step ▶*: first the
+point of the decision-boundary plot; or a test sample), then press *Step ▶*: first the
 forward pass one layer at a time (Z = A_prev·W + b, A = g(Z)), then the
 backward pass from the output down (dA, dZ = dA ⊙ g′(Z), dW, db,
 dA_prev), then the update W − lr·dW. Every matrix is a heat table (blue
@@ -155,6 +155,10 @@ class StepView(LiveView):
         self._boundary = None
         self._rng = np.random.default_rng()
 
+        self.splitCombo = QComboBox(objectName="stepSplitCombo")
+        self.splitCombo.addItem("Training sample #", "train")
+        self.splitCombo.addItem("Test sample #", "test")
+        self.splitCombo.setToolTip("Step on a training sample (what training does) or on a test sample")
         self.sampleSpin = QSpinBox(objectName="stepSampleSpin")
         self.sampleSpin.setToolTip("Which training sample the step is computed on (or click a point on the "
                                    "decision-boundary plot)")
@@ -183,7 +187,7 @@ class StepView(LiveView):
         self.positionLabel = QLabel(objectName="stepPositionLabel")
 
         row1 = QHBoxLayout()
-        row1.addWidget(QLabel("Training sample #"))
+        row1.addWidget(self.splitCombo)
         row1.addWidget(self.sampleSpin)
         row1.addWidget(self.nextButton)
         row1.addWidget(self.randomButton)
@@ -237,6 +241,7 @@ class StepView(LiveView):
         self.message, self.stack = page_or_message(self, page, "stepMessage")
 
         self.sampleSpin.valueChanged.connect(self._on_sample_changed)
+        self.splitCombo.currentIndexChanged.connect(self._on_split_changed)
         self.batchSpin.valueChanged.connect(self._on_sample_changed)
         self.nextButton.clicked.connect(lambda: self.sampleSpin.setValue(
             (self.sampleSpin.value() + 1) % max(1, self.sampleSpin.maximum() + 1)))
@@ -261,9 +266,14 @@ class StepView(LiveView):
         get_bug(name)
         self.bugCombo.setCurrentIndex(max(0, self.bugCombo.findData(name or "off")))
 
-    def select_sample(self, index: int) -> None:
-        """Compute the step on training sample ``index``."""
+    def select_sample(self, index: int, split: str = "train") -> None:
+        """Compute the step on sample ``index`` of the training (``split="train"``) or test set."""
+        self.splitCombo.setCurrentIndex(max(0, self.splitCombo.findData(split)))
         self.sampleSpin.setValue(int(index))
+
+    @property
+    def split(self) -> str:
+        return self.splitCombo.currentData()
 
     @property
     def computing(self) -> bool:
@@ -301,10 +311,7 @@ class StepView(LiveView):
                                if ds is None else "There is no network yet: fix the settings in the Network panel.")
             return
         if old is None or old.dataset is not ds:
-            self.sampleSpin.blockSignals(True)
-            self.sampleSpin.setRange(0, max(0, len(ds.y_train) - 1))
-            self.sampleSpin.setValue(min(self.sampleSpin.value(), len(ds.y_train) - 1))
-            self.sampleSpin.blockSignals(False)
+            self._set_range()
         if old is None or old.generation != context.generation:
             self.position = 0
         self.stack.setCurrentIndex(0)
@@ -335,22 +342,40 @@ class StepView(LiveView):
         if self._dirty:
             self._start_trace()
 
-    def _batch(self):
+    def _samples(self):
         ds = self._context.dataset
-        n = len(ds.y_train)
+        return (ds.X_test, ds.y_test) if self.split == "test" else (ds.X_train, ds.y_train)
+
+    def _set_range(self) -> None:
+        n = len(self._samples()[1])
+        self.sampleSpin.blockSignals(True)
+        self.sampleSpin.setRange(0, max(0, n - 1))
+        self.sampleSpin.setValue(min(self.sampleSpin.value(), max(0, n - 1)))
+        self.sampleSpin.blockSignals(False)
+
+    def _on_split_changed(self, *_args) -> None:
+        if self._context is not None and self._context.dataset is not None:
+            self._set_range()
+            self._on_sample_changed()
+
+    def _batch(self):
+        X_all, y_all = self._samples()
+        n = len(y_all)
         start = self.sampleSpin.value()
         idx = (start + np.arange(min(self.batchSpin.value(), n))) % n
-        return idx, ds.X_train[idx], ds.y_train[idx]
+        return idx, X_all[idx], y_all[idx]
 
     def _start_trace(self) -> None:
         ctx = self._context
         if ctx is None or ctx.model is None or ctx.dataset is None:
             self._dirty = False
             return
-        if len(ctx.dataset.y_train) == 0:
+        if len(self._samples()[1]) == 0:
             self._dirty = False
-            self._show_message("The dataset has no training samples to step through.")
+            self._show_message(f"The dataset has no {'test' if self.split == 'test' else 'training'} samples "
+                               "to step through.")
             return
+        self.stack.setCurrentIndex(0)
         if self.task.active:
             self._restart = True
             self.task.cancel()
@@ -389,7 +414,7 @@ class StepView(LiveView):
     # --- sample -----------------------------------------------------------------------
     def _on_sample_changed(self, *_args) -> None:
         if self._boundary is not None and hasattr(self._boundary, "mark_sample"):
-            self._boundary.mark_sample(self.sampleSpin.value())
+            self._boundary.mark_sample(self.sampleSpin.value() if self.split == "train" else None)
         self._request_trace()
 
     def _random_sample(self) -> None:
@@ -416,7 +441,7 @@ class StepView(LiveView):
             x = X[0]
             what = f"x = ({', '.join(fmt(v) for v in x)})" if x.ndim == 1 and x.size <= 4 else \
                 f"{' × '.join(str(d) for d in x.shape)} inputs"
-            text = f"<b>#{int(idx[0])}</b>: {what}, label y = {int(y[0])} ({label(y[0])})"
+            text = f"<b>{self.split} #{int(idx[0])}</b>: {what}, label y = {int(y[0])} ({label(y[0])})"
         else:
             text = f"<b>#{int(idx[0])}–#{int(idx[-1])}</b>: labels {', '.join(str(int(v)) for v in y)}"
         self.sampleLabel.setText(text)
