@@ -598,6 +598,8 @@ class StepView(LiveView):
                     if s.gprime is not None:
                         boxes.append(self._box("gprime", f"g′(Z[{n}])", s.gprime, f"{s.activation}′"))
                         feeds["dZ"] = ["dA", "gprime"]
+                    elif s.activation == "linear":
+                        feeds["dZ"] = ["dA"]             # g′ = 1: dZ is dA
                     else:
                         boxes.append(self._box("Z", f"Z[{n}]", s.Z))
                         feeds["dZ"] = ["dA", "Z"]
@@ -653,10 +655,11 @@ def _pretty(what: str) -> str:
 
 
 def _forward_formula(s, prev: str, n: int) -> str:
+    act = f"A[{n}] = Z[{n}]   (no activation)" if s.activation == "linear" else f"A[{n}] = {s.activation}(Z[{n}])"
     if s.kind == "dense":
-        return f"Z[{n}] = {prev}·W[{n}] + b[{n}]{GAP}A[{n}] = {s.activation}(Z[{n}])"
+        return f"Z[{n}] = {prev}·W[{n}] + b[{n}]{GAP}{act}"
     if s.kind == "conv":
-        return f"Z[{n}] = {prev} ⋆ W[{n}] + b[{n}] (cross-correlation){GAP}A[{n}] = {s.activation}(Z[{n}])"
+        return f"Z[{n}] = {prev} ⋆ W[{n}] + b[{n}] (cross-correlation){GAP}{act}"
     if s.kind == "flatten":
         return f"A[{n}] = {prev} reshaped to one row per sample"
     if s.kind == "maxpool":
@@ -675,6 +678,10 @@ def _backward_formula(s, prev: str, n: int, t) -> str:
     if s.kind in ("dense", "conv"):
         if s.fused:
             first = f"dZ[{n}] = (A[{n}] − Y)/m   (sigmoid/softmax + cross-entropy: the loss gives dZ directly)"
+        elif s.activation == "linear":
+            first = f"dZ[{n}] = dA[{n}]   (no activation: g′ = 1)"
+        elif s.activation == "softmax":
+            first = f"dZ[{n}] = softmax′(Z[{n}])ᵀ·dA[{n}]   (the softmax Jacobian, row by row)"
         else:
             first = f"dZ[{n}] = dA[{n}] ⊙ g′(Z[{n}])"
         if s.kind == "dense":
