@@ -272,3 +272,23 @@ def test_a_ten_million_weight_network_is_summarised_and_never_blocks(qtbot):
     print(f"full 3000 × 3000 table opened in {opened:.2f} s")
     assert opened < 2.0
     dialog.close()
+
+
+def test_the_tab_title_shortens_when_the_tab_bar_is_full(make_window, qtbot):
+    """On a projector (large fonts) at 1280×720 with the settings panel the full title does not fit."""
+    w = make_window(preset="moons")
+    view = w.findChild(StepView, "stepView")
+    tabs = w.viewTabs
+    assert tabs.tabText(tabs.indexOf(view)) == "Backprop step by step"
+    w.presentationAction.trigger()
+    w.settingsPanelAction.setChecked(True)
+    w.setWindowState(Qt.WindowNoState)
+    w.resize(1280, 720)
+    bar = tabs.tabBar()
+    qtbot.waitUntil(lambda: w.width() == 1280 and bar.sizeHint().width() <= bar.width() + 1, timeout=5000)
+    assert tabs.tabText(tabs.indexOf(view)) in StepView.TITLES[1:]
+    assert "Backprop step by step" in tabs.tabToolTip(tabs.indexOf(view))
+    w.presentationAction.trigger()         # back to normal fonts in a wide window: the full title again
+    w.setWindowState(Qt.WindowNoState)
+    w.resize(1600, 1000)
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(view)) == "Backprop step by step", timeout=5000)

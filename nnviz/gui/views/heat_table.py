@@ -134,8 +134,10 @@ class HeatTable(QTableView):
 
     def setModel(self, model) -> None:
         super().setModel(model)
-        width = max(self.cell, 66 if getattr(model, "numbers", False) else self.cell)
-        height = max(self.cell, 20 if getattr(model, "numbers", False) else self.cell)
+        numbers = getattr(model, "numbers", False)
+        fm = self.fontMetrics()     # number cells fit "-8.88e-04" in the current font (larger on a projector)
+        width = max(self.cell, fm.horizontalAdvance("-8.88e-04") + 12) if numbers else self.cell
+        height = max(self.cell, fm.height() + 6) if numbers else self.cell
         self.horizontalHeader().setDefaultSectionSize(width)
         self.verticalHeader().setDefaultSectionSize(height)
         if self.fit:

@@ -27,7 +27,7 @@ import threading
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -280,9 +281,43 @@ class StepView(LiveView):
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
         set_heading_font(self.heading, style)
+        if self.trace is not None:
+            self._show_cards()          # formulas and number cells follow the new font sizes
 
     def export_item(self):
         return None
+
+    # --- the tab's title: shorter when the window's tab bar has no room for it ----------
+    #: the title, then shorter forms tried in turn when the tab bar would need scroll arrows
+    TITLES = (title, "Backprop", "Step")
+
+    def _tab_widget(self):
+        parent = self.parentWidget()
+        tabs = parent.parentWidget() if parent is not None else None
+        return tabs if isinstance(tabs, QTabWidget) and tabs.indexOf(self) >= 0 else None
+
+    def fit_tab_title(self) -> None:
+        """Use the longest of :attr:`TITLES` the tab bar has room for (a projector's large font on a
+        1280-pixel screen leaves little); the full title stays in the tab's tooltip."""
+        tabs = self._tab_widget()
+        if tabs is None:
+            return
+        bar, index = tabs.tabBar(), tabs.indexOf(self)
+        tabs.setTabToolTip(index, "Backprop step by step: one training step on one sample, layer by layer")
+        for text in self.TITLES:
+            if tabs.tabText(index) != text:
+                tabs.setTabText(index, text)
+            if bar.sizeHint().width() <= bar.width() + 1:
+                return
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_tab_title)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self.fit_tab_title)
 
     # --- computing --------------------------------------------------------------------
     def _request_trace(self) -> None:
@@ -460,7 +495,8 @@ class StepView(LiveView):
         self._clear_cards()
         steps = self.steps()
         wanted = range(len(steps)) if self.showAllCheck.isChecked() else [self.position]
-        builder = CardBuilder(self.trace, self.summaries, self.hoverLabel.setText, self._outcome_words)
+        builder = CardBuilder(self.trace, self.summaries, self.hoverLabel.setText, self._outcome_words,
+                              formula_pt=self.view_style.label_pt + 1)
         for n in wanted:
             card = builder.card(*steps[n])
             if n == self.position and self.showAllCheck.isChecked():

@@ -21,7 +21,8 @@ GAP = "&nbsp;" * 5
 class StepCard(QWidget):
     """One step: a heading, its formula, and the matrices (a flow of :class:`MatrixBox`)."""
 
-    def __init__(self, heading: str, formula: str, boxes: list, feeds: dict, hover, parent=None):
+    def __init__(self, heading: str, formula: str, boxes: list, feeds: dict, hover, formula_pt: int = 11,
+                 parent=None):
         super().__init__(parent)
         self.setObjectName("stepCard")
         self.boxes = {b.key: b for b in boxes}
@@ -34,7 +35,7 @@ class StepCard(QWidget):
         self.formula = QLabel(formula)
         self.formula.setTextFormat(Qt.RichText)
         self.formula.setWordWrap(True)
-        self.formula.setStyleSheet("font-family: monospace; font-size: 11pt; color: #1a1a1a;")
+        self.formula.setStyleSheet(f"font-family: monospace; font-size: {formula_pt}pt; color: #1a1a1a;")
         layout.addWidget(self.heading)
         layout.addWidget(self.formula)
         flow_host = QWidget()
@@ -68,7 +69,8 @@ class CardBuilder:
     """Builds the card of one step of ``trace``; ``summaries`` maps id(array) → its precomputed summary,
     ``hover(text)`` receives hovered cell values, ``outcome_words()`` says what the network output."""
 
-    def __init__(self, trace, summaries: dict, hover, outcome_words):
+    def __init__(self, trace, summaries: dict, hover, outcome_words, formula_pt: int = 11):
+        self.formula_pt = formula_pt
         self.trace = trace
         self.summaries = summaries
         self.hover = hover
@@ -171,7 +173,7 @@ class CardBuilder:
             order = ["dZ"] if "dZ" in feeds else []
             order += [k for k in feeds if k not in order]
             feeds = {k: feeds[k] for k in order}
-        return StepCard(heading, formula, boxes, feeds, hover)
+        return StepCard(heading, formula, boxes, feeds, hover, self.formula_pt)
 
     def _update_card(self, hover) -> StepCard:
         t = self.trace
@@ -185,7 +187,7 @@ class CardBuilder:
                 feeds[f"new{k}{n}"] = [f"{k}{n}", f"d{k}{n}"]
         heading = f"<b>Update</b>: every weight moves against its gradient. It is {t.update_note}"
         formula = f"W ← W − lr·dW{GAP}b ← b − lr·db{GAP}(lr = {t.lr:g})"
-        return StepCard(heading, formula, boxes, feeds, hover)
+        return StepCard(heading, formula, boxes, feeds, hover, self.formula_pt)
 
 
 def pretty(what: str) -> str:
