@@ -292,3 +292,29 @@ def test_the_tab_title_shortens_when_the_tab_bar_is_full(make_window, qtbot):
     w.setWindowState(Qt.WindowNoState)
     w.resize(1600, 1000)
     qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(view)) == "Backprop step by step", timeout=5000)
+
+
+def test_no_network_and_a_diverged_network(qtbot):
+    """No network: one sentence instead of tables. NaN weights: the step is still shown, NaN cells grey."""
+    rng = np.random.default_rng(1)
+    ds = Dataset(X_train=rng.normal(size=(5, 2)).astype(np.float32), y_train=np.array([0, 1, 0, 1, 1]),
+                 X_test=np.zeros((0, 2), np.float32), y_test=np.zeros(0, np.int64), class_names=["a", "b"],
+                 input_shape=(2,), name="pts")
+    view = StepView()
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.reset(ViewContext(dataset=ds, model=None, config=RunConfig(), generation=1))
+    assert view.stack.currentIndex() == 1 and "no network yet" in view.message.text()
+    assert not view.task.active
+    model = Sequential([Dense(3, activation="relu"), Dense(1, activation="sigmoid")], input_shape=(2,), seed=0)
+    model.layers[0].params["W"][0, 0] = np.nan
+    with qtbot.waitSignal(view.traceReady, timeout=30_000):
+        view.reset(ViewContext(dataset=ds, model=model, config=RunConfig(), generation=2))
+    assert view.stack.currentIndex() == 0
+    assert np.isnan(view.trace.cost) or np.isnan(view.trace.output).any()
+    box = view.current_card().boxes["W"]
+    assert box.table.model().data(box.table.model().index(0, 0), Qt.BackgroundRole).name() == "#444444"
+    view.select_sample(4, "test")          # an empty test set: said, not crashed
+    assert view.stack.currentIndex() == 1 and "no test samples" in view.message.text()
