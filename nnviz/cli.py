@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -40,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("--preset", help="preset to open with")
     gui.add_argument("--data-dir", help="directory holding dataset files")
+
+    opener = sub.add_parser("open", help="open the desktop app on a run, model or classroom file")
+    opener.add_argument("file", help="an .h5 file saved by nnviz (File → Save run / Save classroom…)")
+    opener.add_argument("--data-dir", help="directory holding dataset files")
 
     train = sub.add_parser("train", help="train a preset headless and report test accuracy")
     train.add_argument("--preset", required=True, help="preset name (see `nnviz presets`)")
@@ -294,20 +299,25 @@ def _no_display_reason() -> str | None:
             "train headless with `nnviz train --preset moons`, or run the app where there is a screen.")
 
 
-def run_gui(preset=None, data_dir=None) -> int:
+def run_gui(preset=None, data_dir=None, open_file=None) -> int:
+    if open_file is not None and not Path(open_file).is_file():
+        print(f"nnviz: error: {open_file}: no such file.", file=sys.stderr)
+        return 2
     reason = _no_display_reason()
     if reason:
         print(f"nnviz: {reason}", file=sys.stderr)
         return 2
     from nnviz.gui.app import run
 
-    return run(data_dir=data_dir, preset=preset)
+    return run(data_dir=data_dir, preset=preset, open_file=open_file)
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "gui"):
         return run_gui(getattr(args, "preset", None), getattr(args, "data_dir", None))
+    if args.command == "open":
+        return run_gui(None, args.data_dir, open_file=args.file)
     from nnviz.data import DatasetError
     from nnviz.engine.io import ModelFileError
 

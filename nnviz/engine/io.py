@@ -8,6 +8,8 @@ Layout of a model file::
     /weights/<layer>/<key>       parameter arrays
     /buffers/<layer>/<key>       non-trainable state (BatchNorm running statistics)
     /optimizer_state/<layer.key>/<slot>   optimizer slots, plus attr iterations
+    /arrays/<name>               extra arrays a caller stores beside the model (e.g. a run's weight
+                                 snapshots, ``arrays/timeline/dense_1/W``); read with ``with_arrays=True``
 
 Saving writes a temporary file beside the target and renames it over the
 target only when complete, so a failed save never destroys the old file
@@ -50,6 +52,7 @@ FORMAT_VERSION = 1
 #: JSON attributes longer than this are refused unparsed (nesting too deep for Python is refused too)
 MAX_JSON_CHARS = 64 << 20
 MODEL_PLAN = "nnviz.engine.io:plan_model_read"
+RUN_PLAN = "nnviz.engine.io:plan_run_read"
 
 
 class ModelFileError(ValueError):
@@ -66,10 +69,12 @@ _CONFIG_ERRORS = (KeyError, TypeError, ValueError, OverflowError, AttributeError
 
 
 def save_model(model, path, optimizer: Optimizer | None = None, extra: dict | None = None, *,
-               overwrite_readonly: bool = False) -> None:
+               overwrite_readonly: bool = False, arrays: dict | None = None) -> None:
     """Write ``model`` (and optionally its optimizer's state) to ``path`` atomically.
 
     ``extra`` is a JSON-serializable dict stored alongside (e.g. run settings).
+    ``arrays`` maps names (``a/b/c``) to numeric arrays, or to lists of same-shape arrays stored
+    stacked (n, *shape) one row at a time, written under ``/arrays``.
     Raises SaveError (an OSError) naming ``path`` when the folder is missing or
     not writable, the target is read-only (unless ``overwrite_readonly``), or
     writing fails (disk full, file-size limit); the old file is then unchanged
@@ -99,8 +104,20 @@ def save_model(model, path, optimizer: Optimizer | None = None, extra: dict | No
                     g = state.create_group(name)
                     for slot, value in slots.items():
                         g.create_dataset(slot, data=value)
+            for name, value in (arrays or {}).items():
+                _write_array(f, f"arrays/{name}", value)
         seal_file(tmp)
         remember_clean(tmp)
+
+
+def _write_array(f, where: str, value) -> None:
+    if isinstance(value, (list, tuple)):
+        first = np.asarray(value[0]) if value else np.empty(0, dtype=np.float32)
+        ds = f.create_dataset(where, shape=(len(value), *first.shape), dtype=first.dtype)
+        for i, row in enumerate(value):
+            ds[i] = row
+    else:
+        f.create_dataset(where, data=np.asarray(value))
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -212,10 +229,17 @@ def plan_model_read(contents) -> list[str]:
     return wanted
 
 
-def _open_model_file(path: Path):
+def plan_run_read(contents) -> list[str]:
+    """:func:`plan_model_read`, plus every numeric dataset under ``arrays/`` (sized by the reader's budget)."""
+    extra = [where for where, (_shape, dtype) in contents.datasets.items()
+             if where.startswith("arrays/") and np.dtype(dtype).kind in "biuf"]
+    return plan_model_read(contents) + extra
+
+
+def _open_model_file(path: Path, plan: str = MODEL_PLAN):
     """The checked contents of a model file, every failure a ModelFileError sentence."""
     try:
-        return read_hdf5(path, MODEL_PLAN)
+        return read_hdf5(path, plan)
     except NotHDF5Error as exc:
         raise ModelFileError(f"{path}: not an nnviz model file ({exc.reason}).") from None
     except HDF5FileError as exc:
@@ -272,17 +296,18 @@ def _read_optimizer(attrs: dict, contents, model, path):
     return optimizer
 
 
-def load_model(path, with_optimizer: bool = False, with_extra: bool = False):
+def load_model(path, with_optimizer: bool = False, with_extra: bool = False, with_arrays: bool = False):
     """Read a model saved by :func:`save_model`.
 
-    Returns the model, or ``(model, optimizer_or_None[, extra])`` when asked.
+    Returns the model, or ``(model, optimizer_or_None[, extra])`` when asked;
+    ``with_arrays`` appends a dict of the extra arrays (names without ``arrays/``).
     Raises ModelFileError with the file name if it is not a readable nnviz
     model: damaged, crafted, too large for the memory budget, or unreadable.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file.")
-    contents = _open_model_file(path)
+    contents = _open_model_file(path, RUN_PLAN if with_arrays else MODEL_PLAN)
     attrs = contents.attrs.get("", {})
     model = _build_model(_read_header(attrs, path), path)
     for layer in model.layers:
@@ -312,6 +337,9 @@ def load_model(path, with_optimizer: bool = False, with_extra: bool = False):
     extra = {} if extra is None else extra
     if not isinstance(extra, dict):
         raise ModelFileError(f"{path}: the saved settings (extra) should be a JSON object. Received: {_short(extra)}")
+    if with_arrays:
+        arrays = {k[len("arrays/"):]: v for k, v in contents.arrays.items() if k.startswith("arrays/")}
+        return model, optimizer, extra, arrays
     if with_extra:
         return model, optimizer, extra
     if with_optimizer:

@@ -11,6 +11,10 @@ Environment variables, for demos, screenshots and tests:
 - ``NNVIZ_DROP=FILE[:FILE…]``: classify these image files as if dropped on the window (after the
   first run when ``NNVIZ_AUTOSTART`` is set, else once the window is shown);
 - ``NNVIZ_TAB=NAME``: show the view tab whose title or objectName is NAME (e.g. ``Compare runs``).
+- ``NNVIZ_EPOCHS=N``: set the epochs of a run to N (e.g. a short run before ``NNVIZ_REPLAY``);
+- ``NNVIZ_REPLAY=1`` (or ``slow``, ``normal``, ``fast``: the replay speed): once the first run ends,
+  replay it with the time machine (the scrubber under the tabs plays the run's weight snapshots;
+  with ``NNVIZ_AUTOSTART``, for a screenshot mid-replay).
 
 Once the window is on screen the app prints ``nnviz: window shown`` to
 stderr when ``NNVIZ_QUIT_AFTER_MS`` is set (so a test can see it). SIGINT
@@ -31,8 +35,11 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def run(data_dir=None, preset: str | None = None, argv=None) -> int:
-    """Create the QApplication (or reuse one), show the main window, run the event loop."""
+def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> int:
+    """Create the QApplication (or reuse one), show the main window, run the event loop.
+
+    ``open_file``: a run, model or classroom file opened once the window is shown (``nnviz open FILE``).
+    """
     from . import _pyside_fix
 
     _pyside_fix.apply()
@@ -59,9 +66,16 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
     quit_after = os.environ.get("NNVIZ_QUIT_AFTER_MS")
 
     def shown():
+        opened = window.files.open_run_file(open_file) if open_file is not None else None
         if quit_after is not None:
             print(f"nnviz: window shown ({window.windowTitle()}, visible={window.isVisible()})",
                   file=sys.stderr, flush=True)
+            if opened is not None:
+                model = window.lab.model
+                print(f"nnviz: opened {open_file}: {window.lab.preset_name or 'custom'} settings, "
+                      f"{model.history.epochs_done if opened and model else 0} epochs of history"
+                      if opened else f"nnviz: could not open {open_file}: {window.banner.text()}",
+                      file=sys.stderr, flush=True)
         drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]
         if drop and _env_flag("NNVIZ_AUTOSTART"):
             pending = [drop]
@@ -73,6 +87,16 @@ def run(data_dir=None, preset: str | None = None, argv=None) -> int:
             page = window.viewTabs.widget(index)
             if tab in (window.viewTabs.tabText(index).lower(), page.objectName().lower()):
                 window.viewTabs.setCurrentIndex(index)
+        epochs = os.environ.get("NNVIZ_EPOCHS", "").strip()
+        if epochs.isdigit() and int(epochs) > 0:
+            window.epochsSpin.setValue(int(epochs))
+        replay = os.environ.get("NNVIZ_REPLAY", "").strip().lower()
+        if _env_flag("NNVIZ_REPLAY") or replay in ("slow", "normal", "fast"):
+            speed = window.timeBar.speedCombo
+            speed.setCurrentIndex(max(speed.findText(replay.title()), 0) if replay in ("slow", "fast") else 1)
+            replays = [True]
+            window.trainingFinished.connect(lambda _result: replays and replays.pop() and
+                                            QTimer.singleShot(300, window.timeBar.play))
         if _env_flag("NNVIZ_AUTOSTART"):
             start_when_loaded()
         if os.environ.get("NNVIZ_GRADCHECK"):

@@ -35,6 +35,7 @@ from .icons import app_icon
 from .panels.controls import ControlBar
 from .panels.settings_panel import SettingsPanel
 from .settings import AppSettings
+from .time_bar import TimeBar
 from .views import VIEW_CLASSES
 from .window_frame import Presentation, restore_geometry
 from .worker import TrainingRunner
@@ -118,13 +119,12 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(self.settingsPanel)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([self.settingsPanel.preferred_width(1500), 940])
         self.setCentralWidget(self.splitter)
+        self.timeBar = TimeBar(self)        # the time machine's scrubber, under the tabs
 
-        self.stateLabel = QLabel("Idle", objectName="stateLabel")
-        self.modelLabel = QLabel(objectName="modelLabel")
+        self.stateLabel, self.modelLabel = QLabel("Idle", objectName="stateLabel"), QLabel(objectName="modelLabel")
         self.statusBar().addPermanentWidget(self.modelLabel)
         self.statusBar().addPermanentWidget(self.stateLabel)
         for name in ("trainButton", "pauseButton", "stepButton", "stopButton", "resetButton", "progressBar",

@@ -18,6 +18,7 @@ DEFAULTS = {
     "windowState": QByteArray(),
     "splitter": QByteArray(),
     "lastFileDir": "",          # folder of the last file dialog
+    "timeMachineMB": "200",     # memory budget of the time machine's weight snapshots, in MB
 }
 #: keys older versions wrote that are no longer used (removed when settings are opened)
 OBSOLETE = ("presentation",)

@@ -16,6 +16,12 @@ changed through :class:`~nnviz.lab.events.Event` objects in ``lab.events``:
 - ``status(text, milliseconds)``: a passing message for the status bar;
 - ``run_started(record)``, ``run_finished(result)``, ``run_added(record)``.
 
+The time machine (:mod:`nnviz.lab.timeline`): ``lab.timeline`` holds the
+current network's weight snapshots; ``set_moment(snapshot)`` rewinds what
+views draw (``view_context()`` and ``snapshot()`` then use a frozen model with
+that snapshot's weights); ``continue_from(snapshot)`` makes a network from a
+snapshot's weights, ready for a run with the current settings.
+
 While a run is on, the model belongs to the training thread: the lab only
 talks to it through the session's :class:`~nnviz.lab.session.RunControl`,
 and views get copies (``view_context().model`` is a frozen copy taken when
@@ -40,6 +46,13 @@ from .presets import layer_to_spec, list_presets, load_preset
 from .runs import RunLog, RunRecord
 from .session import RunControl, RunResult, Snapshot, TrainingSession, history_snapshot
 from .stack import StackReport, check_stack
+from .timeline import (
+    Timeline,
+    WeightSnapshot,
+    branched_model,
+    model_at,
+    moment_snapshot,
+)
 
 DATASET_OPTIONS = ("n_samples", "noise", "test_fraction")
 #: a background loader: ``load(job, done)`` runs ``job()`` off the caller's thread, then ``done(value, error)``
@@ -58,6 +71,8 @@ class ViewContext:
     model: Any = None
     config: Any = None
     generation: int = 0
+    #: the time machine's WeightSnapshot the model was rewound to, or None (the network as it is now)
+    moment: Any = None
 
     @property
     def count_label(self) -> str:
@@ -105,6 +120,10 @@ class Lab:
         self._run_id = 0
         self._reset_after_run = False
         self._copy: tuple | None = None       # (generation, iterations, frozen copy)
+        self.timeline = Timeline()
+        self.moment: WeightSnapshot | None = None
+        self._moment_copy: tuple | None = None   # (snapshot, frozen model with its weights)
+        self._branch: tuple | None = None        # (run id, epoch, origin) of the next run's record
 
     # ------------------------------------------------------------------ configuration
     def apply_preset(self, name: str) -> RunConfig:
@@ -284,16 +303,18 @@ class Lab:
         if not quiet:
             self.events.status.emit("New network: weights initialized, history cleared.", 5000)
 
-    def _model_replaced(self) -> None:
+    def _model_replaced(self, timeline: Timeline | None = None) -> None:
         self.generation += 1
-        self._copy = None
+        self._copy = self._moment_copy = self.moment = self._branch = None
+        self.timeline = timeline or Timeline(self.timeline.budget)
         self.events.model_changed.emit()
 
     def view_context(self) -> ViewContext:
         """What views draw now; its model is a frozen copy (never the network a run is training), and
         None when the network cannot take the dataset's inputs (train_block_reason says so)."""
         return ViewContext(dataset=self.dataset, model=self._frozen_model() if self._fits_data() else None,
-                           config=self.model_config or self.config, generation=self.generation)
+                           config=self.model_config or self.config, generation=self.generation,
+                           moment=self.moment if self.state == "idle" else None)
 
     def _fits_data(self) -> bool:
         return self.dataset is None or self.model is None or \
@@ -304,6 +325,10 @@ class Lab:
             return None
         if self.state != "idle":
             return self._copy[2] if self._copy is not None else None
+        if self.moment is not None:
+            if self._moment_copy is None or self._moment_copy[0] is not self.moment:
+                self._moment_copy = (self.moment, model_at(self.model, self.moment))
+            return self._moment_copy[1]
         key = (self.generation, self.model.history.iterations_done)
         if self._copy is None or self._copy[:2] != key:
             self._copy = (*key, frozen_copy(self.model))
@@ -313,7 +338,40 @@ class Lab:
         """The current network's whole history with ``probes`` computed (idle only: None during a run)."""
         if self.model is None or self.state != "idle" or not self._fits_data():
             return None
+        if self.moment is not None:
+            return moment_snapshot(self.model, self._frozen_model(), self.moment, probes)
         return history_snapshot(self.model, probes=probes)
+
+    def set_moment(self, snap: WeightSnapshot | None) -> bool:
+        """Rewind what views draw to the time-machine snapshot ``snap`` (None: back to now); idle only."""
+        if self.state != "idle" or self.model is None:
+            return False
+        self.moment = snap
+        return True
+
+    def continue_from(self, snap: WeightSnapshot, same_init: bool = False) -> None:
+        """A network with ``snap``'s weights (``same_init``: the first snapshot's) and the current settings,
+        ready for Train; its history is the run's up to ``snap``. The optimizer starts afresh (no momentum
+        or Adam moments carried over). Raises RuntimeError/ValueError with a sentence when impossible."""
+        reason = "Stop training first." if self.state != "idle" else self.train_block_reason()
+        snaps = self.timeline.snapshots
+        if reason or not snaps:
+            raise RuntimeError(reason or "There are no snapshots yet: train the network first.")
+        if same_init and snaps[0].epoch != 0:
+            raise ValueError(f"The first snapshot is at {self.unit()} {snaps[0].epoch:,}: this network's "
+                             "initial weights were not recorded (it came from a file).")
+        snap = snaps[0] if same_init else snap
+        index = next(i for i, s in enumerate(snaps) if s is snap)
+        config = self.config.copy()
+        model = branched_model(config.build_model(self.dataset.input_shape), self.model.history, snap)
+        parent = self.run_record.id if self.run_record is not None else None
+        where = f"run {parent}" if parent else "this network"
+        origin = f"same initialization as {where}" if same_init else \
+            f"branched from {where} at {self.unit()} {snap.epoch:,}"
+        self.model, self.optimizer, self.model_config = model, config.build_optimizer(), config
+        self.run_record = None
+        self._model_replaced(self.timeline.branch(index))
+        self._branch = (parent, snap.epoch, origin)
 
     def unit(self, config: RunConfig | None = None) -> str:
         config = config or self.run_config or self.model_config or self.config
@@ -343,6 +401,7 @@ class Lab:
             if self.model.history.epochs_done == 0:
                 self.events.status.emit("Starting a new network with the current settings.", 5000)
         self.events.notice_cleared.emit(None)
+        self.moment = None                    # the time machine shows the run as it trains
         self._frozen_model()                  # keep a copy for views that ask during the run
         self.optimizer.lr = config.lr
         self.run_config = config
@@ -354,7 +413,8 @@ class Lab:
         session = TrainingSession(self.model, self.optimizer, (ds.X_train, ds.y_train, ds.X_test, ds.y_test),
                                   epochs=config.epochs, batch_size=config.batch_size, control=self.control,
                                   emit=emit, probes=list(probes), run_id=self._run_id, ready=ready,
-                                  callbacks=list(callbacks), **options)
+                                  callbacks=[*callbacks, self.timeline.recorder((ds.X_train, ds.y_train))],
+                                  **options)
         self.run_record = self._record_for(config, options)
         self._set_state("paused" if step_unit else "running")
         self.events.run_started.emit(self.run_record)
@@ -371,15 +431,19 @@ class Lab:
         bug = options.get("gradient_fn")
         if bug is not None:
             settings["backprop"] = getattr(bug, "bug_name", getattr(bug, "__name__", "a bug"))
-        previous = self.run_record
+        previous, branch, self._branch = self.run_record, self._branch, None
         if previous is not None and previous in self.runs.records and _same_run(previous.settings, settings):
             previous.settings = settings
             previous.status = "running"
             return previous
         title = f"Run {len(self.runs) + 1}: {config.name or 'custom network'}"
-        if previous is not None and self.model.history.epochs_done:
+        if branch is not None:
+            title += f" ({branch[2]})"
+        elif previous is not None and self.model.history.epochs_done:
             title += f" (continues run {previous.id})"
         record = self.runs.add(title, settings)
+        if branch is not None:
+            record.branched_from, record.origin = branch[:2], branch[2]
         record.status = "running"
         return record
     def on_snapshot(self, snap: Snapshot) -> None:
@@ -477,8 +541,8 @@ class Lab:
         """
         if self.state != "idle":
             raise RuntimeError("Stop training before loading a model.")
-        job = lambda: load_model(path, with_optimizer=True, with_extra=True)  # noqa: E731
-        model, optimizer, extra = read(job) if read is not None else job()
+        job = lambda: load_model(path, with_optimizer=True, with_extra=True, with_arrays=True)  # noqa: E731
+        model, optimizer, extra, arrays = read(job) if read is not None else job()
         extra = extra if isinstance(extra, dict) else {}
         saved = extra.get("run_config")
         config = checked_config(saved, Path(path).name) if isinstance(saved, dict) else self.config.copy()
@@ -496,7 +560,11 @@ class Lab:
         self.optimizer = optimizer or config.build_optimizer()
         self.model_config = self.config.copy()
         self.run_record = None
-        self._model_replaced()
+        timeline, dropped = Timeline.from_file(extra.get("timeline"), arrays, model, Path(path).name,
+                                               self.timeline.budget)
+        self._model_replaced(timeline)
+        if dropped:
+            self._notice(dropped, "warning", tag="timeline")
         if self.dataset is not None and tuple(self.dataset.input_shape) != tuple(model.input_shape):
             self._notice(f"{Path(path).name} expects inputs of shape {tuple(model.input_shape)}, but the dataset "
                          f"{config.dataset} has {tuple(self.dataset.input_shape)}: pick a matching dataset.",
@@ -522,9 +590,11 @@ class Lab:
         config = self.config_to_save()
         extra = {"app": "nnviz", "run_config": config.to_dict(), "dataset": config.dataset,
                  "class_names": list(getattr(self.dataset, "class_names", []) or [])}
-        if kind == "run":
+        arrays = None
+        if kind == "run":           # with the time machine's snapshots
             extra["kind"] = "run"
-        save_model(self.model, path, optimizer=self.optimizer, extra=extra)
+            extra["timeline"], arrays = self.timeline.to_file()
+        save_model(self.model, path, optimizer=self.optimizer, extra=extra, arrays=arrays)
 
     def open_run(self, path, read: Callable | None = None) -> RunRecord | None:
         """Restore a saved run (panels, network, curves); it joins the session's runs."""

@@ -51,6 +51,10 @@ class RunRecord:
     history: dict = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
     #: layer name → one ‖∂J/∂W‖ per epoch (exploration series with record_gradient_norms)
     grad_norms: dict = field(default_factory=dict)
+    #: (run id, epoch) of the time-machine snapshot this run started from, or None
+    branched_from: tuple | None = None
+    #: how it started, for legends: "branched from run 2 at epoch 1,234", "same initialization as run 2", ""
+    origin: str = ""
 
     def config(self) -> RunConfig:
         """The settings this run trained with."""
@@ -109,7 +113,10 @@ def comparison_labels(records: list[RunRecord]) -> list[str]:
     out = []
     for label, parts, record in zip(labels, extra, records):
         pieces = ([] if generic else [label]) + parts
-        out.append(", ".join(pieces) if pieces else record.title)
+        text = ", ".join(pieces) if pieces else record.title
+        if record.origin and record.origin not in text:
+            text += f" ({record.origin})"
+        out.append(text)
     return out
 
 

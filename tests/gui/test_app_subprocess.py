@@ -78,3 +78,28 @@ def test_sigterm_closes_the_app(tmp_path):
             proc.wait()
     assert proc.returncode == 0, rest
     assert "QThread: Destroyed while thread is still running" not in rest
+
+
+def test_nnviz_open_restores_a_saved_run(tmp_path):
+    """``nnviz open FILE`` opens the app on a run file saved by the app."""
+    from nnviz.lab import Lab
+
+    lab = Lab()
+    lab.apply_preset("moons")
+    config = lab.config.copy()
+    config.epochs = 30
+    lab.edit(config, "epochs")
+    lab.run_finished(lab.start_run(emit=lambda snap: None).run())
+    run_file = tmp_path / "class run.h5"
+    lab.save_model(run_file, kind="run")
+    proc = subprocess.run([sys.executable, "-m", "nnviz", "open", str(run_file)],
+                          env=_env(tmp_path, NNVIZ_QUIT_AFTER_MS="1500"), capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"nnviz: opened {run_file}: moons settings, 30 epochs of history" in proc.stderr
+
+
+def test_nnviz_open_names_a_missing_file(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "nnviz", "open", str(tmp_path / "nope.h5")],
+                          env=_env(tmp_path), capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2 and f"nnviz: error: {tmp_path / 'nope.h5'}: no such file." in proc.stderr

@@ -13,12 +13,13 @@ from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
+from .layer_stats import LayerStatsView
 from .prediction import PredictionView
 from .samples import SamplesView
 from .step import StepView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView, StepView]
+                EvaluationView, LayerStatsView, StepView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "StepView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "StepView", "VIEW_CLASSES"]

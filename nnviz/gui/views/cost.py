@@ -4,6 +4,10 @@ Snapshots carry only the history entries added since the last one; they
 are appended to growing buffers and the curves are redrawn with
 pyqtgraph's peak downsampling and clip-to-view, so a 10,000-epoch run
 costs the GUI thread the same at the end as at the start.
+
+When the time machine rewinds the run (``context.moment``, a
+:class:`~nnviz.lab.timeline.WeightSnapshot`), the curves stay whole and a
+vertical cursor marks the moment; the summary gives the numbers then.
 """
 
 from __future__ import annotations
@@ -75,6 +79,17 @@ def cost_text(value: float) -> str:
     return f"{value:.3g} (off the chart)"
 
 
+def moment_text(snap, unit: str) -> str:
+    """The summary line for a time-machine snapshot: ``time machine at epoch 16 · cost 0.5921 · …``."""
+    parts = [f"Time machine at {unit} {snap.epoch:,}"]
+    for name, value, fmt in (("train cost", snap.cost, cost_text), ("test cost", snap.test_cost, cost_text),
+                             ("train accuracy", snap.train_accuracy, "{:.1%}".format),
+                             ("test accuracy", snap.test_accuracy, "{:.1%}".format)):
+        if math.isfinite(value):
+            parts.append(f"{name} {fmt(value)}")
+    return " · ".join(parts)
+
+
 class CostView(LiveView):
     """Train/test cost (top) and accuracy (bottom) against epoch or iteration."""
 
@@ -134,6 +149,13 @@ class CostView(LiveView):
         self.test_curve = self._curve(self.cost_plot, TEST_COLOR, "test cost", dash=True)
         self.train_acc_curve = self._curve(self.acc_plot, TRAIN_COLOR, "train accuracy")
         self.test_acc_curve = self._curve(self.acc_plot, TEST_COLOR, "test accuracy", dash=True)
+        self.moment = None          # the time machine's snapshot shown, or None
+        self.cursors = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=2))
+                        for _ in (self.cost_plot, self.acc_plot)]
+        for plot, cursor in zip((self.cost_plot, self.acc_plot), self.cursors):
+            cursor.setZValue(20)
+            cursor.setVisible(False)
+            plot.addItem(cursor, ignoreBounds=True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +181,7 @@ class CostView(LiveView):
             s.clear()
         self._count_label = context.count_label
         self._x_range = self._y_range = None
+        self.moment = context.moment
         done = context.model.history.epochs_done if context.model is not None else 0
         epochs = getattr(context.config, "epochs", 0) or 0
         steps = 1
@@ -191,6 +214,19 @@ class CostView(LiveView):
         # stepping (a paused run) shows the few points there are, not the whole planned run
         self._fit_data = snap.reason == "paused"
         self._request_draw(urgent=snap.reason != "progress")
+
+    def set_running(self, running: bool) -> None:
+        super().set_running(running)
+        if running and self.moment is not None:      # a run trains on from now: no moment to mark
+            self.moment = None
+            self._request_draw()
+
+    @property
+    def cursor_x(self) -> float | None:
+        """Where the time machine's cursor stands (epoch or iteration, as the x axis), None when hidden."""
+        if self.moment is None:
+            return None
+        return float(self.moment.iteration if self.x_mode == "iteration" else self.moment.epoch)
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
@@ -244,6 +280,11 @@ class CostView(LiveView):
         self.test_acc_curve.setData(*_finite(ex, self.test_acc.values))
         self._update_ranges(x, y, log)
         self._update_summary()
+        at = self.cursor_x
+        for cursor in self.cursors:
+            cursor.setVisible(at is not None)
+            if at is not None:
+                cursor.setValue(at)
 
     def _update_ranges(self, x, y, log: bool) -> None:
         """Grow the ranges in steps (axes are costly to lay out again); x spans the whole planned run."""
@@ -278,6 +319,9 @@ class CostView(LiveView):
             self.summary.setText("No training yet: press Train.")
             return
         unit = "iteration" if self._count_label == "iterations" else "epoch"
+        if self.moment is not None:
+            self.summary.setText(moment_text(self.moment, unit))
+            return
         parts = [f"{unit} {int(self.epochs.values[-1]):,}", f"train cost {cost_text(self.cost.values[-1])}"]
         tc = self.test_cost.values[-1]
         if np.isfinite(tc):
