@@ -16,9 +16,10 @@ from .gradcheck import GradCheckView
 from .layer_stats import LayerStatsView
 from .prediction import PredictionView
 from .samples import SamplesView
+from .step import StepView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView, LayerStatsView]
+                EvaluationView, LayerStatsView, StepView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "StepView", "VIEW_CLASSES"]

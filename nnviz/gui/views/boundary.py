@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
 
@@ -34,6 +34,10 @@ GRID_SIZE = 100
 class BoundaryView(LiveView):
     title = "Decision boundary"
     placement = "main"
+
+    #: a click on (within CLICK_PX pixels of) a training point: its index into X_train (the step view listens)
+    sampleClicked = Signal(int)
+    CLICK_PX = 10
 
     def __init__(self, parent=None, grid_size: int = GRID_SIZE):
         super().__init__(parent)
@@ -70,6 +74,11 @@ class BoundaryView(LiveView):
         self.contour_item.setZValue(5)
         self.plot.addItem(self.contour_item)
         self.scatter_items: list[pg.ScatterPlotItem] = []
+        self._train_points = None
+        self.marker = pg.ScatterPlotItem([], [], symbol="o", size=22, brush=None, pen=pg.mkPen("#111", width=3))
+        self.marker.setZValue(20)
+        self.plot.addItem(self.marker)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
         self.caption = QLabel(objectName="boundaryCaption")
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
@@ -194,14 +203,42 @@ class BoundaryView(LiveView):
             self._probe.grid = self.grid        # a running session computes the new grid from its next frame
         self.refreshRequested.emit()
 
+    def _on_click(self, event) -> None:
+        """Emit ``sampleClicked`` for the training point nearest a left click, if within CLICK_PX pixels."""
+        pts = self._train_points
+        if pts is None or not len(pts) or event.button() != Qt.MouseButton.LeftButton:
+            return
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        pos = vb.mapSceneToView(event.scenePos())
+        px, py = vb.viewPixelSize()
+        d2 = ((pts[:, 0] - pos.x()) / px) ** 2 + ((pts[:, 1] - pos.y()) / py) ** 2
+        i = int(np.argmin(d2))
+        if d2[i] <= self.CLICK_PX ** 2:
+            self.mark_sample(i)
+            self.sampleClicked.emit(i)
+
+    def mark_sample(self, index: int | None) -> None:
+        """Ring training point ``index`` (None: no ring)."""
+        pts = self._train_points
+        if index is None or pts is None or not 0 <= index < len(pts):
+            self.marker.setData([], [])
+        else:
+            self.marker.setData([pts[index, 0]], [pts[index, 1]])
+
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
         self.stack.setCurrentIndex(1)
+        self._train_points = None
+        self.marker.setData([], [])
         for item in self.scatter_items:
             self.plot.removeItem(item)
         self.scatter_items = []
 
     def _draw_points(self, ds) -> None:
+        self._train_points = np.asarray(ds.X_train, dtype=np.float64)
+        self.marker.setData([], [])
         for item in self.scatter_items:
             self.plot.removeItem(item)
         self.scatter_items = []
