@@ -18,8 +18,8 @@ from .prediction import PredictionView
 from .samples import SamplesView
 from .step import StepView
 
-VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView, LayerStatsView, StepView]
+VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, StepView,
+                GradCheckView, EvaluationView, LayerStatsView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
            "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "StepView", "VIEW_CLASSES"]

@@ -86,6 +86,7 @@ def trace_job(model, X, y, lr, optimizer, bug, report, should_stop):
 class StepView(LiveView):
     title = "Backprop step by step"
     placement = "tab"
+    group = "Explain"
 
     #: a new trace has been drawn
     traceReady = Signal()
