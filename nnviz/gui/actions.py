@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from .icons import app_icon
@@ -32,6 +32,31 @@ SHORTCUTS = {
     "shortcutsAction": ("Keyboard shortcuts", ("F1",)),
     "quitAction": ("Quit", ("Ctrl+Q",)),
 }
+
+
+#: Run → Training speed: (menu text, epochs a second at most; None: as fast as the machine goes)
+SPEEDS = (("Maximum", None), ("100 epochs a second", 100.0), ("30 epochs a second", 30.0),
+          ("10 epochs a second", 10.0), ("3 epochs a second", 3.0), ("1 epoch a second", 1.0))
+
+
+def _speed_menu(window, menu) -> None:
+    """One checkable item per speed; choosing one slows the run now and the runs after it."""
+    menu.setObjectName("speedMenu")
+    menu.setToolTipsVisible(True)
+    group = QActionGroup(menu)
+    group.setExclusive(True)
+    window.speedActions = []
+    for text, rate in SPEEDS:
+        action = menu.addAction(text)
+        action.setCheckable(True)
+        action.setChecked(rate is None)
+        action.setData(rate)
+        action.setToolTip("Slow training down to watch the boundary move" if rate else "Train as fast as possible")
+        group.addAction(action)
+        action.triggered.connect(lambda _checked=False, rate=rate, text=text: (
+            window.lab.set_speed(rate),
+            window.statusBar().showMessage(f"Training speed: {text.lower()}.", 4000)))
+        window.speedActions.append(action)
 
 
 def _add(window, menu, name: str, slot, text: str | None = None):
@@ -78,6 +103,8 @@ def build_menus(window) -> None:
         _add(window, menu, name, slot)
     menu.addSeparator()
     _add(window, menu, "resetAction", window.reset)
+    menu.addSeparator()
+    _speed_menu(window, menu.addMenu("Training speed"))
     for button, name in ((window.trainButton, "trainAction"), (window.pauseButton, "pauseAction"),
                          (window.stepButton, "stepAction"), (window.stopButton, "stopAction"),
                          (window.resetButton, "resetAction")):

@@ -32,6 +32,18 @@ class Grid:
         return (float(self.xs[0] - dx / 2), float(self.ys[0] - dy / 2),
                 float(dx * len(self.xs)), float(dy * len(self.ys)))
 
+    def resampled(self, n: int) -> "Grid":
+        """A grid over the same rectangle with ``n`` points along its longer side (square pixels)."""
+        left, bottom, width, height = self.rect
+        if width >= height:
+            nx, ny = n, max(2, int(round(n * height / width)))
+        else:
+            nx, ny = max(2, int(round(n * width / height))), n
+        xs = left + (np.arange(nx) + 0.5) * (width / nx)
+        ys = bottom + (np.arange(ny) + 0.5) * (height / ny)
+        gx, gy = np.meshgrid(xs, ys)
+        return Grid(xs=xs, ys=ys, points=np.column_stack([gx.ravel(), gy.ravel()]).astype(self.points.dtype))
+
 
 def make_grid(X: np.ndarray, n: int = 100, pad: float = 0.1, aspect: float | None = 1.0,
               dtype=np.float32) -> Grid:
@@ -164,13 +176,35 @@ def contour_segments(field: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: f
     return x, y
 
 
+#: points along the longer side of the grid of live frames (while a run trains): about 6× fewer than the
+#: 100 × 100 still picture, so the boundary can move 20+ times a second for a few percent of training time
+LIVE_GRID = 40
+
+
 class BoundaryProbe:
-    """Worker-side half of the boundary view: evaluates the model on a fixed grid."""
+    """Worker-side half of the boundary view: evaluates the model on a grid.
+
+    ``live`` (set by the training session: True for the snapshots of a run in
+    progress, False for paused and final ones) picks a coarser grid over the
+    same rectangle (``live_n`` points along its longer side), cheap enough to
+    compute for every frame; the view scales either up smoothly.
+    """
 
     key = "boundary"
 
-    def __init__(self, grid: Grid):
+    def __init__(self, grid: Grid, live_n: int = LIVE_GRID):
+        self.live = False
+        self.live_n = live_n
         self.grid = grid
 
+    @property
+    def grid(self) -> Grid:
+        return self._grid
+
+    @grid.setter
+    def grid(self, grid: Grid) -> None:
+        self._grid = grid
+        self._live_grid = grid.resampled(self.live_n) if max(grid.shape) > self.live_n else grid
+
     def compute(self, model) -> BoundaryFrame:
-        return boundary_frame(model.predict, self.grid)
+        return boundary_frame(model.predict, self._live_grid if self.live else self._grid)

@@ -116,6 +116,8 @@ class Lab:
         self.problems: dict[str, str] = {}
         self.state = "idle"
         self.control: RunControl | None = None
+        #: epochs a second a run may train at most (None: as fast as it can), see set_speed
+        self.speed: float | None = None
         self.run_config: RunConfig | None = None
         self.runs = RunLog()
         self.run_record: RunRecord | None = None
@@ -463,6 +465,7 @@ class Lab:
         self.run_config = config
         self._run_id += 1
         self.control = RunControl()
+        self.control.set_speed(self.speed)
         if step_unit is not None:
             self.control.step(step_unit)
         ds = self.dataset
@@ -541,6 +544,12 @@ class Lab:
             return RunSummary(text, f"Diverged at {unit} {result.epochs_done:,}", notice=text, level="warning")
         text = f"Training failed: {result.message}"
         return RunSummary(text, f"Failed at {unit} {result.epochs_done:,}", notice=result.message, level="error")
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """Slow runs down to at most this many epochs a second (None: full speed); a running one at once."""
+        self.speed = None if epochs_per_second is None else float(epochs_per_second)
+        if self.control is not None:
+            self.control.set_speed(self.speed)
 
     def pause(self) -> None:
         if self.state == "running":

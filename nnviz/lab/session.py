@@ -7,7 +7,9 @@ a new learning rate) and, at most ``max_rate`` times a second, hands a
 worker passes a signal's ``emit``; a test passes a list's ``append``.
 
 Probes are the worker-side half of a live view: ``probe.compute(model)``
-returns what the view draws (e.g. the decision-boundary grid). Each probe
+returns what the view draws (e.g. the decision-boundary grid). A probe with
+a ``live`` attribute is told whether the snapshot is one of a run in
+progress (True: be quick) or a paused or final one (False: be complete). Each probe
 is throttled on its own so that computing it takes at most ``probe_budget``
 of the training time, and no more often than its ``min_interval`` seconds
 (if it has one). A view whose input changed asks for its probes again with
@@ -41,6 +43,9 @@ class RunControl:
         self._unit = "iteration"
         self._lr: float | None = None
         self._refresh = False
+        self._speed: float | None = None
+        self._speed_changed = False
+        self._pace_start: tuple[float, float] | None = None     # (time, steps) when the current speed began
 
     # --- GUI side -----------------------------------------------------------
     def pause(self) -> None:
@@ -71,6 +76,17 @@ class RunControl:
     def set_lr(self, lr: float) -> None:
         with self._cond:
             self._lr = float(lr)
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """Train at most this many epochs a second (None: as fast as possible), to watch it happen."""
+        with self._cond:
+            self._speed = None if epochs_per_second is None else max(1e-3, float(epochs_per_second))
+            self._speed_changed = True
+            self._cond.notify_all()
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
 
     def refresh(self) -> None:
         """Ask for every probe to be computed again soon (a view's input changed), even while paused."""
@@ -108,6 +124,29 @@ class RunControl:
                 if self._budget <= 0:
                     self._budget = None
                     self._paused = True
+
+    def pace(self, steps_done: float, steps_per_epoch: int, clock=time.perf_counter) -> float:
+        """Worker side, after each step: wait until ``steps_done`` steps are due at the set speed (woken early
+        by a stop, a pause or a new speed); returns the seconds waited (0 at full speed)."""
+        with self._cond:
+            if self._speed is None:
+                self._pace_start = None
+                return 0.0
+            now = clock()
+            if self._pace_start is None or self._speed_changed:
+                self._pace_start, self._speed_changed = (now, steps_done), False
+                return 0.0
+            t0, s0 = self._pace_start
+            due = t0 + (steps_done - s0) / (self._speed * max(1, steps_per_epoch))
+            if due > now + 1.0:          # far behind (e.g. after a pause): start counting again from now
+                self._pace_start = (now, steps_done)
+                due = now + 1.0 / (self._speed * max(1, steps_per_epoch))
+            waited = 0.0
+            while now < due and not self._stop and not self._paused and not self._speed_changed:
+                self._cond.wait(due - now)
+                later = clock()
+                waited, now = waited + later - now, later
+            return waited
 
     def wait_while_paused(self, on_pause: Callable[[], None] | None = None) -> float:
         """Block while paused (until resumed, stepped or stopped); return the seconds spent waiting.
@@ -296,6 +335,8 @@ class TrainingSession:
         control = self.control
         if self._obey_lr_and_stop():
             return
+        if control.speed is not None and not last:      # a teacher slowed the run down to watch it
+            control.pace(self.model.history.iterations_done, self._steps, self.clock)
         if not last:
             control.count_step(epoch_done)
         if control.paused:
@@ -335,6 +376,8 @@ class TrainingSession:
         now = self.clock()
         probes = {}
         for slot in [] if no_probes else self._probes:
+            if hasattr(slot.probe, "live"):         # a probe that can be quicker (coarser) while the run moves on
+                slot.probe.live = reason == "progress"
             if all_probes or now >= slot.next_due or (early and now >= slot.last + slot.min_interval):
                 t0 = slot.last = self.clock()
                 probes[slot.probe.key] = slot.probe.compute(self.model)

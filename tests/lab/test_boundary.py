@@ -120,3 +120,30 @@ def test_softmax_class_borders_follow_the_equal_probability_lines():
     cell = grid.xs[1] - grid.xs[0]
     # well inside a cell (drawing the winner's 0/1 indicator puts them up to half a cell off)
     assert distance.max() < 0.15 * cell
+
+
+def test_live_frames_are_coarser_over_the_same_rectangle_and_final_ones_whole():
+    """A run's progress snapshots carry a LIVE_GRID frame (cheap); paused and final ones the full grid."""
+    from nnviz.engine import SGD, Sequential
+    from nnviz.engine.layers import Dense
+    from nnviz.lab.boundary import LIVE_GRID, BoundaryProbe, make_grid
+    from nnviz.lab.session import TrainingSession
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    grid = make_grid(X, n=100)
+    live = grid.resampled(LIVE_GRID)
+    assert live.rect == pytest.approx(grid.rect) and max(live.shape) == LIVE_GRID
+    model = Sequential([Dense(8, "tanh"), Dense(1, "sigmoid")], input_shape=(2,), seed=0)
+    snaps = []
+    TrainingSession(model, SGD(0.5), (X, y, None, None), epochs=40, emit=snaps.append,
+                    probes=[BoundaryProbe(grid)], max_rate=1e9, probe_budget=1.0).run()
+    shapes = {(s.reason, s.probes["boundary"].probs.shape) for s in snaps if "boundary" in s.probes}
+    assert ("progress", live.shape) in shapes and ("final", grid.shape) in shapes
+    assert all(shape == live.shape for reason, shape in shapes if reason == "progress")
+    final = snaps[-1].probes["boundary"]
+    np.testing.assert_array_equal(final.probs, model.predict(grid.points)[:, 0].reshape(grid.shape))
+    coarse = BoundaryProbe(grid)
+    coarse.live = True
+    np.testing.assert_allclose(coarse.compute(model).probs, model.predict(live.points)[:, 0].reshape(live.shape))

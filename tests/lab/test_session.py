@@ -197,3 +197,32 @@ def test_history_snapshot_of_a_trained_model():
 def test_step_unit_is_checked():
     with pytest.raises(ValueError, match="step unit"):
         RunControl().step("batch")
+
+
+def test_a_slowed_run_trains_no_faster_than_its_speed_and_a_stop_wakes_it():
+    """RunControl.set_speed: steps are paced on the session's clock; a stop ends the wait at once."""
+    import time
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = Sequential([Dense(4, "tanh"), Dense(1, "sigmoid")], input_shape=(2,), seed=0)
+    control = RunControl()
+    control.set_speed(200.0)           # 200 epochs a second, 4 steps an epoch: a step every 1.25 ms
+    waits = []
+    original = control.pace
+    control.pace = lambda *a, **k: waits.append(original(*a, **k)) or waits[-1]
+    session = TrainingSession(model, SGD(0.1), (X, y, None, None), epochs=20, batch_size=16, control=control)
+    start = time.perf_counter()
+    result = session.run()
+    elapsed = time.perf_counter() - start
+    assert result.status == "completed" and result.epochs_done == 20
+    assert elapsed >= (20 * 4 - 2) / (200.0 * 4)      # at most 200 epochs a second (the first step starts the clock)
+    assert len(waits) >= 70 and sum(waits) > 0
+    control.set_speed(0.01)             # one epoch every 100 s: only a stop ends this run soon
+    session = TrainingSession(model, SGD(0.1), (X, y, None, None), epochs=5, batch_size=16, control=control)
+    threading.Timer(0.3, control.stop).start()
+    start = time.perf_counter()
+    result = session.run()
+    assert result.status in ("stopped", "completed") and time.perf_counter() - start < 5
+    assert model.history.epochs_done < 25

@@ -144,13 +144,16 @@ class BoundaryView(LiveView):
         frame = snap.probes.get(BoundaryProbe.key)
         if frame is None or self.grid is None:
             return
-        if frame.probs.shape[:2] != self.grid.shape:
-            return   # from a grid of an earlier dataset
+        if not np.allclose(_frame_rect(frame), self.grid.rect, rtol=1e-5, atol=1e-9):
+            return   # from a grid of an earlier dataset (live frames are coarser, over the same rectangle)
+        resized = self.image_item.image is None or self.image_item.image.shape[:2] != frame.probs.shape[:2]
         if frame.probs.ndim == 2:
             self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
         else:
             rgb = multiclass_rgb(frame.probs)
             self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
+        if resized:             # a live (coarse) frame after a still one, or back: the same rectangle
+            self.image_item.setRect(self.image_rect)
         self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
         self.frame = frame
         self.frames_drawn += 1
@@ -271,3 +274,9 @@ class BoundaryView(LiveView):
             text = ("Shading: the predicted class (" + ", ".join(swatch(k) for k in range(len(names)))
                     + "); black lines: class boundaries. ● training points, ▲ test points.")
         self.caption.setText(text)
+
+
+def _frame_rect(frame) -> tuple[float, float, float, float]:
+    """(left, bottom, width, height) of the whole pixels of ``frame``'s grid (as :attr:`Grid.rect`)."""
+    dx, dy = frame.xs[1] - frame.xs[0], frame.ys[1] - frame.ys[0]
+    return (frame.xs[0] - dx / 2, frame.ys[0] - dy / 2, dx * len(frame.xs), dy * len(frame.ys))
