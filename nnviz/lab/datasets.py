@@ -23,6 +23,8 @@ CHOSEN = {"table": "Opened table", "folder": "Image folder"}
 TABLE_DEFAULTS = {"label_column": "", "header": "auto", "test_fraction": 0.2, "seed": 0}
 FOLDER_DEFAULTS = {"size": 32, "color": "rgb", "test_fraction": 0.2, "seed": 0}
 HEADER_CHOICES = {"auto": None, "yes": True, "no": False}
+#: data saved inside a classroom file (see :mod:`nnviz.lab.classroom`): the lab holds it, nothing reloads it
+EMBEDDED = "embedded"
 
 
 def available() -> list[str]:
@@ -36,6 +38,8 @@ def label(name: str) -> str:
         return "Opened file"
     if name in CHOSEN:
         return CHOSEN[name]
+    if name == EMBEDDED:
+        return "Data saved in the classroom file"
     info = DATASETS.get(name)
     return info.title if info is not None else name
 
@@ -83,6 +87,9 @@ def load(name: str, options: dict | None = None, data_dir=None, report=None, sho
     ``report(text)`` and ``should_stop()`` (optional) are passed to readers that take long
     (image folders)."""
     options = dict(options or {})
+    if name == EMBEDDED:
+        raise DatasetError("the data of a classroom file is kept in that file only: open the file again "
+                           "(File → Open run…).")
     if name in CHOSEN:
         path = options.get("path")
         if not path:
@@ -137,4 +144,4 @@ def describe(ds) -> str:
     return text
 
 
-__all__ = ["DatasetError", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]
+__all__ = ["DatasetError", "CHOSEN", "EMBEDDED", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]
