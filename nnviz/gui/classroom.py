@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -140,6 +140,8 @@ class ClassroomMode:
         self._hidden_actions: list[tuple[QAction, list, bool]] = []  # (action, shortcuts, visible before)
         self._hidden_tabs: list[QWidget] = []
         self._original: dict = {}            # the window's methods this mode wraps while on
+        self._all_pairs = None               # the training panel's (label, field) pairs while some are hidden
+        self._spacer = None                  # the stretch under the settings boxes while Network is hidden
         self.noteBar: QFrame | None = None
         self.noteLabel: QLabel | None = None
 
@@ -161,7 +163,7 @@ class ClassroomMode:
         w = self.window
         if item in FIELDS:
             field = getattr(w.training_panel, FIELDS[item])
-            return [widget for pair in w.training_panel.pairs if pair[1] is field for widget in pair]
+            return [widget for pair in self._all_pairs or w.training_panel.pairs if pair[1] is field for widget in pair]
         return {"preset": [w.presetCombo.parentWidget()], "dataset": [w.dataset_panel.parentWidget()],
                 "layers": [w.builder.parentWidget()], "step": [w.stepButton, w.stepUnitCombo],
                 "reset": [w.resetButton], "time_machine": [w.timeBar], "open_files": [w.dataset_panel.openButton],
@@ -213,6 +215,7 @@ class ClassroomMode:
                 self._hide_widget(widget)
             for action in self.actions_for(item):
                 self._hide_action(action)
+        self._compact(hidden)
         if "settings_panel" in hidden:
             blocked = w.settingsPanelAction.blockSignals(True)
             w.settingsPanelAction.setChecked(False)
@@ -271,6 +274,35 @@ class ClassroomMode:
         action.setShortcuts([])
         action.setEnabled(False)
         action.setVisible(False)
+
+    def _compact(self, hidden: set[str]) -> None:
+        """No holes where controls went: the training fields that remain close ranks (also in presentation
+        mode), and the settings boxes keep their size when the stretching Network box is hidden."""
+        w = self.window
+        panel = w.training_panel
+        gone = [getattr(panel, FIELDS[item]) for item in FIELDS if item in hidden]
+        if gone:
+            self._all_pairs = list(panel.pairs)
+            for label, field in self._all_pairs:
+                if any(field is g for g in gone):
+                    panel.grid.removeWidget(label)
+                    panel.grid.removeWidget(field)
+            panel.pairs = [pair for pair in self._all_pairs if not any(pair[1] is g for g in gone)]
+            panel.set_pairs_per_row(1 if w.presentation.on else 2)
+        if "layers" in hidden:
+            layout = w.settingsPanel.widget().layout()
+            layout.addStretch(1)
+            self._spacer = layout.itemAt(layout.count() - 1)
+
+    def _uncompact(self) -> None:
+        w = self.window
+        if self._all_pairs:
+            w.training_panel.pairs = self._all_pairs
+            w.training_panel.set_pairs_per_row(1 if w.presentation.on else 2)
+            self._all_pairs = None
+        if self._spacer is not None:
+            w.settingsPanel.widget().layout().removeItem(self._spacer)
+            self._spacer = None
 
     def _enforce(self) -> None:
         """Hidden actions stay disabled whatever the window's own updates say."""
@@ -334,6 +366,7 @@ class ClassroomMode:
                 tabs.setTabEnabled(index, True)
                 tabs.setTabVisible(index, True)
         self._hidden_widgets, self._hidden_actions, self._hidden_tabs = [], [], []
+        self._uncompact()
         if self._original:
             del w._update_controls, w.reset            # the class's methods again
             if self._original["drop"] is not None:
@@ -349,18 +382,19 @@ class ClassroomMode:
         if self.noteBar is None:
             self.noteBar = QFrame(objectName="classroomBar")
             self.noteBar.setStyleSheet(NOTE_STYLE)
-            title = QLabel("Classroom", objectName="classroomTitle")
-            font = title.font()
+            self.noteTitle = QLabel(objectName="classroomTitle")
+            font = QFont()
             font.setBold(True)
-            title.setFont(font)
+            self.noteTitle.setFont(font)
             self.noteLabel = QLabel(objectName="classroomNote")
+            w.presentationAction.toggled.connect(lambda _on: self._note_font())
             self.noteLabel.setTextFormat(Qt.PlainText)       # the teacher's words, never markup
             self.noteLabel.setWordWrap(True)
             self.noteLabel.setTextInteractionFlags(Qt.TextSelectableByMouse)
             bar = QVBoxLayout(self.noteBar)
             bar.setContentsMargins(12, 6, 12, 6)
             bar.setSpacing(2)
-            bar.addWidget(title)
+            bar.addWidget(self.noteTitle)
             bar.addWidget(self.noteLabel)
             central = w.takeCentralWidget()
             frame = QWidget(objectName="classroomFrame")
@@ -373,11 +407,21 @@ class ClassroomMode:
             central.show()              # taking it from the window hid it
             frame.show()
         hidden = len(self.room.hidden) if self.room is not None else 0
+        self._note_font()
+        self.noteTitle.setText(f"Classroom: {self.path.name if self.path else ''}")
         self.noteLabel.setText(note or "(no note)")
         self.noteBar.setToolTip(f"From the classroom file {self.path.name if self.path else ''}: "
                                 f"{hidden} control{'s' * (hidden != 1)} hidden. File → Leave classroom mode "
                                 "starts a fresh experiment with every control.")
         self.noteBar.show()
+
+
+    def _note_font(self) -> None:
+        """The note a quarter larger than the window's text (presentation fonts included)."""
+        if self.noteLabel is not None:
+            font = QFont(self.window.font())
+            font.setPointSizeF(font.pointSizeF() * 1.25)
+            self.noteLabel.setFont(font)
 
 
 def add_menu_items(window, menu) -> None:

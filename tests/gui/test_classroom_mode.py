@@ -94,6 +94,10 @@ def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make
         assert mode.widgets_for(item) and all(not x.isVisible() and x.isHidden() for x in mode.widgets_for(item)), item
     for item in ("preset", "dataset", "learning_rate", "epochs"):
         assert all(x.isVisible() for x in mode.widgets_for(item)), item
+    # the remaining training fields close ranks: the learning rate takes the optimizer's place
+    grid = w.training_panel.grid
+    assert grid.getItemPosition(grid.indexOf(w.learningRateSpin))[:2] == (0, 1)
+    assert grid.indexOf(w.optimizerCombo) < 0 and len(w.training_panel.pairs) == 7
     for name in ("gradCheckView", "predictionView"):
         i = tab_index(w, name)
         assert not w.viewTabs.isTabVisible(i) and not w.viewTabs.isTabEnabled(i)
@@ -147,6 +151,7 @@ def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make
     assert w.resetAction.isEnabled() and w.resetAction.shortcut().toString() == "Ctrl+R"
     assert w.openDatasetAction.isEnabled() and w.openDatasetAction.isVisible()
     assert w.stepAction.isEnabled()
+    assert len(w.training_panel.pairs) == 8 and grid.getItemPosition(grid.indexOf(w.optimizerCombo))[:2] == (0, 1)
     w.reset()
     assert w.lab.model is not None
 
