@@ -277,3 +277,36 @@ def test_fuzzed_classroom_parts_open_or_are_refused_with_a_sentence(parts):
             assert str(exc).startswith("fuzz.h5: ") and "\n" not in str(exc)
             outcomes["refused"] += 1
     assert outcomes["refused"] > 200 and sum(outcomes.values()) == 300
+
+
+def test_byte_mutants_of_a_classroom_file_open_or_are_refused(table_classroom, tmp_path):
+    """40 seeded byte mutants of a whole classroom file, re-sealed as a forger would (benchmarks/fuzz_files.py's
+    mutations): each opens or is refused with one sentence, never another exception, and a refusal changes
+    nothing in the lab."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "fuzz_files", Path(__file__).resolve().parents[2] / "benchmarks" / "fuzz_files.py")
+    fuzz_files = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz_files)
+    _, path = table_classroom
+    original = path.read_bytes()
+    rng = np.random.default_rng(12)
+    outcomes = {"opened": 0, "refused": 0}
+    for case in range(40):
+        data, _ = fuzz_files.mutate(original, rng)
+        mutant = tmp_path / f"mutant{case}.h5"
+        mutant.write_bytes(data)
+        if len(data) > 512:
+            seal_file(mutant)
+        lab = Lab()
+        lab.apply_preset("moons")
+        try:
+            lab.open_classroom(mutant)
+            outcomes["opened"] += 1
+        except REFUSALS as exc:
+            assert f"mutant{case}.h5" in str(exc) and "\n" not in str(exc).strip()
+            assert lab.config.dataset == "moons" and lab.embedded is None
+            outcomes["refused"] += 1
+    assert sum(outcomes.values()) == 40 and outcomes["refused"] > 0
