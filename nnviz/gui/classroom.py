@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -174,7 +175,8 @@ class ClassroomMode:
         found = [getattr(w, name) for name in ACTIONS.get(item, ()) if hasattr(w, name)]
         exports = [a for a in w.menuBar().findChildren(QAction) if isinstance(a.data(), str) and a.data()]
         if item == "export":
-            found += exports
+            found += exports + [menu.menuAction() for menu in w.menuBar().findChildren(QMenu)
+                                if menu.actions() and all(a in exports for a in menu.actions())]
         elif item.startswith("tab:"):
             found += [a for a in exports if a.data() == item[4:]]
         return found

@@ -107,6 +107,7 @@ def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make
     assert {"stepAction", "resetAction", "openDatasetAction", "openImageFolderAction", "loadModelAction",
             "openRunAction", "exportPytorchAction", "exportNumpyAction"} <= names
     assert any(a.data() == "gradCheckView" for a in bound)
+    assert any(a.menu() is not None and a.text() == "Export plot" for a in bound)     # the empty submenu too
     assert all(not a.isEnabled() and not a.isVisible() and not a.shortcuts() for a in bound)
     # ... and pressing their shortcuts does nothing
     model, done = w.lab.model, w.lab.model.history.epochs_done
