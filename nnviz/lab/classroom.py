@@ -199,7 +199,8 @@ def from_file(extra: dict, arrays: dict, source: str, tabs=None) -> tuple[Classr
     version = meta.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= FILE_VERSION:
         raise ClassroomError(f"{source}: classroom format version {_short(version)} is not one this nnviz reads "
-                             f"(1 to {FILE_VERSION}); upgrade nnviz.")
+                             f"(it reads version{'s 1 to' if FILE_VERSION > 1 else ''} {FILE_VERSION}); "
+                             "upgrade nnviz.")
     note, hidden = meta.get("note", ""), meta.get("hidden", [])
     if not isinstance(note, str):
         raise ClassroomError(f"{source}: the teacher's note should be text. Received: {_short(note)}.")
@@ -256,11 +257,11 @@ def _dataset(data, arrays: dict, source: str) -> Dataset:
                                  f"Received: {'none' if X is None else getattr(X, 'shape', type(X).__name__)}.")
         if encoding == "uint8/255":
             if X.dtype != np.uint8:
-                raise fail(f"X_{part}", "8-bit numbers (uint8)", X.dtype)
+                raise fail(f"X_{part}", "8-bit numbers (uint8)", str(X.dtype))
             X = _decode(X)
         else:
             if X.dtype.kind != "f":
-                raise fail(f"X_{part}", "floating-point numbers", X.dtype)
+                raise fail(f"X_{part}", "floating-point numbers", str(X.dtype))
             X = X.astype(np.float32, copy=False)
             if not np.isfinite(X).all():
                 raise ClassroomError(f"{source}: the classroom data's X_{part} holds NaN or infinite values; "
@@ -269,7 +270,7 @@ def _dataset(data, arrays: dict, source: str) -> Dataset:
             raise ClassroomError(f"{source}: the classroom data's y_{part} should have shape ({n},). "
                                  f"Received: {'none' if y is None else getattr(y, 'shape', type(y).__name__)}.")
         if y.dtype.kind not in "iu":
-            raise fail(f"y_{part}", "whole numbers (class labels)", y.dtype)
+            raise fail(f"y_{part}", "whole numbers (class labels)", str(y.dtype))
         if n and (int(y.min()) < 0 or int(y.max()) >= len(names)):
             bad = int(y.min()) if int(y.min()) < 0 else int(y.max())
             raise ClassroomError(f"{source}: the classroom data's y_{part} holds the label {bad}, expected labels "
