@@ -108,7 +108,8 @@ def build_menus(window) -> None:
 
 def show_shortcuts(parent) -> None:
     rows = "".join(f"<tr><td>{html.escape(text)}</td><td>" + " or ".join(f"<b>{k}</b>" for k in keys) + "</td></tr>"
-                   for text, keys in SHORTCUTS.values())
+                   for name, (text, keys) in SHORTCUTS.items()
+                   if getattr(parent, name, None) is None or getattr(parent, name).isVisible())  # classroom mode
     box = QMessageBox(QMessageBox.Information, "Keyboard shortcuts", f"<table cellpadding=4>{rows}</table>",
                       QMessageBox.Close, parent)
     box.setObjectName("shortcutsDialog")

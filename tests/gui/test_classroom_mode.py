@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMessageBox
 
+from nnviz.gui.actions import show_shortcuts
 from nnviz.lab.classroom import CONTROLS, Classroom
 
 from .helpers import wait_for_dataset
@@ -117,6 +119,12 @@ def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make
     qtbot.wait(50)
     assert w.lab.model is model and w.lab.model.history.epochs_done == done and w.lab.state == "idle"
     assert no_dialogs == []
+    # Help → Keyboard shortcuts lists only what is left
+    show_shortcuts(w)
+    box = w.findChild(QMessageBox, "shortcutsDialog")
+    assert "<b>F5</b>" in box.text()
+    assert not any(f"<b>{key}</b>" in box.text() for key in ("Ctrl+R", "F7", "Ctrl+O", "Ctrl+L"))
+    box.close()
     # tabs: Ctrl+Tab through all of them never lands on a hidden one; choosing one goes back to Training
     w.viewTabs.setFocus()
     seen = set()
