@@ -662,13 +662,13 @@ class Lab:
         job = lambda: load_model(path, with_optimizer=True, with_extra=True, with_arrays=True)  # noqa: E731
         loaded = read(job) if read is not None else job()
         room, data = classrooms.from_file(loaded[2], loaded[3], Path(path).name, tabs)
-        previous = self.embedded
+        previous = self.embedded, self._dataset_key
         if data is not None:
             self.embedded, self._dataset_key = data, None
         try:
             self.open_run(path, read=lambda _job: loaded)
         except BaseException:
-            self.embedded = previous
+            self.embedded, self._dataset_key = previous
             raise
         if data is not None and self.preset_config is not None:   # the preset, with its data in the file
             self.preset_config = self.preset_config.copy()
