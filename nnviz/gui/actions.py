@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from .classroom import add_menu_items as add_classroom_items
 from .icons import app_icon
 
 #: action name → (menu text, keys)
@@ -81,12 +82,14 @@ def build_menus(window) -> None:
     menu.addSeparator()
     _add(window, menu, "openRunAction", files.open_run_dialog, "Open run…")
     _add(window, menu, "saveRunAction", files.save_run_dialog, "Save run…")
+    add_classroom_items(window, menu)          # Save classroom file…, Leave classroom mode (gui/classroom.py)
     menu.addSeparator()
     export = menu.addMenu("Export plot")
     first = True
     for view in window.views:
         if view.export_item() is not None:
             action = export.addAction(f"{view.title}…", lambda v=view: files.export_plot_dialog(v))
+            action.setData(view.objectName())      # classroom mode disables a hidden tab's entry
             if first:
                 action.setShortcut(QKeySequence(SHORTCUTS["exportPlotAction"][1][0]))
                 first = False
@@ -132,7 +135,8 @@ def build_menus(window) -> None:
 
 def show_shortcuts(parent) -> None:
     rows = "".join(f"<tr><td>{html.escape(text)}</td><td>" + " or ".join(f"<b>{k}</b>" for k in keys) + "</td></tr>"
-                   for text, keys in SHORTCUTS.values())
+                   for name, (text, keys) in SHORTCUTS.items()
+                   if getattr(parent, name, None) is None or getattr(parent, name).isVisible())  # classroom mode
     box = QMessageBox(QMessageBox.Information, "Keyboard shortcuts", f"<table cellpadding=4>{rows}</table>",
                       QMessageBox.Close, parent)
     box.setObjectName("shortcutsDialog")

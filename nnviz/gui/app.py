@@ -77,6 +77,10 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
                       f"{model.history.epochs_done if opened and model else 0} epochs of history"
                       if opened else f"nnviz: could not open {open_file}: {window.banner.text()}",
                       file=sys.stderr, flush=True)
+            room = window.classroom.room if opened else None
+            if room is not None:
+                print(f"nnviz: classroom mode: note {room.note!r}, {len(room.hidden)} hidden controls",
+                      file=sys.stderr, flush=True)
         if os.environ.get("NNVIZ_OPEN"):
             window.files.open_dataset_file(os.environ["NNVIZ_OPEN"])
         drop = [p for p in os.environ.get("NNVIZ_DROP", "").split(os.pathsep) if p]

@@ -183,11 +183,16 @@ class FileCommands:
             self.open_run_file(path)
 
     def open_run_file(self, path) -> bool:
-        """Restore a saved run: panels, network, curves; it joins the runs in the comparison view."""
+        """Restore a saved run: panels, network, curves; it joins the runs in the comparison view.
+        A classroom file also hides its controls and shows its note (see :mod:`nnviz.gui.classroom`)."""
+        classroom = getattr(self.window, "classroom", None)
         try:
-            self.lab.open_run(path, read=self._read)
+            room = self.lab.open_classroom(path, read=self._read,
+                                           tabs=classroom.tab_names() if classroom is not None else None)
         except FILE_ERRORS as exc:
             return self._fail(f"Could not open the run: {exc}")
+        if room is not None and classroom is not None:
+            return classroom.enter(room, path)
         done = self.lab.model.history.epochs_done
         return self._status(f"Run opened from {path}: {done:,} epochs of history.", 8000)
 

@@ -28,6 +28,8 @@ CHOSEN = {"table": "Opened table", "folder": "Image folder"}
 TABLE_DEFAULTS = {"label_column": "", "header": "auto", "test_fraction": 0.2, "seed": 0}
 FOLDER_DEFAULTS = {"size": 32, "color": "rgb", "test_fraction": 0.2, "seed": 0}
 HEADER_CHOICES = {"auto": None, "yes": True, "no": False}
+#: data saved inside a classroom file (see :mod:`nnviz.lab.classroom`): the lab holds it, nothing reloads it
+EMBEDDED = "embedded"
 
 
 def available() -> list[str]:
@@ -43,6 +45,8 @@ def label(name: str) -> str:
         return CHOSEN[name]
     if name == PAINTED:
         return "Painted points (draw them on the plot)"
+    if name == EMBEDDED:
+        return "Data saved in the classroom file"
     info = DATASETS.get(name)
     return info.title if info is not None else name
 
@@ -53,8 +57,8 @@ def is_generated(name: str) -> bool:
 
 
 def loads_at_once(name: str) -> bool:
-    """True for data made in memory (generated or painted): no background load needed."""
-    return is_generated(name) or name == PAINTED
+    """True for data made or kept in memory (generated, painted, a classroom file's): no background load."""
+    return is_generated(name) or name in (PAINTED, EMBEDDED)
 
 
 def defaults(name: str) -> dict:
@@ -103,6 +107,9 @@ def load(name: str, options: dict | None = None, data_dir=None, report=None, sho
         if painted is None:
             raise DatasetError("no painted points: draw them on the decision-boundary plot.")
         return painted.to_dataset(**{k: options[k] for k in PAINTED_DEFAULTS if k in options})
+    if name == EMBEDDED:
+        raise DatasetError("the data of a classroom file is kept in that file only: open the file again "
+                           "(File → Open run…).")
     if name in CHOSEN:
         path = options.get("path")
         if not path:
@@ -157,4 +164,4 @@ def describe(ds) -> str:
     return text
 
 
-__all__ = ["DatasetError", "PAINTED", "loads_at_once", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]
+__all__ = ["DatasetError", "PAINTED", "EMBEDDED", "loads_at_once", "CHOSEN", "chosen_kind", "options_for", "output_for_classes", "available", "label", "is_generated", "defaults", "load", "load_file", "describe"]

@@ -38,6 +38,7 @@ from typing import Any, Callable
 from nnviz.data.augment import Augmenter
 from nnviz.engine import load_model, save_model
 
+from . import classroom as classrooms
 from . import datasets
 from .animation import BoundaryRecorder
 from .config import NEXT_RUN_FIELDS, RunConfig, checked_config
@@ -106,6 +107,8 @@ class Lab:
         self.dataset_error: str | None = None
         self.dataset_loading = False
         self._dataset_key: tuple | None = None
+        #: the data a classroom file brought (dataset kind "embedded"); never reloaded from disk
+        self.embedded = None
         #: set by the GUI to load file datasets off its thread; None loads them at once
         self.background: BackgroundLoader | None = None
         self.model = None
@@ -246,6 +249,8 @@ class Lab:
         name, options, data_dir = config.dataset, dict(config.dataset_options), self.data_dir
 
         def job(report=None, should_stop=None):
+            if name == datasets.EMBEDDED and self.embedded is not None:
+                return self.embedded
             return datasets.load(name, options, data_dir, report=report, should_stop=should_stop,
                                  painted=self.painted)
 
@@ -652,8 +657,11 @@ class Lab:
             setattr(config, field, getattr(current, field))
         return config
 
-    def save_model(self, path, kind: str = "model") -> None:
-        """Write the network (weights, optimizer state, history) and its settings to ``path``."""
+    def save_model(self, path, kind: str = "model", classroom=None) -> None:
+        """Write the network (weights, optimizer state, history) and its settings to ``path``.
+
+        ``classroom`` (a :class:`~nnviz.lab.classroom.Classroom`, with ``kind="run"``): a classroom file,
+        with the teacher's note, the hidden controls and, unless the settings make it, the data."""
         if self.model is None:
             raise RuntimeError(f"There is no {'run' if kind == 'run' else 'network'} to save: "
                                "fix the settings first.")
@@ -672,6 +680,15 @@ class Lab:
             extra["timeline"], arrays = self.timeline.to_file()
         if config.dataset == datasets.PAINTED:
             extra["painted"] = self.painted.to_csv_text()      # the data itself: it exists nowhere else
+        if classroom is not None:
+            if classrooms.needs_embedding(config.dataset) and (config.dataset, config.dataset_options) != \
+                    (self.config.dataset, self.config.dataset_options):
+                raise RuntimeError("The data changed since this network was built: press Reset (or train) "
+                                   "before saving the classroom file.")
+            extra["classroom"], data, extra["run_config"] = classrooms.to_file(classroom, self.dataset,
+                                                                              extra["run_config"])
+            extra["dataset"] = extra["run_config"]["dataset"]
+            arrays = {**(arrays or {}), **data}
         save_model(self.model, path, optimizer=self.optimizer, extra=extra, arrays=arrays)
 
     def open_run(self, path, read: Callable | None = None) -> RunRecord | None:
@@ -686,6 +703,31 @@ class Lab:
         self.run_record = record
         self.events.run_added.emit(record)
         return record
+
+
+    def open_classroom(self, path, read: Callable | None = None, tabs=None):
+        """Open a run file (see :meth:`open_run`); returns its :class:`~nnviz.lab.classroom.Classroom`, or
+        None for a plain run. Its embedded data becomes the dataset. ``tabs``: the tab names the window has.
+        Raises ClassroomError (a ValueError) and changes nothing when the classroom part is malformed."""
+        if self.state != "idle":
+            raise RuntimeError("Stop training before opening a run.")
+        job = lambda: load_model(path, with_optimizer=True, with_extra=True, with_arrays=True)  # noqa: E731
+        loaded = read(job) if read is not None else job()
+        room, data = classrooms.from_file(loaded[2], loaded[3], Path(path).name, tabs)
+        previous = self.embedded, self._dataset_key
+        if data is not None:
+            self.embedded, self._dataset_key = data, None
+        try:
+            self.open_run(path, read=lambda _job: loaded)
+        except BaseException:
+            self.embedded, self._dataset_key = previous
+            raise
+        if data is not None and self.preset_config is not None:   # the preset, with its data in the file
+            self.preset_config = self.preset_config.copy()
+            self.preset_config.dataset, self.preset_config.dataset_options = \
+                self.config.dataset, dict(self.config.dataset_options)
+            self.events.checked.emit()
+        return room
 
 
 def _same_run(a: dict, b: dict) -> bool:

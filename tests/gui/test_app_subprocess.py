@@ -103,3 +103,26 @@ def test_nnviz_open_names_a_missing_file(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "nnviz", "open", str(tmp_path / "nope.h5")],
                           env=_env(tmp_path), capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 2 and f"nnviz: error: {tmp_path / 'nope.h5'}: no such file." in proc.stderr
+
+
+def test_nnviz_open_restores_a_classroom_file(tmp_path):
+    """``nnviz open FILE`` on a classroom file: the run, its note and its hidden controls."""
+    from nnviz.lab import Lab
+    from nnviz.lab.classroom import Classroom
+
+    lab = Lab()
+    lab.apply_preset("moons")
+    config = lab.config.copy()
+    config.epochs = 30
+    lab.edit(config, "epochs")
+    lab.run_finished(lab.start_run(emit=lambda snap: None).run())
+    note = "Change only the learning rate: which value trains fastest?"
+    path = tmp_path / "lesson.h5"
+    lab.save_model(path, kind="run", classroom=Classroom(note, {"layers", "optimizer", "tab:gradCheckView"}))
+    proc = subprocess.run([sys.executable, "-m", "nnviz", "open", str(path)],
+                          env=_env(tmp_path, NNVIZ_QUIT_AFTER_MS="1500"), capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"nnviz: opened {path}: moons settings, 30 epochs of history" in proc.stderr
+    assert f"nnviz: classroom mode: note {note!r}, 3 hidden controls" in proc.stderr
+    assert "Traceback" not in proc.stderr
