@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPlainTextEdit,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -154,8 +155,8 @@ class ClassroomMode:
     def tabs(self) -> dict[str, str]:
         """objectName → title of every view tab but Training (the first)."""
         tabs = self.window.viewTabs
-        return {tabs.widget(i).objectName(): tabs.tabText(i) for i in range(1, tabs.count())
-                if tabs.widget(i).objectName()}
+        return {page.objectName(): title for title, page in tabs.all_pages()
+                if page is not tabs.widget(0) and page not in tabs.groups.values() and page.objectName()}
 
     def tab_names(self) -> list[str]:
         return list(self.tabs())
@@ -223,12 +224,13 @@ class ClassroomMode:
             w.settingsPanelAction.setChecked(False)
             w.settingsPanelAction.blockSignals(blocked)
         tabs = w.viewTabs
-        for name in room.hidden_tabs():
-            for i in range(1, tabs.count()):
-                if tabs.widget(i).objectName() == name:
-                    tabs.setTabVisible(i, False)
-                    tabs.setTabEnabled(i, False)
-                    self._hidden_tabs.append(tabs.widget(i))
+        names = set(room.hidden_tabs())
+        for _title, page in list(tabs.all_pages()):
+            if page.objectName() in names and page is not tabs.widget(0):
+                self._hide_tab(page)
+        for group in tabs.groups.values():        # a group whose every view is hidden goes too
+            if all(group.widget(i) in self._hidden_tabs for i in range(group.count())):
+                self._hide_tab(group)
         self._guard_tab(tabs.currentIndex())
         self._wrap()
         self._show_note(room.note)
@@ -311,10 +313,30 @@ class ClassroomMode:
         for action, _, _ in self._hidden_actions:
             action.setEnabled(False)
 
+    def _owner(self, page) -> QTabWidget:
+        """The tab widget ``page`` is a tab of: the window's view tabs, or a group of views inside them."""
+        tabs = self.window.viewTabs
+        return tabs.group_of(page) or tabs
+
+    def _hide_tab(self, page) -> None:
+        owner = self._owner(page)
+        index = owner.indexOf(page)
+        owner.setTabVisible(index, False)
+        owner.setTabEnabled(index, False)
+        self._hidden_tabs.append(page)
+
+    def _guard_group(self, _index: int) -> None:
+        self._guard_tab(self.window.viewTabs.currentIndex())
+
     def _guard_tab(self, index: int) -> None:
         tabs = self.window.viewTabs
         if any(tabs.widget(index) is page for page in self._hidden_tabs):
             tabs.setCurrentIndex(0)
+        for group in tabs.groups.values():     # inside a group: the first view not hidden
+            if group.currentWidget() in self._hidden_tabs:
+                visible = [i for i in range(group.count()) if group.widget(i) not in self._hidden_tabs]
+                if visible:
+                    group.setCurrentIndex(visible[0])
 
     def _wrap(self) -> None:
         """While on: the window's control updates end with :meth:`_enforce`; Reset (a banner's button too)
@@ -347,6 +369,8 @@ class ClassroomMode:
         if drop is not None:
             w._drops.on_drop = guarded_drop
         w.viewTabs.currentChanged.connect(self._guard_tab)
+        for group in w.viewTabs.groups.values():
+            group.currentChanged.connect(self._guard_group)
 
     def _restore(self) -> None:
         """Undo :meth:`enter`: widgets, actions and tabs as they were, the window's methods its own."""
@@ -361,12 +385,12 @@ class ClassroomMode:
             action.setEnabled(True)
         if any(a is w.settingsPanelAction for a, _, _ in self._hidden_actions):
             w.settingsPanelAction.setChecked(w.settingsPanel.isVisibleTo(w))
-        tabs = w.viewTabs
         for page in self._hidden_tabs:
-            index = tabs.indexOf(page)
+            owner = self._owner(page)
+            index = owner.indexOf(page)
             if index >= 0:
-                tabs.setTabEnabled(index, True)
-                tabs.setTabVisible(index, True)
+                owner.setTabEnabled(index, True)
+                owner.setTabVisible(index, True)
         self._hidden_widgets, self._hidden_actions, self._hidden_tabs = [], [], []
         self._uncompact()
         if self._original:
@@ -374,6 +398,8 @@ class ClassroomMode:
             if self._original["drop"] is not None:
                 w._drops.on_drop = self._original["drop"]
             w.viewTabs.currentChanged.disconnect(self._guard_tab)
+            for group in w.viewTabs.groups.values():
+                group.currentChanged.disconnect(self._guard_group)
             self._original = {}
         if self.noteBar is not None:
             self.noteBar.hide()

@@ -74,6 +74,10 @@ TABS: dict[str, str] = {
     "gradCheckView": "Gradient check",
     "evaluationView": "Test results",
     "layerStatsView": "Layer statistics",
+    "stepView": "Backprop step by step",
+    "landscapeView": "Loss landscape",
+    "networkView": "Network",
+    "hiddenSpaceView": "Hidden space",
 }
 _TAB_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
@@ -111,9 +115,11 @@ class Classroom:
         known = catalogue(tabs if tabs is None else {name: name for name in tabs})
         for item in sorted(self.hidden):
             if item not in known:
+                names = sorted(TABS if tabs is None else tabs)
                 raise ClassroomError(f"{source}: the hidden control {str(item)[:60]!r} is not one nnviz knows "
-                                     f"(expected some of {', '.join(CONTROLS)}, or tab:<name> for "
-                                     f"{', '.join(sorted(TABS if tabs is None else tabs))}).")
+                                     f"(expected some of {', '.join(list(CONTROLS)[:6])} … ({len(CONTROLS)} "
+                                     f"controls), or tab:<view> for one of {len(names)} views, e.g. "
+                                     f"tab:{names[0] if names else 'gradCheckView'}).")
         return self
 
     def hidden_tabs(self) -> list[str]:

@@ -59,8 +59,11 @@ def no_dialogs(monkeypatch):
     return opened
 
 
-def tab_index(w, name: str) -> int:
-    return next(i for i in range(w.viewTabs.count()) if w.viewTabs.widget(i).objectName() == name)
+def tab_of(w, name: str):
+    """(the tab widget holding the view ``name``: the window's tabs or a group inside them, its index there)."""
+    page = next(page for _title, page in w.viewTabs.all_pages() if page.objectName() == name)
+    owner = w.viewTabs.group_of(page) or w.viewTabs
+    return owner, owner.indexOf(page)
 
 
 def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make_window, qtbot, tmp_path,
@@ -101,8 +104,8 @@ def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make
     assert grid.getItemPosition(grid.indexOf(w.learningRateSpin))[:2] == (0, 1)
     assert grid.indexOf(w.optimizerCombo) < 0 and len(w.training_panel.pairs) == 7
     for name in ("gradCheckView", "predictionView"):
-        i = tab_index(w, name)
-        assert not w.viewTabs.isTabVisible(i) and not w.viewTabs.isTabEnabled(i)
+        owner, i = tab_of(w, name)
+        assert not owner.isTabVisible(i) and not owner.isTabEnabled(i)
     # every action bound to a hidden control is disabled, out of its menu, without keys
     bound = [a for item in hidden for a in mode.actions_for(item)]
     names = {a.objectName() for a in bound}
@@ -130,9 +133,11 @@ def test_a_table_classroom_reopens_exactly_and_hides_what_the_teacher_chose(make
     seen = set()
     for _ in range(2 * w.viewTabs.count()):
         qtbot.keyClick(w.viewTabs, Qt.Key_Tab, Qt.ControlModifier)
-        seen.add(w.viewTabs.currentWidget().objectName())
+        seen.add(w.viewTabs.current_view().objectName())
     assert len(seen) >= 3 and not seen & {"gradCheckView", "predictionView"}
-    w.viewTabs.setCurrentIndex(tab_index(w, "gradCheckView"))
+    w.viewTabs.show_view(w.view("gradCheckView"))          # chosen by any means: another view comes forward
+    assert w.viewTabs.current_view() is not w.view("gradCheckView")
+    w.viewTabs.setCurrentIndex(tab_of(w, "predictionView")[1])
     assert w.viewTabs.currentIndex() == 0
     # a banner's Reset button respects the hidden Reset too; a dropped picture is refused
     w.reset()
