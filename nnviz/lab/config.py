@@ -21,13 +21,14 @@ from dataclasses import asdict, dataclass, field
 from nnviz.engine import Sequential, get_optimizer
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
+from nnviz.engine.schedules import get_schedule
 
 from .stack import build_layers
 
 #: fields whose change needs a new network (and so a reset); the optimizer counts without its lr
 MODEL_FIELDS = ("dataset", "dataset_options", "layers", "loss", "init", "l2", "seed", "dtype")
 #: fields used when the next run starts
-NEXT_RUN_FIELDS = ("epochs", "batch_size")
+NEXT_RUN_FIELDS = ("epochs", "batch_size", "schedule")
 #: fields a preset file must have
 REQUIRED = ("name", "dataset", "layers", "loss", "optimizer", "epochs")
 
@@ -53,6 +54,8 @@ class RunConfig:
     batch_size: int | None = None
     #: "epochs" or "iterations": how the app labels the count (full batch: the same thing)
     count_label: str = "epochs"
+    #: the learning-rate schedule, ``{"name": "cosine", **its parameters}`` (:mod:`nnviz.engine.schedules`)
+    schedule: dict = field(default_factory=lambda: {"name": "constant"})
 
     # --- the optimizer's parts ---------------------------------------------------
     @property
@@ -136,6 +139,10 @@ class RunConfig:
         if self.optimizer_name not in OPTIMIZERS:
             out["optimizer"] = (f"Unknown optimizer {self.optimizer_name!r}; expected one of "
                                 f"{', '.join(OPTIMIZERS)}.")
+        try:
+            get_schedule(self.schedule)
+        except (ValueError, TypeError) as exc:
+            out["schedule"] = str(exc)
         opts = self.dataset_options
         if "test_fraction" in opts and not 0.0 < float(opts["test_fraction"]) < 1.0:
             out["test_fraction"] = f"Test fraction must be between 0 and 1. Received: {opts['test_fraction']:g}."
@@ -159,6 +166,10 @@ class RunConfig:
         accepted = inspect.signature(OPTIMIZERS[name].__init__).parameters if name in OPTIMIZERS else {}
         extra = {k: v for k, v in self.optimizer_options.items() if k in accepted}
         return get_optimizer({"name": name, **extra, "lr": self.lr, **overrides})
+
+    def build_schedule(self):
+        """The :class:`~nnviz.engine.schedules.Schedule` (ValueError naming a bad setting)."""
+        return get_schedule(self.schedule)
 
 
 def config_from_preset_dict(data: dict, source: str = "preset") -> RunConfig:
@@ -204,7 +215,7 @@ def checked_config(data, source: str) -> RunConfig:
     l2 = data.get("l2", 0.0)
     if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not (math.isfinite(l2) and 0 <= l2 <= 1e6):
         raise fail("l2", "a number from 0 to 1e6", l2)
-    for key in ("dataset_options", "optimizer_options"):
+    for key in ("dataset_options", "optimizer_options", "schedule"):
         if not isinstance(data.get(key, {}), dict) or not _plain(data.get(key, {})):
             raise fail(key, "an object of numbers and short texts", data.get(key))
     optimizer = data.get("optimizer", {"name": "sgd"})
