@@ -13,11 +13,13 @@ from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
+from .landscape import LandscapeView
+from .lr_finder import LRFinderView
 from .prediction import PredictionView
 from .samples import SamplesView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView]
+                EvaluationView, LandscapeView, LRFinderView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "LandscapeView", "LRFinderView", "VIEW_CLASSES"]
