@@ -305,7 +305,7 @@ class LandscapeProbe(PathRecorder):
     min_interval = 1.0
 
     def __init__(self, X=None, y=None, mode: str = "random", resolution: int = RESOLUTION, seed: int = 0,
-                 live_seconds: float = 1.5):
+                 live_seconds: float = 0.8):
         super().__init__()
         self.X, self.y = X, y
         self.mode, self.resolution, self.seed = mode, resolution, seed
@@ -313,6 +313,8 @@ class LandscapeProbe(PathRecorder):
         self._training = False
         self._point_seconds: float | None = None
         self.settings_lock = threading.Lock()
+        #: the view is on screen: only then does a run pay for slices (the path is recorded regardless)
+        self.visible = True
 
     def configure(self, X, y, mode: str, resolution: int) -> None:
         with self.settings_lock:
@@ -327,7 +329,7 @@ class LandscapeProbe(PathRecorder):
         self._training = False
 
     def compute(self, model) -> Landscape | None:
-        if not self._training or self.X is None:
+        if not self._training or self.X is None or not self.visible:
             return None
         with self.settings_lock:
             X, y, mode, n = self.X, self.y, self.mode, self.resolution
@@ -335,9 +337,14 @@ class LandscapeProbe(PathRecorder):
         path, iterations = self.path()
         if mode == "pca" and (path is None or len(path) < 3):
             return None
-        estimate = None if self._point_seconds is None else self._point_seconds * n * n
-        if estimate is not None and estimate > self.live_seconds:
-            n = max(7, int(math.sqrt(self.live_seconds / self._point_seconds)) | 1)
+        if self._point_seconds is None:          # time one point first: a slow network gets a coarse live grid
+            t0 = time.perf_counter()
+            Xc, yc = model.check_inputs(X, y)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                slice_cost(model, Xc, model.targets(yc))
+            self._point_seconds = time.perf_counter() - t0
+        if self._point_seconds * n * n > self.live_seconds:
+            n = max(7, (int(math.sqrt(self.live_seconds / self._point_seconds)) - 1) | 1)
         try:
             t0 = time.perf_counter()
             ls = compute_landscape(model, X, y, mode, n, path, iterations, self.seed)

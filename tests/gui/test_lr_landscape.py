@@ -13,7 +13,7 @@ def _train(w, qtbot, epochs: int, lr: float | None = None):
     w.epochsSpin.setValue(epochs)
     if lr is not None:
         w.learningRateSpin.setValue(lr)
-    with qtbot.waitSignal(w.trainingFinished, timeout=120_000) as blocker:
+    with qtbot.waitSignal(w.trainingFinished, timeout=300_000) as blocker:
         w.trainButton.click()
     return blocker.args[0]
 
@@ -127,7 +127,7 @@ def test_landscape_during_a_run_and_of_a_diverged_network(make_window, qtbot):
     w.viewTabs.setCurrentWidget(view)
     frames = []
     w.runner.snapshot.connect(lambda s: frames.append(s.probes.get("landscape")))
-    _train(w, qtbot, 400, lr=0.1)
+    _train(w, qtbot, 80, lr=0.1)
     live = [f for f in frames if f is not None]
     assert live, "the worker sent no landscape during the run"
     assert all(f.path is not None for f in live)

@@ -49,6 +49,7 @@ class LandscapeView(LiveView):
         super().__init__(parent)
         self.setObjectName("landscapeView")
         self.probe = LandscapeProbe()
+        self.probe.visible = False
         self.landscape: Landscape | None = None
         self._context: ViewContext | None = None
         self._drawn_key: tuple | None = None       # (generation, iteration, mode, resolution) drawn or computing
@@ -178,6 +179,7 @@ class LandscapeView(LiveView):
         self._update_buttons()
 
     def shutdown(self) -> None:
+        self._closing = True
         self.task.shutdown()
 
     def export_item(self):
@@ -190,7 +192,12 @@ class LandscapeView(LiveView):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self.probe.visible = True
         self._compute_when_seen()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.probe.visible = False
 
     # --- computing between runs ------------------------------------------------------------------
     def _key(self) -> tuple | None:
@@ -199,14 +206,16 @@ class LandscapeView(LiveView):
             return None
         return (c.generation, c.model.history.iterations_done, self.mode, self.resolution)
 
+    _closing = False
+
     def _compute_when_seen(self) -> None:
-        if self.isVisible() and not self.running and self._key() != self._drawn_key:
+        if self.isVisible() and not self.running and not self._closing and self._key() != self._drawn_key:
             self.compute()
 
     def compute(self, force: bool = False) -> None:
         """Compute the slice for the current (frozen) network on the view's task."""
         context = self._context
-        if self.running or context is None:
+        if self.running or context is None or self._closing:
             return
         if context.model is None or context.dataset is None:
             self._clear()

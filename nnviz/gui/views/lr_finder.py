@@ -202,13 +202,13 @@ class LRFinderView(LiveView):
         self.smooth_curve.setData(lx, r.smoothed)
         # a loss that blew up would flatten the interesting part: the y range stops at 1.5× the first loss
         top = max(float(np.nanmax(r.smoothed[: max(1, int(np.argmin(r.smoothed)) + 1)])), float(r.smoothed[0]))
-        low = float(np.nanmin(r.smoothed))
+        low = min(float(np.nanmin(r.smoothed)), float(np.nanmin(r.losses[keep])) if keep.any() else np.inf)
         self.plot.setYRange(max(0.0, low - 0.1 * (top - low)), top * 1.25 + 1e-12, padding=0)
         self.plot.setXRange(np.log10(LR_MIN), np.log10(LR_MAX), padding=0.02)
         if r.suggestion is not None:
+            self.suggestion_line.setVisible(True)           # (a hidden line's label ignores setFormat)
             self.suggestion_line.setValue(np.log10(r.suggestion))
             self.suggestion_line.label.setFormat(f"suggested {r.suggestion:.2g}")
-            self.suggestion_line.setVisible(True)
         self.result = r
 
     def _show_current(self) -> None:
@@ -220,9 +220,9 @@ class LRFinderView(LiveView):
         except (TypeError, ValueError):
             return
         if lr > 0:
+            self.current_line.setVisible(True)
             self.current_line.setValue(np.log10(lr))
             self.current_line.label.setFormat(f"current {lr:g}")
-            self.current_line.setVisible(True)
 
     def _clear(self) -> None:
         self.result = None
