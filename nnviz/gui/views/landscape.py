@@ -97,6 +97,7 @@ class LandscapeView(LiveView):
         for ax in ("left", "bottom"):
             plot.getAxis(ax).setPen(pg.mkPen("#444"))
             plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+            plot.getAxis(ax).enableAutoSIPrefix(False)      # "0.6", not "600 (×0.001)"
         self.cmap = pg.colormap.get("viridis")
         self.image = pg.ImageItem()
         self.image.setLookupTable(self.cmap.getLookupTable(nPts=256))

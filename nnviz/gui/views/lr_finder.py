@@ -181,7 +181,7 @@ class LRFinderView(LiveView):
             self.result = outcome.value
             self._draw_result(self.result)
             r = self.result
-            text = html.escape(r.message)
+            text = html.escape(r.message.split(" The loss falls fastest")[0])
             if r.suggestion is not None:
                 text += (f" <b>Suggested learning rate: {r.suggestion:.2g}</b> (where the smoothed loss falls "
                          "fastest). The network shown was not changed.")
