@@ -34,8 +34,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-
-from nnviz.engine.blas_threads import blas_threads
+from threadpoolctl import threadpool_limits
 
 #: at most this many training samples are used for the costs (a fixed, seeded subset)
 MAX_SAMPLES = 1000
@@ -203,12 +202,13 @@ def compute_landscape(model, X, y, mode: str = "random", resolution: int = RESOL
     alphas, betas = grid_axis(reach[0], resolution), grid_axis(reach[1], resolution)
     cost = np.full((resolution, resolution), np.nan)
     X, y = net.check_inputs(X, y)
-    Y, m = net.targets(y), len(y)
+    Y = net.targets(y)
     result = Landscape(alphas, betas, cost, math.nan, mode, coords,
                        None if path_iterations is None else np.asarray(path_iterations, dtype=np.float64),
                        explained, model.history.epochs_done, model.history.iterations_done, 0.0, False, len(y))
     last_report = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), blas_threads(net, m):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+            threadpool_limits(limits=1, user_api="blas"):     # many small products: one thread is faster
         centre = resolution // 2
         order = sorted(range(resolution), key=lambda i: abs(i - centre))      # from the middle outwards
         for i in order:

@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from nnviz.engine.blas_threads import blas_threads
 from nnviz.engine.optimizers import get_optimizer
 
 #: defaults: the rates tried and how many steps
@@ -110,7 +111,7 @@ def find_lr(model, X, y, optimizer, batch_size=None, lr_min: float = LR_MIN, lr_
         return LRFinderResult(a, b, c, status, float(a[idx]) if idx is not None else None, idx,
                               _message(status, a, idx, diverge), float(b[0]) if b.size else math.nan)
 
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), blas_threads(net, batch):
         for i, lr in enumerate(rates):
             if should_stop is not None and should_stop():
                 status = "cancelled"
