@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Horizontal, objectName="mainSplitter")
         self.splitter.addWidget(self.settingsPanel)
         self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([self.settingsPanel.preferred_width(1500), 940])
         self.setCentralWidget(self.splitter)
@@ -150,7 +151,6 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_run_finished)
         for view in self.views:
             view.refreshRequested.connect(lambda v=view: self.refresh_view(v))
-            view.connect_lab(self.lab)
         self.prediction_view.inputChosen.connect(self._forward_input)
         self.prediction_view.filesDone.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.comparison_view.use_log(self.lab.runs)

@@ -61,10 +61,17 @@ def test_step_schedule_fields_and_bad_values(make_window, qtbot):
     assert not w.trainButton.isEnabled()
 
 
-def test_lr_finder_tab_finds_and_uses_a_rate(make_window, qtbot):
+def _finder(w, qtbot):
+    w.lrFinderAction.trigger()
+    dialog = w.lrFinderDialog
+    qtbot.waitExposed(dialog)
+    assert dialog.objectName() == "lrFinderDialog" and dialog.view.objectName() == "lrFinderView"
+    return dialog.view
+
+
+def test_lr_finder_finds_and_uses_a_rate(make_window, qtbot):
     w = make_window(preset="moons")
-    view = w.view("lrFinderView")
-    w.viewTabs.setCurrentWidget(view)
+    view = _finder(w, qtbot)
     before = weight_vector(w.lab.model)
     view.iterationsSpin.setValue(60)
     view.findButton.click()
@@ -84,16 +91,19 @@ def test_lr_finder_tab_finds_and_uses_a_rate(make_window, qtbot):
     assert w.lab.modified
 
 
-def test_lr_finder_cancel(make_window, qtbot):
+def test_lr_finder_cancel_and_closing_the_window_mid_search(make_window, qtbot):
     w = make_window(preset="moons")
-    view = w.view("lrFinderView")
-    w.viewTabs.setCurrentWidget(view)
+    view = _finder(w, qtbot)
     view.iterationsSpin.setValue(2000)
     view.findButton.click()
     qtbot.waitUntil(lambda: view.result is not None, timeout=60_000)      # the first partial result
     view.cancelButton.click()
     qtbot.waitUntil(lambda: not view.task.active, timeout=60_000)
     assert "Cancelled" in view.status.text()
+    view.findButton.click()           # and again: closing the window stops and joins it
+    assert view.task.active
+    w.close()
+    assert not view.task.active
 
 
 def test_landscape_after_training_has_its_path_ending_at_the_centre(make_window, qtbot):

@@ -79,6 +79,7 @@ class TrainingPanel(QWidget):
 
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setVerticalSpacing(2)        # five rows in the height four had (1366×768 needs no scrolling)
         pairs = [("Optimizer", self.optimizerCombo), ("Learning rate", self.learningRateSpin),
                  ("Schedule", self.scheduleCombo), (self.schedule.label, self.schedule),
                  (self.epochsLabel, self.epochsSpin), ("Batch size", self.batchSizeSpin),

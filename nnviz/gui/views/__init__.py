@@ -19,7 +19,7 @@ from .prediction import PredictionView
 from .samples import SamplesView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView, LandscapeView, LRFinderView]
+                EvaluationView, LandscapeView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
            "FeatureMapView", "GradCheckView", "EvaluationView", "LandscapeView", "LRFinderView", "VIEW_CLASSES"]

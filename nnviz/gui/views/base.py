@@ -78,10 +78,6 @@ class LiveView(QWidget):
         """The widget File → Export plot renders to PNG/SVG, or None."""
         return None
 
-    def connect_lab(self, lab) -> None:
-        """Called once by the window: views that change settings (the LR finder's "use this rate") keep
-        ``lab`` to call its methods. They never read ``lab.model`` (the network a run may be training)."""
-
     def session_options(self, context: ViewContext) -> dict:
         """Extra keyword arguments for the next training run (e.g. ``gradient_fn``)."""
         return {}

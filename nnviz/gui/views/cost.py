@@ -188,7 +188,8 @@ class CostView(LiveView):
         self.train_acc.put(e0, snap.new_train_accuracy)
         self.test_acc.put(e0, snap.new_test_accuracy)
         self.iteration_cost.put(snap.iteration_offset, snap.new_iteration_cost)
-        self.lr_curve.put(snap.iteration_offset, getattr(snap, "new_lr", ()), snap.iterations_per_epoch)
+        self.lr_curve.put(snap.iteration_offset, getattr(snap, "new_lr", ()),
+                          getattr(snap, "iterations_per_epoch", 1))
         if snap.run_epochs:
             self._planned = {"epoch": snap.run_start_epoch + snap.run_epochs,
                              "iteration": snap.run_start_iteration + snap.run_iterations}

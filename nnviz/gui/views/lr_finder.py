@@ -1,4 +1,5 @@
-"""The learning-rate finder tab (objectName ``lrFinderView``): loss against a growing learning rate.
+"""The learning-rate finder (objectName ``lrFinderView``): loss against a growing learning rate. It lives in
+the Run → Find learning rate… window (:mod:`nnviz.gui.lr_finder_dialog`), which calls its LiveView hooks.
 
 Find trains a copy of the network (never the one shown) on a task of its
 own (:func:`nnviz.lab.lr_finder.find_lr`) with the optimizer, batch size and
