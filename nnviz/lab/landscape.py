@@ -336,7 +336,7 @@ class LandscapeProbe(PathRecorder):
         self.record(model, model.history.iterations_done, force=True)        # the path ends here
         path, iterations = self.path()
         if mode == "pca" and (path is None or len(path) < 3):
-            return None
+            mode = "random"                      # no path to take directions from yet
         if self._point_seconds is None:          # time one point first: a slow network gets a coarse live grid
             t0 = time.perf_counter()
             Xc, yc = model.check_inputs(X, y)

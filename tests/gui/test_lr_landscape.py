@@ -137,7 +137,7 @@ def test_landscape_during_a_run_and_of_a_diverged_network(make_window, qtbot):
     w.viewTabs.setCurrentWidget(view)
     frames = []
     w.runner.snapshot.connect(lambda s: frames.append(s.probes.get("landscape")))
-    _train(w, qtbot, 80, lr=0.1)
+    _train(w, qtbot, 300, lr=0.1)
     live = [f for f in frames if f is not None]
     assert live, "the worker sent no landscape during the run"
     assert all(f.path is not None for f in live)
