@@ -28,12 +28,12 @@ TIPS = {"constant": "The same learning rate for the whole run",
         "exponential": "lr0·γ^epoch: multiplied by γ after every epoch",
         "cosine": "lr_min + ½(lr0 − lr_min)(1 + cos(π·t/T)), per iteration: from lr0 down to lr_min",
         "one_cycle": "Up from lr0/25 to lr0 during the warm-up, then down to lr0/250,000 (cosine, per iteration)"}
-#: (label, which spin boxes, value spin: (key, prefix, suffix, minimum, maximum, step))
+#: (label, which spin boxes, value spin: (key, prefix, suffix, minimum, maximum, step, decimals))
 FIELDS = {"constant": ("", False, None),
-          "step": ("Every", True, ("gamma", "×", "", 0.001, 1.0, 0.05)),
-          "exponential": ("Each epoch", False, ("gamma", "×", "", 0.001, 1.0, 0.01)),
-          "cosine": ("Down to", False, ("final", "", " × lr", 0.0, 0.99, 0.05)),
-          "one_cycle": ("Warm-up", False, ("warmup", "", " of run", 0.01, 0.99, 0.05))}
+          "step": ("Every", True, ("gamma", "×", "", 0.001, 1.0, 0.05, 3)),
+          "exponential": ("Each epoch", False, ("gamma", "×", "", 0.001, 1.0, 0.001, 6)),
+          "cosine": ("Down to", False, ("final", "", " × lr", 0.0, 0.99, 0.05, 2)),
+          "one_cycle": ("Warm-up", False, ("warmup", "", " of run", 0.01, 0.99, 0.05, 2))}
 
 
 class ScheduleFields(QWidget):
@@ -111,7 +111,8 @@ class ScheduleFields(QWidget):
                 self.stepSpin.setValue(int(params["step_size"]))
             self.valueSpin.setVisible(value is not None)
             if value is not None:
-                key, prefix, suffix, low, high, single = value
+                key, prefix, suffix, low, high, single, decimals = value
+                self.valueSpin.setDecimals(decimals)
                 self.valueSpin.setPrefix(prefix)
                 self.valueSpin.setSuffix(suffix)
                 self.valueSpin.setRange(low, high)
