@@ -22,11 +22,13 @@ from .layers import (
 from .model import Sequential, infer_shapes
 from .optimizers import SGD, Adagrad, Adam, Momentum, Optimizer, RMSProp, get_optimizer
 from .process import tune_process
+from .schedules import SCHEDULES, Schedule, get_schedule
 from .training import TrainingDiverged, fit
 
 __all__ = [
     "Sequential", "infer_shapes", "Layer", "Dense", "Conv2D", "MaxPool2D", "Flatten", "Dropout",
     "BatchNorm", "InputFeatures", "layer_from_config", "SGD", "Momentum", "RMSProp", "Adagrad", "Adam",
     "Optimizer", "get_optimizer", "gradient_check", "GradientCheckResult", "History",
-    "load_model", "save_model", "fit", "TrainingDiverged", "tune_process",
+    "load_model", "save_model", "fit", "TrainingDiverged", "tune_process", "Schedule", "SCHEDULES",
+    "get_schedule",
 ]

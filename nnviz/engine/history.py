@@ -13,6 +13,8 @@ class History:
     test_cost: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
     iteration_cost: list[float] = field(default_factory=list)
+    #: the learning rate each iteration used (NaN where unknown, e.g. a history saved before it was kept)
+    lr: list[float] = field(default_factory=list)
     #: "new", "running", "completed", "stopped", "diverged" or "error"
     status: str = "new"
     message: str = ""

@@ -253,7 +253,7 @@ def _open_model_file(path: Path, plan: str = MODEL_PLAN):
         raise ModelFileError(f"{path}: there is not enough memory to load it ({describe_budget()}).") from None
 
 
-_HISTORY_LISTS = ("epoch", "cost", "train_accuracy", "test_cost", "test_accuracy", "iteration_cost")
+_HISTORY_LISTS = ("epoch", "cost", "train_accuracy", "test_cost", "test_accuracy", "iteration_cost", "lr")
 
 
 def _read_history(attrs: dict, path) -> History:

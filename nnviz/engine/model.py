@@ -274,13 +274,13 @@ class Sequential:
 
     def fit(self, X, y, optimizer=None, epochs=1, batch_size=None, validation_data=None,
             callbacks=None, shuffle=True, seed=None, should_stop=None, validation_freq=1, gradient_fn=None,
-            augment=None):
+            augment=None, schedule=None):
         """Train; see :func:`nnviz.engine.training.fit`. Returns ``self.history``."""
         from .training import fit
         return fit(self, X, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
                    validation_data=validation_data, callbacks=callbacks, shuffle=shuffle,
                    seed=seed, should_stop=should_stop, validation_freq=validation_freq, gradient_fn=gradient_fn,
-                   augment=augment)
+                   augment=augment, schedule=schedule)
 
     # --- copies and files ----------------------------------------------------
     def copy(self, dtype=None, with_history: bool = True) -> "Sequential":

@@ -13,6 +13,10 @@ A callback may block (to pause), or stop the run by setting
 ``model.stop_training = True``; ``should_stop()`` is also polled between
 steps. Epochs and iterations count from the model's earlier runs, so a
 second ``fit`` continues the same history.
+
+A learning-rate ``schedule`` (:mod:`nnviz.engine.schedules`) sets the
+optimizer's lr before each step from the run's base rate (the optimizer's lr
+when ``fit`` starts); ``history.lr`` records the rate every step used.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 
 from .blas_threads import blas_threads
 from .optimizers import SGD, Optimizer
+from .schedules import get_schedule
 
 
 class TrainingDiverged(ArithmeticError):
@@ -39,7 +44,7 @@ def _call(callbacks, method, *args):
 
 def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_size=None,
         validation_data=None, callbacks=None, shuffle=True, seed=None, should_stop=None,
-        validation_freq: int = 1, gradient_fn=None, augment=None):
+        validation_freq: int = 1, gradient_fn=None, augment=None, schedule=None):
     """Train ``model`` on X (m, ...) and y (m,) class indices; return ``model.history``.
 
     ``batch_size=None`` means full batch. Shuffling is seeded by ``seed``
@@ -50,6 +55,10 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     the model's backprop (see :mod:`nnviz.engine.bugs`). ``augment(X_batch, rng)`` returns a
     changed copy of each training batch (same shape; see :mod:`nnviz.data.augment`); ``rng`` is a
     ``np.random.Generator`` seeded per epoch from (seed, epoch), so a seed gives the same batches.
+    ``schedule`` (a :class:`~nnviz.engine.schedules.Schedule`, its dict or name; None: constant)
+    moves the lr during the run; setting ``optimizer.lr`` from outside during
+    the run (a callback, the app's learning-rate field) gives the schedule a
+    new base rate. After the run the optimizer's lr is the base rate again.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs <= 0:
         raise ValueError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
@@ -66,6 +75,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     if validation_data is not None:
         X_val, y_val = model.check_inputs(*validation_data)
     optimizer = optimizer or SGD(0.01)
+    schedule = get_schedule(schedule)
     callbacks = list(callbacks or [])
     history = model.history
     Y = model.targets(y)
@@ -74,12 +84,23 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
     base_seed = model.seed if seed is None else int(seed)
     steps = math.ceil(m / batch_size)
     start_epoch = history.epochs_done
+    if len(history.lr) < history.iterations_done:      # a history from before rates were recorded
+        history.lr.extend([math.nan] * (history.iterations_done - len(history.lr)))
+    del history.lr[history.iterations_done:]
+    base_lr = set_lr = optimizer.lr
     model.stop_training = False
     history.status, history.message = "running", ""
     _call(callbacks, "on_train_begin", model,
           {"epochs": epochs, "iterations_per_epoch": steps, "start_epoch": start_epoch})
+    start_iteration = history.iterations_done
+
+    def restore_base_lr():
+        if optimizer.lr == set_lr:
+            optimizer.lr = base_lr
+
     with contextlib.ExitStack() as stack:
         stack.callback(_call, callbacks, "on_train_end", model, history)  # runs last, whatever happens
+        stack.callback(restore_base_lr)
         # Overflow is detected below from the cost itself, so NumPy's warnings
         # would only repeat it (and, under -W error, turn it into a crash).
         stack.enter_context(np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"))
@@ -104,6 +125,10 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
                         xb, yb, Yb = X[idx], y[idx], Y[idx]
                     if augment is not None:
                         xb = _augmented(augment, xb, rng)
+                    if optimizer.lr != set_lr:           # changed from outside: the new base rate
+                        base_lr = optimizer.lr
+                    optimizer.lr = set_lr = schedule.at(base_lr, epoch - start_epoch,
+                                                        history.iterations_done - start_iteration, epochs, steps)
                     cost, a = step_fn(model, xb, Yb)
                     if not math.isfinite(cost):
                         raise TrainingDiverged(
@@ -114,6 +139,7 @@ def fit(model, X, y, optimizer: Optimizer | None = None, epochs: int = 1, batch_
                     cost_sum += cost * nb
                     correct += int(np.count_nonzero(_classes(a) == yb))
                     history.iteration_cost.append(cost)
+                    history.lr.append(set_lr)
                     if callbacks:
                         _call(callbacks, "on_batch_end", model, {
                             "epoch": epoch, "iteration": history.iterations_done,

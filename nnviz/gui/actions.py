@@ -106,6 +106,7 @@ def build_menus(window) -> None:
         _add(window, menu, name, slot)
     menu.addSeparator()
     _add(window, menu, "resetAction", window.reset)
+    _add(window, menu, "lrFinderAction", lambda: _open_lr_finder(window), "Find learning rate…")
     menu.addSeparator()
     _speed_menu(window, menu.addMenu("Training speed"))
     for button, name in ((window.trainButton, "trainAction"), (window.pauseButton, "pauseAction"),
@@ -131,6 +132,11 @@ def build_menus(window) -> None:
     menu = bar.addMenu("&Help")
     _add(window, menu, "shortcutsAction", lambda: show_shortcuts(window))
     menu.addAction("About nnviz", lambda: show_about(window))
+
+
+def _open_lr_finder(window) -> None:
+    from .lr_finder_dialog import open_lr_finder
+    open_lr_finder(window)
 
 
 def show_shortcuts(parent) -> None:

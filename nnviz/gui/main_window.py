@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         for key, value in self.dataset_panel.values().items():
             setattr(config, key, value)
         config.layers = self.builder.specs()
-        for key in ("loss", "epochs", "batch_size", "init", "l2", "seed"):
+        for key in ("loss", "epochs", "batch_size", "init", "l2", "seed", "schedule"):
             setattr(config, key, values[key])
         return config.with_optimizer(values["optimizer"], values["lr"])
 

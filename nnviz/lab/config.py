@@ -23,13 +23,14 @@ from nnviz.engine import InputFeatures, Sequential, get_optimizer
 from nnviz.engine.layers.features import FEATURES
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
+from nnviz.engine.schedules import get_schedule
 
 from .stack import build_layers
 
 #: fields whose change needs a new network (and so a reset); the optimizer counts without its lr
 MODEL_FIELDS = ("dataset", "dataset_options", "features", "layers", "loss", "init", "l2", "seed", "dtype")
 #: fields used when the next run starts
-NEXT_RUN_FIELDS = ("epochs", "batch_size", "augment")
+NEXT_RUN_FIELDS = ("epochs", "batch_size", "augment", "schedule")
 #: fields a preset file must have
 REQUIRED = ("name", "dataset", "layers", "loss", "optimizer", "epochs")
 
@@ -59,6 +60,8 @@ class RunConfig:
     count_label: str = "epochs"
     #: training-time image augmentation, some of "flip", "shift", "rotate" (see nnviz.data.augment)
     augment: list[str] = field(default_factory=list)
+    #: the learning-rate schedule, ``{"name": "cosine", **its parameters}`` (:mod:`nnviz.engine.schedules`)
+    schedule: dict = field(default_factory=lambda: {"name": "constant"})
 
     # --- the optimizer's parts ---------------------------------------------------
     @property
@@ -147,6 +150,10 @@ class RunConfig:
                                   and len(set(self.features)) == len(self.features)):
             out["features"] = (f"Input features must be distinct names among {', '.join(FEATURES)}. "
                                f"Received: {self.features!r}.")
+        try:
+            get_schedule(self.schedule)
+        except (ValueError, TypeError) as exc:
+            out["schedule"] = str(exc)
         opts = self.dataset_options
         if "test_fraction" in opts and not 0.0 < float(opts["test_fraction"]) < 1.0:
             out["test_fraction"] = f"Test fraction must be between 0 and 1. Received: {opts['test_fraction']:g}."
@@ -175,6 +182,10 @@ class RunConfig:
         accepted = inspect.signature(OPTIMIZERS[name].__init__).parameters if name in OPTIMIZERS else {}
         extra = {k: v for k, v in self.optimizer_options.items() if k in accepted}
         return get_optimizer({"name": name, **extra, "lr": self.lr, **overrides})
+
+    def build_schedule(self):
+        """The :class:`~nnviz.engine.schedules.Schedule` (ValueError naming a bad setting)."""
+        return get_schedule(self.schedule)
 
 
 def config_from_preset_dict(data: dict, source: str = "preset") -> RunConfig:
@@ -220,7 +231,7 @@ def checked_config(data, source: str) -> RunConfig:
     l2 = data.get("l2", 0.0)
     if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not (math.isfinite(l2) and 0 <= l2 <= 1e6):
         raise fail("l2", "a number from 0 to 1e6", l2)
-    for key in ("dataset_options", "optimizer_options"):
+    for key in ("dataset_options", "optimizer_options", "schedule"):
         if not isinstance(data.get(key, {}), dict) or not _plain(data.get(key, {})):
             raise fail(key, "an object of numbers and short texts", data.get(key))
     optimizer = data.get("optimizer", {"name": "sgd"})

@@ -154,6 +154,15 @@ class Lab:
         self.config = config.copy()
         self._check(field)
 
+    def use_learning_rate(self, lr: float) -> None:
+        """Put ``lr`` in the learning-rate field (the LR finder's suggestion): the panels show it, a run
+        takes it at once, like an edit of the field."""
+        config = self.config.copy()
+        config.lr = float(lr)
+        self.config = config
+        self.events.config_applied.emit(config.copy())
+        self._check("lr")
+
     @property
     def preset_name(self) -> str:
         return self.preset_config.name if self.preset_config is not None else ""
@@ -480,7 +489,7 @@ class Lab:
                                   epochs=config.epochs, batch_size=config.batch_size, control=self.control,
                                   emit=emit, probes=list(probes), run_id=self._run_id, ready=ready,
                                   callbacks=[*callbacks, self.timeline.recorder((ds.X_train, ds.y_train))],
-                                  **options)
+                                  schedule=config.build_schedule(), **options)
         self.run_record = self._record_for(config, options)
         self._set_state("paused" if step_unit else "running")
         self.events.run_started.emit(self.run_record)

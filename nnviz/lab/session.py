@@ -201,6 +201,8 @@ class Snapshot:
     new_test_accuracy: np.ndarray = field(default_factory=lambda: np.empty(0))
     iteration_offset: int = 0
     new_iteration_cost: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: the learning rate of each new iteration (same offset as ``new_iteration_cost``)
+    new_lr: np.ndarray = field(default_factory=lambda: np.empty(0))
     probes: dict[str, Any] = field(default_factory=dict)
     message: str = ""
 
@@ -250,7 +252,8 @@ class TrainingSession:
     given, tells whether the receiver has drawn the previous snapshot;
     progress snapshots wait for it (paused and final ones never do).
     ``gradient_fn``, if given, replaces backprop (a teaching bug from
-    :mod:`nnviz.engine.bugs`); it is passed to ``model.fit``.
+    :mod:`nnviz.engine.bugs`); it is passed to ``model.fit``, as is ``schedule``
+    (a learning-rate schedule, :mod:`nnviz.engine.schedules`).
     ``augment(X_batch, rng)``, if given, changes each training batch (see :mod:`nnviz.data.augment`).
     ``callbacks`` are extra engine callbacks (e.g. GradientNorms), called
     before the session's own, so a snapshot includes what they recorded.
@@ -260,9 +263,10 @@ class TrainingSession:
                  emit: Callable[[Snapshot], None] | None = None, probes=(), run_id: int = 0,
                  max_rate: float = MAX_RATE, probe_budget: float = PROBE_BUDGET,
                  ready: Callable[[], bool] | None = None, clock=time.perf_counter, callbacks=(),
-                 gradient_fn=None, augment=None):
+                 gradient_fn=None, augment=None, schedule=None):
         self.model, self.optimizer = model, optimizer
         self.augment = augment
+        self.schedule = schedule
         self.X, self.y, self.X_test, self.y_test = data
         self.epochs, self.batch_size = epochs, batch_size
         self.control = control or RunControl()
@@ -294,7 +298,7 @@ class TrainingSession:
             history = self.model.fit(self.X, self.y, optimizer=self.optimizer, epochs=self.epochs,
                                      batch_size=self.batch_size, validation_data=validation,
                                      callbacks=[*self.callbacks, self], should_stop=self.control.should_stop,
-                                     gradient_fn=self.gradient_fn, augment=self.augment)
+                                     gradient_fn=self.gradient_fn, augment=self.augment, schedule=self.schedule)
         return RunResult(run_id=self.run_id, status=history.status, message=history.message,
                          epochs_done=history.epochs_done, iterations_done=history.iterations_done,
                          elapsed=self.elapsed())
@@ -398,6 +402,7 @@ class TrainingSession:
             new_test_accuracy=np.asarray(h.test_accuracy[e0:], dtype=np.float64),
             iteration_offset=i0,
             new_iteration_cost=np.asarray(h.iteration_cost[i0:], dtype=np.float64),
+            new_lr=np.asarray(h.lr[i0:], dtype=np.float64),
             probes=probes,
         )
         self._sent_epochs, self._sent_iterations = h.epochs_done, h.iterations_done
@@ -423,5 +428,5 @@ def history_snapshot(model, run_id: int = 0, probes=()) -> Snapshot:
         new_test_cost=np.asarray(h.test_cost, dtype=np.float64),
         new_test_accuracy=np.asarray(h.test_accuracy, dtype=np.float64),
         iteration_offset=0, new_iteration_cost=np.asarray(h.iteration_cost, dtype=np.float64),
-        probes=probe_results,
+        new_lr=np.asarray(h.lr, dtype=np.float64), probes=probe_results,
     )

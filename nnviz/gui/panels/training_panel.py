@@ -1,4 +1,5 @@
-"""Hyperparameter panel: loss, optimizer and learning rate, epochs, batch size, initializer, L2 λ, seed."""
+"""Hyperparameter panel: loss, optimizer, learning rate and its schedule, epochs, batch size, initializer, L2 λ,
+seed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from nnviz.engine.initializers import INITIALIZERS
 from nnviz.engine.losses import LOSSES
 from nnviz.engine.optimizers import OPTIMIZERS
 
+from .schedule_fields import ScheduleFields
 from .widgets import SciSpinBox, compact_combo, lay_out_pairs, mark_invalid
 
 LOSS_LABELS = {"binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "categorical cross-entropy",
@@ -56,6 +58,8 @@ class TrainingPanel(QWidget):
         self.seedSpin.setRange(0, 2**31 - 1)
         self.seedSpin.setKeyboardTracking(False)
         self.epochsLabel = QLabel("Epochs")
+        self.schedule = ScheduleFields()
+        self.scheduleCombo = self.schedule.combo
 
         helps = {
             self.lossCombo: "What the network minimizes",
@@ -75,7 +79,9 @@ class TrainingPanel(QWidget):
 
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setVerticalSpacing(2)        # five rows in the height four had (1366×768 needs no scrolling)
         pairs = [("Optimizer", self.optimizerCombo), ("Learning rate", self.learningRateSpin),
+                 ("Schedule", self.scheduleCombo), (self.schedule.label, self.schedule),
                  (self.epochsLabel, self.epochsSpin), ("Batch size", self.batchSizeSpin),
                  ("Loss", self.lossCombo), ("L2 λ", self.l2Spin),
                  ("Initializer", self.initCombo), ("Seed", self.seedSpin)]
@@ -90,6 +96,8 @@ class TrainingPanel(QWidget):
         self.initCombo.currentIndexChanged.connect(lambda: self._emit("init"))
         self.l2Spin.valueChanged.connect(lambda: self._emit("l2"))
         self.seedSpin.valueChanged.connect(lambda: self._emit("seed"))
+        self.schedule.edited.connect(lambda: self._emit("schedule"))
+        self.epochsSpin.valueChanged.connect(self.schedule.set_epochs)
 
     def set_pairs_per_row(self, per_row: int) -> None:
         """Two label–field pairs a row (normal), or one (presentation fonts: a narrow column)."""
@@ -100,7 +108,8 @@ class TrainingPanel(QWidget):
         return {"loss": self.lossCombo.currentData(), "optimizer": self.optimizerCombo.currentData(),
                 "lr": float(self.learningRateSpin.value()), "epochs": int(self.epochsSpin.value()),
                 "batch_size": None if batch == FULL_BATCH else int(batch), "init": self.initCombo.currentData(),
-                "l2": float(self.l2Spin.value()), "seed": int(self.seedSpin.value())}
+                "l2": float(self.l2Spin.value()), "seed": int(self.seedSpin.value()),
+                "schedule": self.schedule.value()}
 
     def set_values(self, config) -> None:
         self._updating = True
@@ -113,6 +122,7 @@ class TrainingPanel(QWidget):
             _select(self.initCombo, config.init)
             self.l2Spin.setValue(config.l2)
             self.seedSpin.setValue(config.seed)
+            self.schedule.set_value(getattr(config, "schedule", None), config.epochs)
         finally:
             self._updating = False
         self.set_count_label(config.count_label)
@@ -124,7 +134,8 @@ class TrainingPanel(QWidget):
     def set_problems(self, problems: dict) -> None:
         for key, widget in (("lr", self.learningRateSpin), ("epochs", self.epochsSpin),
                             ("batch_size", self.batchSizeSpin), ("l2", self.l2Spin),
-                            ("loss", self.lossCombo), ("optimizer", self.optimizerCombo)):
+                            ("loss", self.lossCombo), ("optimizer", self.optimizerCombo),
+                            ("schedule", self.scheduleCombo)):
             mark_invalid(widget, problems.get(key))
 
     def _emit(self, field: str) -> None:

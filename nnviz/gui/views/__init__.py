@@ -13,13 +13,16 @@ from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
+from .landscape import LandscapeView
 from .layer_stats import LayerStatsView
+from .lr_finder import LRFinderView
 from .prediction import PredictionView
 from .samples import SamplesView
 from .step import StepView
 
 VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, StepView,
-                GradCheckView, EvaluationView, LayerStatsView]
+                GradCheckView, LandscapeView, EvaluationView, LayerStatsView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "StepView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "StepView", "LandscapeView",
+           "LRFinderView", "VIEW_CLASSES"]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 from ..style import TEST_COLOR, TRAIN_COLOR
 from .base import LiveView, ViewContext
 from .live_text import LiveText
+from .lr_curve import LRCurve
 from .plot_tools import cache_axes, grown_range
 
 #: redraws per second at most while training (the data keep arriving in between)
@@ -126,9 +127,10 @@ class CostView(LiveView):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.cost_plot = self.graphics.addPlot(row=0, col=0)
-        self.acc_plot = self.graphics.addPlot(row=1, col=0)
+        self.lr_curve = LRCurve(self.graphics, 1, self.cost_plot, Series)     # shown when the rate moves
+        self.acc_plot = self.graphics.addPlot(row=2, col=0)
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+        self.graphics.ci.layout.setRowStretchFactor(2, 2)
         self.acc_plot.setXLink(self.cost_plot)
         self.cost_plot.enableAutoRange(x=False, y=False)
         self.acc_plot.enableAutoRange(x=False, y=False)
@@ -179,6 +181,7 @@ class CostView(LiveView):
         for s in (self.epochs, self.epoch_iterations, self.cost, self.test_cost, self.train_acc,
                   self.test_acc, self.iteration_cost):
             s.clear()
+        self.lr_curve.clear()
         self._count_label = context.count_label
         self._x_range = self._y_range = None
         self.moment = context.moment
@@ -208,6 +211,8 @@ class CostView(LiveView):
         self.train_acc.put(e0, snap.new_train_accuracy)
         self.test_acc.put(e0, snap.new_test_accuracy)
         self.iteration_cost.put(snap.iteration_offset, snap.new_iteration_cost)
+        self.lr_curve.put(snap.iteration_offset, getattr(snap, "new_lr", ()),
+                          getattr(snap, "iterations_per_epoch", 1))
         if snap.run_epochs:
             self._planned = {"epoch": snap.run_start_epoch + snap.run_epochs,
                              "iteration": snap.run_start_iteration + snap.run_iterations}
@@ -243,6 +248,7 @@ class CostView(LiveView):
             legend.setLabelTextSize(f"{style.label_pt}pt")
             for _, label in legend.items:       # existing labels keep their size unless set again
                 label.setText(label.text, size=f"{style.label_pt}pt", color="#222")
+        self.lr_curve.set_style(style)
         self._apply_labels()
 
     def export_item(self):
@@ -278,6 +284,7 @@ class CostView(LiveView):
         self.test_curve.setData(*_finite(ex, self.test_cost.values, positive=log))
         self.train_acc_curve.setData(*_finite(ex, self.train_acc.values))
         self.test_acc_curve.setData(*_finite(ex, self.test_acc.values))
+        self.lr_curve.draw(self.x_mode)
         self._update_ranges(x, y, log)
         self._update_summary()
         at = self.cursor_x
@@ -330,6 +337,9 @@ class CostView(LiveView):
         ta = self.test_acc.values[-1]
         if np.isfinite(ta):
             parts.append(f"test accuracy {ta:.1%}")
+        lr = self.lr_curve.last() if self.lr_curve.visible else None
+        if lr is not None:
+            parts.append(f"lr {lr:.3g}")
         self.summary.setText(" · ".join(parts))
 
     def _on_axis_changed(self) -> None:
