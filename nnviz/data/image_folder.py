@@ -76,8 +76,8 @@ def scan_image_folder(folder) -> list[tuple[str, list[Path]]]:
         found = (f"only {classes[0][0]!r} has images" if classes else
                  f"{len(subfolders)} sub-folder(s), none with JPEG, PNG or BMP files" if subfolders else
                  "no sub-folders")
-        raise DatasetError(f"{folder}: expected one sub-folder of images (JPEG, PNG or BMP) per class, at least "
-                           f"two classes; found {found}")
+        raise DatasetError(f"{folder} is a folder but not an image folder: expected one sub-folder of images "
+                           f"(JPEG, PNG or BMP) per class, at least two classes; found {found}")
     return classes
 
 

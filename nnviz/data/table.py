@@ -45,8 +45,20 @@ SNIFF_LINES = 50
 
 
 def looks_like_table(path) -> bool:
-    """True if ``path`` ends like a table file (.csv, .tsv, .tab, .txt)."""
-    return str(path).lower().endswith(TABLE_SUFFIXES)
+    """True if ``path`` ends like a table file (.csv, .tsv, .tab), or is a .txt file whose first line
+    holds a separator (comma, tab or semicolon) and the file a digit (a .txt of notes is no table)."""
+    name = str(path).lower()
+    if not name.endswith(TABLE_SUFFIXES):
+        return False
+    if not name.endswith(".txt"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return True             # the reader says what is wrong with it
+    first = head.split(b"\n", 1)[0]
+    return any(sep in first for sep in (b",", b"\t", b";")) and any(c in head for c in b"0123456789")
 
 
 def _read_text(path: Path) -> str:
