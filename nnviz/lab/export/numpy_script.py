@@ -79,12 +79,14 @@ def script_source(model, weights_name: str, class_names=(), title: str = "",
                      "    (forward() takes standardised rows)")
         standardized_arg, standardized_doc = ", standardized=False", (
             "\n\n    X holds raw table rows, standardised here first; standardized=True: X is already "
-            "standardised.")
+            "standardised.\n    ")
         prepare = "    X = X.astype(DTYPE, copy=False) if standardized else standardize(X, w)"
     else:
         rows_text, standardized_arg, standardized_doc = "", "", ""
         prepare = "    X = X.astype(DTYPE, copy=False)"
     input_note = f"\nThe input: {rows_text}.\n" if rows_text else ""
+    predict_doc = f"Probabilities {output.split(':')[0]} for X, in batches, as nnviz's Sequential.predict gives " \
+                  f"them.{standardized_doc}"
     heading = plain_text(title or "A network")
     return f'''"""{heading}: a neural network exported from nnviz {__version__} on {_dt.date.today().isoformat()}.
 
@@ -128,7 +130,7 @@ def forward(X, w):
 
 
 def predict(X, w=None, batch_size=256{standardized_arg}):
-    """Probabilities {output.split(":")[0]} for X, in batches, as nnviz's Sequential.predict gives them.{standardized_doc}"""
+    """{predict_doc}"""
     w = load_weights() if w is None else w
     X = np.asarray(X)
     if X.shape[1:] != INPUT_SHAPE:

@@ -111,10 +111,12 @@ def model_source(model, class_names=(), title: str = "", standardization: Standa
                     "the nn.Sequential itself, train.py and data.npz work on standardised rows.")
         standardized_arg = ", standardized=False"
         standardized_doc = ("\n\n    X holds raw table rows, standardised here first; standardized=True: X is "
-                            "already standardised.")
+                            "already standardised.\n    ")
         prepare = "    X = X if standardized else standardize(X)\n"
     else:
         use_note = standardized_arg = standardized_doc = prepare = ""
+    predict_doc = f"Probabilities for a NumPy batch ``X`` shaped {_shape_text(model.input_shape)}, as nnviz's " \
+                  f"predict gives them.{standardized_doc}"
     heading = plain_text(title or "A network")
     return f'''"""{heading}: exported from nnviz {__version__} on {_dt.date.today().isoformat()}.
 
@@ -169,7 +171,7 @@ def load_model(path=HERE / "weights.npz", device="cpu") -> nn.Sequential:
 
 
 def predict(X, model=None{standardized_arg}) -> np.ndarray:
-    """Probabilities for a NumPy batch ``X`` shaped {_shape_text(model.input_shape)}, as nnviz's predict gives them.{standardized_doc}"""
+    """{predict_doc}"""
     model = load_model() if model is None else model
     device = next(model.parameters()).device
     X = np.asarray(X)

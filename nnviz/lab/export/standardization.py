@@ -76,7 +76,8 @@ def from_extra(extra: dict, source: str = "model file") -> Standardization | Non
         raise ExportError(f"{source}: its standardization has {len(mean)} means but {len(std)} standard "
                           "deviations; expected one of each per column.")
     if np.any(std <= 0):
-        raise ExportError(f"{source}: its standardization std holds {std[std <= 0][0]!r}; expected positive numbers.")
+        raise ExportError(f"{source}: its standardization std holds {float(std[std <= 0][0])!r}; "
+                          "expected positive numbers.")
     names = entry.get("features")
     features = [str(n) for n in names] if isinstance(names, list) and len(names) == len(mean) else []
     return Standardization(mean, std, features)
