@@ -75,8 +75,8 @@ def script_source(model, weights_name: str, class_names=(), title: str = "",
         standardization.check(model)
         columns = ", ".join(plain_text(n) for n in standardization.features) or f"{model.input_shape[0]} columns"
         helper_text += STANDARDIZE_HELPER
-        rows_text = (f"raw rows of the table ({columns}); predict() standardises them as nnviz did\n"
-                     "    (forward() takes standardised rows)")
+        rows_text = (f"raw rows of the table ({columns}); predict() standardises them as nnviz\n"
+                     "did (standardize()), forward() takes standardised rows")
         standardized_arg, standardized_doc = ", standardized=False", (
             "\n\n    X holds raw table rows, standardised here first; standardized=True: X is already "
             "standardised.\n    ")
@@ -98,7 +98,7 @@ the numbers it learned are in {plain_text(weights_name)} beside this file. Only 
 {{import_line}}
 The network, layer by layer:
 
-{_indent(plain_text(model.summary()), 4)}
+{_indent(_summary_text(model), 4)}
 """
 
 import sys
@@ -185,6 +185,11 @@ def main(argv):
 if __name__ == "__main__":
     main(sys.argv[1:])
 '''
+
+
+def _summary_text(model) -> str:
+    """``model.summary()``, line by line safe inside the generated docstring."""
+    return "\n".join(plain_text(line) for line in model.summary().splitlines())
 
 
 def _indent(text: str, n: int) -> str:

@@ -122,7 +122,7 @@ def model_source(model, class_names=(), title: str = "", standardization: Standa
 
 The layers, in order (as nnviz builds them):
 
-{_indent(plain_text(model.summary()), 4)}
+{_indent(_summary_text(model), 4)}
 
 Use it::
 
@@ -184,6 +184,11 @@ def predict(X, model=None{standardized_arg}) -> np.ndarray:
 if __name__ == "__main__":
     print(load_model())
 '''
+
+
+def _summary_text(model) -> str:
+    """``model.summary()``, line by line safe inside the generated docstring."""
+    return "\n".join(plain_text(line) for line in model.summary().splitlines())
 
 
 def _indent(text: str, n: int) -> str:
