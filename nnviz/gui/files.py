@@ -28,6 +28,7 @@ from nnviz.lab.export import (
     settings_from_config,
 )
 from nnviz.lab.export.files import check_folder
+from nnviz.lab.export.standardization import from_dataset
 
 from .plot_export import ExportDialog, export_plot_file, export_size
 from .tasks import run_and_wait
@@ -288,7 +289,9 @@ class FileCommands:
             title = self._export_title()
             check_save_target(path if str(path).endswith(".py") else f"{path}.py")
             export_layers(model)
-            files = self._read(lambda: export_numpy(model, path, class_names=names, title=title))
+            standardization = from_dataset(dataset)   # a table: the script's predict takes raw rows
+            files = self._read(lambda: export_numpy(model, path, class_names=names, title=title,
+                                                    standardization=standardization))
         except FILE_ERRORS as exc:
             return self._fail(f"Could not export the network to {path}: {str(exc).rstrip('.')}.", _level(exc))
         return self._status(f"NumPy script written to {files[0]}, its weights to {files[1].name} beside it.", 8000)

@@ -90,3 +90,31 @@ def test_export_errors_go_to_the_banner(window, tmp_path):
         in w.banner.text()
     assert not w.files.export_numpy_script(tmp_path / "missing" / "net.py")
     assert "the folder" in w.banner.text() and "does not exist" in w.banner.text()
+
+
+def test_a_table_network_exports_for_raw_rows(window, qtbot, tmp_path):
+    """A network on a table: the exported script and model.py take the table's raw rows (the window's
+    standardisation goes with them)."""
+    from pathlib import Path
+
+    from .helpers import wait_for_dataset
+
+    iris = Path(__file__).parents[1] / "data" / "tables" / "iris.csv"
+    w = window
+    assert w.files.open_dataset_file(iris)
+    wait_for_dataset(w, qtbot)
+    model, ds = w.lab.model, w.lab.dataset
+    assert model is not None and ds.feature_mean is not None
+    raw = np.genfromtxt(iris, delimiter=",", skip_header=1, usecols=(0, 1, 2, 3), dtype=np.float64)
+    expected = model.predict(((raw - ds.feature_mean) / ds.feature_std).astype(np.float32))
+    assert w.files.export_numpy_script(tmp_path / "iris_net.py")
+    script = _import(tmp_path / "iris_net.py")
+    np.testing.assert_array_equal(script.predict(raw), expected)
+    assert w.files.export_pytorch_folder(tmp_path / "iris-pytorch")
+    assert (tmp_path / "iris-pytorch" / "standardization.npz").exists()
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    exported = _import(tmp_path / "iris-pytorch" / "model.py")
+    assert np.abs(exported.predict(raw) - expected).max() < 1e-5

@@ -13,7 +13,14 @@ from nnviz.engine.layers import Dense, Layer
 from nnviz.lab.export import EXPORTERS, ExportError, export_numpy
 from nnviz.lab.export.layers import LayerCode
 
-from .export_helpers import every_layer_model, import_file, trained_preset
+from .export_helpers import (
+    blobs_model,
+    every_layer_model,
+    features_model,
+    import_file,
+    table_model,
+    trained_preset,
+)
 
 
 @pytest.mark.parametrize("name", ["moons", "cats-deep", "mnist-cnn"])
@@ -155,3 +162,95 @@ def test_layer_names_that_are_not_python_names_still_export(tmp_path):
     assert sorted(script.load_weights()) == ["a_b.W", "a_b.b", "a_b_2.W", "a_b_2.b", "layer_1st_layer.W",
                                              "layer_1st_layer.b", "x_y.W", "x_y.b"]
     np.testing.assert_array_equal(script.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("kind", ["all", "circles"])
+def test_a_network_with_input_features_exports_as_numpy(kind, tmp_path):
+    ds, model = features_model(kind)
+    path = export_numpy(model, tmp_path / "net.py", class_names=ds.class_names)[0]
+    text = path.read_text()
+    assert "x1, x2 = a[:, 0], a[:, 1]" in text
+    script = import_file(path)
+    X = np.concatenate([ds.X_test, ds.X_train])[:100]
+    expected = model.predict(X)
+    np.testing.assert_array_equal(script.predict(X), expected)   # the same operations in the same order
+    # an independent forward pass in float64: the features from a hand-written table, then the dense layers
+    x1, x2 = X[:, 0].astype(np.float64), X[:, 1].astype(np.float64)
+    hand = {"x1": x1, "x2": x2, "x1^2": x1 ** 2, "x2^2": x2 ** 2, "x1*x2": x1 * x2, "sin(x1)": np.sin(x1),
+            "sin(x2)": np.sin(x2)}
+    names = model.layers[0].names
+    assert names == (list(hand) if kind == "all" else ["x1^2", "x2^2"])
+    a = np.stack([hand[n] for n in names], axis=1)
+    for layer in model.layers[1:]:
+        a = a @ layer.params["W"].astype(np.float64) + layer.params["b"]
+        a = np.tanh(a) if layer.activation_name == "tanh" else 1 / (1 + np.exp(-a))
+    np.testing.assert_allclose(script.predict(X), a, rtol=1e-5, atol=1e-7)
+    print(f"features {names}: 100 inputs, max |script - nnviz| = {np.abs(script.predict(X) - expected).max():.1e}")
+
+
+def test_a_softmax_network_on_four_blobs_exports_as_numpy(tmp_path):
+    ds, model = blobs_model()
+    script = import_file(export_numpy(model, tmp_path / "blobs.py", class_names=ds.class_names)[0])
+    X = np.concatenate([ds.X_test, ds.X_train])[:100]
+    expected = model.predict(X)
+    assert expected.shape == (100, 4)
+    np.testing.assert_array_equal(script.predict(X), expected)
+    np.testing.assert_array_equal(script.predict_classes(X), expected.argmax(axis=1))
+    assert script.CLASS_NAMES == [str(c) for c in ds.class_names]
+    print(f"blobs, 4 classes: max |script - nnviz| = {np.abs(script.predict(X) - expected).max():.1e}")
+
+
+def test_a_table_network_script_standardises_raw_rows(tmp_path, capsys):
+    from nnviz.cli import main
+
+    raw_test, ds, model, extra = table_model(tmp_path)
+    # raw rows standardised by hand with the training rows' mean and std are the dataset's rows
+    np.testing.assert_array_equal(((raw_test - ds.feature_mean) / ds.feature_std).astype(np.float32), ds.X_test)
+    save_model(model, tmp_path / "table.h5", extra=extra)
+    assert main(["export", "numpy", str(tmp_path / "table.h5"), str(tmp_path / "tab.py")]) == 0
+    capsys.readouterr()
+    text = (tmp_path / "tab.py").read_text()
+    assert "def standardize(X, w)" in text and "height, ratio, depth" in text
+    script = import_file(tmp_path / "tab.py")
+    assert script.STANDARDIZE is True and script.CLASS_NAMES == ["high", "low", "mid"]
+    w = script.load_weights()
+    np.testing.assert_array_equal(w["standardize.mean"], ds.feature_mean)
+    np.testing.assert_array_equal(w["standardize.std"], ds.feature_std)
+    expected = model.predict(ds.X_test)
+    np.testing.assert_array_equal(script.predict(raw_test), expected)                      # raw rows: exact
+    np.testing.assert_array_equal(script.predict(ds.X_test, standardized=True), expected)
+    assert np.abs(script.predict(ds.X_test) - expected).max() > 0.01   # standardising twice is not the network
+    # as a program, on raw rows in a .npy
+    np.save(tmp_path / "raw.npy", raw_test)
+    result = subprocess.run([sys.executable, str(tmp_path / "tab.py"), str(tmp_path / "raw.npy")],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(" ")[1] for line in result.stdout.splitlines()] == \
+        [["high", "low", "mid"][k] for k in expected.argmax(axis=1)]
+    difference = np.abs(script.predict(raw_test) - expected).max()
+    with capsys.disabled():
+        print(f"table: {len(raw_test)} raw rows, max |script - nnviz| = {difference:.1e}")
+
+    # the app's own export (no model file): the dataset's standardisation
+    from nnviz.lab.export.standardization import from_dataset
+
+    path = export_numpy(model, tmp_path / "app.py", standardization=from_dataset(ds))[0]
+    np.testing.assert_array_equal(import_file(path).predict(raw_test), expected)
+    # a network without standardisation keeps taking its rows as they are
+    plain = import_file(export_numpy(model, tmp_path / "plain.py")[0])
+    assert plain.STANDARDIZE is False
+    np.testing.assert_array_equal(plain.predict(ds.X_test), expected)
+
+
+def test_a_standardisation_that_does_not_fit_is_refused(tmp_path):
+    from nnviz.lab.export.standardization import from_extra
+
+    raw_test, ds, model, extra = table_model(tmp_path)
+    bad = {"standardization": {**extra["standardization"], "std": [1.0, 0.0, 2.0]}}
+    with pytest.raises(ExportError, match=r"m.h5: its standardization std holds 0.0; expected positive numbers"):
+        from_extra(bad, "m.h5")
+    short = from_extra({"standardization": {"mean": [0.0, 1.0], "std": [1.0, 1.0]}}, "m.h5")
+    with pytest.raises(ExportError, match=r"the table's standardisation has 2 columns, but the network takes "
+                                          r"inputs of shape \(3,\)"):
+        export_numpy(model, tmp_path / "out" / "net.py", standardization=short)
+    assert from_extra({}, "m.h5") is None

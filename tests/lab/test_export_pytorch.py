@@ -23,7 +23,14 @@ from nnviz.engine import get_optimizer, save_model
 from nnviz.lab.export import ExportError, export_pytorch, settings_from_config
 from nnviz.lab.export.pytorch import FILES
 
-from .export_helpers import every_layer_model, import_file, trained_preset
+from .export_helpers import (
+    blobs_model,
+    every_layer_model,
+    features_model,
+    import_file,
+    table_model,
+    trained_preset,
+)
 
 #: what the exported model.py may differ from nnviz by (float32 sums in another order)
 TOLERANCE = 1e-5
@@ -214,3 +221,109 @@ class Squares(nn.Module):
     X = np.random.default_rng(2).normal(size=(20, 2)).astype(np.float32)
     exported = import_file(tmp_path / "out" / "model.py")
     assert np.abs(exported.predict(X) - model.predict(X)).max() < TOLERANCE
+
+
+@pytest.mark.parametrize("kind", ["all", "circles"])
+def test_a_network_with_input_features_exports_to_pytorch(kind, tmp_path):
+    ds, model = features_model(kind)
+    export_pytorch(model, tmp_path / "out", dataset=ds)
+    exported = import_file(tmp_path / "out" / "model.py")
+    net = exported.load_model()
+    first = net[0]
+    assert type(first).__name__ == "InputFeatures" and first.names == model.layers[0].names
+    assert len(list(first.parameters())) == 0
+    X = np.concatenate([ds.X_test, ds.X_train])[:100]
+    # the module's features, against the engine's layer
+    with torch.no_grad():
+        features = first(torch.as_tensor(X)).numpy()
+    difference = np.abs(features - model.layers[0].forward(X)).max()
+    assert difference < TOLERANCE
+    expected = model.predict(X)
+    got = exported.predict(X, net)
+    assert got.shape == expected.shape
+    difference = np.abs(got.astype(np.float64) - expected).max()
+    print(f"features {first.names}: 100 inputs, max |PyTorch - nnviz| = {difference:.1e}")
+    assert difference < TOLERANCE
+    # the untrained start point too (train.py starts there)
+    initial = import_file(tmp_path / "out" / "model.py").load_model(tmp_path / "out" / "initial_weights.npz")
+    from nnviz.lab.export.pytorch import initial_model
+
+    assert np.abs(exported.predict(X, initial) - initial_model(model).predict(X)).max() < TOLERANCE
+
+
+@pytest.mark.slow
+def test_train_py_trains_a_network_with_input_features_as_nnviz_does(tmp_path):
+    """Full batch, SGD: train.py from the exported initial weights lands where nnviz's own run lands."""
+    from nnviz.lab.export import TrainingSettings
+    from nnviz.lab.export.pytorch import initial_model
+
+    ds, trained = features_model("circles")
+    model = initial_model(trained)
+    before = model.predict(ds.X_test)
+    settings = TrainingSettings({"name": "sgd", "lr": 0.5}, 40)
+    export_pytorch(model, tmp_path / "out", settings=settings, dataset=ds)
+    model.fit(ds.X_train, ds.y_train, optimizer=get_optimizer(settings.optimizer), epochs=40)
+    assert np.abs(model.predict(ds.X_test) - before).max() > 1e-2, "40 epochs did not move the weights"
+    result = subprocess.run([sys.executable, "train.py", "--cpu", "--save", "trained.npz"], cwd=tmp_path / "out",
+                            capture_output=True, text=True, timeout=300, env=_subprocess_env(), check=False)
+    assert result.returncode == 0, result.stderr
+    exported = import_file(tmp_path / "out" / "model.py")
+    net = exported.load_model(tmp_path / "out" / "trained.npz")
+    difference = np.abs(exported.predict(ds.X_test, net) - model.predict(ds.X_test)).max()
+    print(f"x1², x2² on circles, 40 full-batch SGD epochs: max |train.py - nnviz| = {difference:.1e}")
+    assert difference < 1e-4
+
+
+def test_a_softmax_network_on_four_blobs_exports_to_pytorch(tmp_path):
+    ds, model = blobs_model()
+    export_pytorch(model, tmp_path / "out", dataset=ds)
+    exported = import_file(tmp_path / "out" / "model.py")
+    X = np.concatenate([ds.X_test, ds.X_train])[:100]
+    expected = model.predict(X)
+    got = exported.predict(X)
+    assert got.shape == expected.shape == (100, 4)
+    difference = np.abs(got - expected).max()
+    print(f"blobs, 4 classes: max |PyTorch - nnviz| = {difference:.1e}")
+    assert difference < TOLERANCE
+    assert exported.CLASS_NAMES == [str(c) for c in ds.class_names]
+    assert "FROM_LOGITS = True" in (tmp_path / "out" / "train.py").read_text()   # F.cross_entropy on the logits
+
+
+def test_a_table_network_model_py_standardises_raw_rows(tmp_path, capsys):
+    from nnviz.cli import main
+    from nnviz.lab.export.pytorch import STANDARDIZATION_FILE
+
+    raw_test, ds, model, extra = table_model(tmp_path)
+    expected = model.predict(ds.X_test)
+    # the app's export: the dataset carries the standardisation
+    export_pytorch(model, tmp_path / "app", dataset=ds)
+    out = tmp_path / "app"
+    assert (out / STANDARDIZATION_FILE).exists()
+    with np.load(out / STANDARDIZATION_FILE, allow_pickle=False) as f:
+        np.testing.assert_array_equal(f["mean"], ds.feature_mean)
+        np.testing.assert_array_equal(f["std"], ds.feature_std)
+        assert list(f["features"]) == ["height", "ratio", "depth"]
+    with np.load(out / "data.npz", allow_pickle=False) as data:      # train.py trains on standardised rows
+        np.testing.assert_array_equal(data["X_test"], ds.X_test)
+    assert "standardization.npz" in (out / "README.txt").read_text()
+    exported = import_file(out / "model.py")
+    np.testing.assert_array_equal(exported.standardize(raw_test), ds.X_test)
+    difference = np.abs(exported.predict(raw_test) - expected).max()
+    with capsys.disabled():
+        print(f"table: {len(raw_test)} raw rows, max |PyTorch - nnviz| = {difference:.1e}")
+    assert difference < TOLERANCE
+    assert np.abs(exported.predict(ds.X_test, standardized=True) - expected).max() < TOLERANCE
+
+    # nnviz export pytorch on the saved model file (its extra["standardization"]), without the data
+    save_model(model, tmp_path / "table.h5", extra=extra)
+    assert main(["export", "pytorch", str(tmp_path / "table.h5"), str(tmp_path / "cli"), "--no-data"]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "cli" / STANDARDIZATION_FILE).exists()
+    exported = import_file(tmp_path / "cli" / "model.py")
+    assert exported.CLASS_NAMES == ["high", "low", "mid"]
+    assert np.abs(exported.predict(raw_test) - expected).max() < TOLERANCE
+    # other networks get no standardisation file and no standardize step
+    ds_blobs, blobs = blobs_model()
+    export_pytorch(blobs, tmp_path / "plain", dataset=ds_blobs)
+    assert not (tmp_path / "plain" / STANDARDIZATION_FILE).exists()
+    assert "def standardize" not in (tmp_path / "plain" / "model.py").read_text()

@@ -12,10 +12,12 @@ from .layers import EXPORTERS, ExportError, export_layers
 from .numpy_script import export_numpy
 from .pytorch import export_pytorch
 from .settings import TrainingSettings, settings_from_config, settings_from_model_file
+from .standardization import Standardization
 
 __all__ = [
            "EXPORTERS",
            "ExportError",
+           "Standardization",
            "TrainingSettings",
            "export_layers",
            "export_numpy",

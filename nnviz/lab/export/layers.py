@@ -124,8 +124,39 @@ def maxpool2d(x, size, stride):
 ''',
 }
 
-#: helper module classes of the exported model.py, by name (no layer type needs one yet)
-TORCH_HELPERS: dict[str, str] = {}
+#: helper module classes of the exported model.py, by name
+TORCH_HELPERS: dict[str, str] = {
+    "InputFeatures": '''
+
+class InputFeatures(nn.Module):
+    """2-D points x (m, 2) = (x1, x2) -> the chosen features (m, len(names)), in the order given.
+
+    nnviz's InputFeatures layer (as in TensorFlow Playground); it has no parameters.
+    """
+
+    #: feature name -> its value from the columns x1, x2 (each (m,))
+    FEATURES = {
+        "x1": lambda x1, x2: x1,
+        "x2": lambda x1, x2: x2,
+        "x1^2": lambda x1, x2: x1 * x1,
+        "x2^2": lambda x1, x2: x2 * x2,
+        "x1*x2": lambda x1, x2: x1 * x2,
+        "sin(x1)": lambda x1, x2: torch.sin(x1),
+        "sin(x2)": lambda x1, x2: torch.sin(x2),
+    }
+
+    def __init__(self, names):
+        super().__init__()
+        self.names = list(names)
+
+    def forward(self, x):
+        x1, x2 = x[:, 0], x[:, 1]
+        return torch.stack([self.FEATURES[name](x1, x2) for name in self.names], dim=1)
+
+    def extra_repr(self):
+        return ", ".join(self.names)
+''',
+}
 
 
 def _activate(layer, ctx: LayerContext, expression: str, code: LayerCode) -> LayerCode:
@@ -216,6 +247,23 @@ def export_flatten(layer, ctx: LayerContext) -> LayerCode:
                      numpy_lines=["a = a.reshape(a.shape[0], -1)"])
 
 
+#: input feature name → its NumPy expression of the columns x1, x2 (the engine's FEATURES, the same operations)
+NUMPY_FEATURES = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "x1*x2": "x1 * x2",
+                  "sin(x1)": "np.sin(x1)", "sin(x2)": "np.sin(x2)"}
+
+
+def export_input_features(layer, ctx: LayerContext) -> LayerCode:
+    """InputFeatures: (m, 2) points -> (m, k) features, computed from the columns x1, x2 in the layer's order."""
+    names = list(layer.names)
+    unknown = [n for n in names if n not in NUMPY_FEATURES]
+    if unknown:
+        raise ExportError(f"{layer.name}: nnviz cannot export the input feature {unknown[0]!r} yet; it exports "
+                          f"{', '.join(NUMPY_FEATURES)}.")
+    return LayerCode(torch_modules=[(ctx.name, f"InputFeatures({names!r})")], torch_helpers=("InputFeatures",),
+                     numpy_lines=["x1, x2 = a[:, 0], a[:, 1]",
+                                  f"a = np.stack([{', '.join(NUMPY_FEATURES[n] for n in names)}], axis=1)"])
+
+
 #: layer class name → its export function (see the module docstring)
 EXPORTERS = {
     "Dense": export_dense,
@@ -224,6 +272,7 @@ EXPORTERS = {
     "BatchNorm": export_batchnorm,
     "Dropout": export_dropout,
     "Flatten": export_flatten,
+    "InputFeatures": export_input_features,
 }
 
 

@@ -16,6 +16,7 @@ from .layers import ExportError
 from .numpy_script import export_numpy
 from .pytorch import export_pytorch
 from .settings import settings_from_model_file
+from .standardization import from_extra
 
 
 def _class_names(extra: dict, units: int) -> list[str] | None:
@@ -45,6 +46,7 @@ def export_model_file_pytorch(model_path, out_dir, dataset: str | None = None, d
     path = Path(model_path)
     model, optimizer, extra = load_model(path, with_optimizer=True, with_extra=True)
     settings = settings_from_model_file(extra, optimizer, source=path.name)
+    standardization = from_extra(extra, str(path))   # a table's: model.py's predict takes raw rows
     ds = None
     if with_data:
         name = dataset or settings.dataset
@@ -56,12 +58,13 @@ def export_model_file_pytorch(model_path, out_dir, dataset: str | None = None, d
         ds = datasets.load(name, settings.dataset_options, data_dir)
     names = _class_names(extra, model.output_units)
     return export_pytorch(model, out_dir, settings=settings, dataset=ds, class_names=names,
-                          title=_title(path, extra))
+                          title=_title(path, extra), standardization=standardization)
 
 
 def export_model_file_numpy(model_path, out_path) -> list[Path]:
-    """``nnviz export numpy``: the standalone NumPy script (and its .npz) for a saved model."""
+    """``nnviz export numpy``: the standalone NumPy script (and its .npz) for a saved model; for a network
+    trained on a table (``extra["standardization"]``) the script's predict takes raw rows."""
     path = Path(model_path)
     model, _, extra = load_model(path, with_extra=True)
     return export_numpy(model, out_path, class_names=_class_names(extra, model.output_units),
-                        title=_title(path, extra))
+                        title=_title(path, extra), standardization=from_extra(extra, str(path)))

@@ -5,7 +5,9 @@ The script has ``load_weights()``, ``forward(X, w)`` (the network, one
 line per layer, with the shapes in comments), ``predict(X)``
 (probabilities, as :meth:`nnviz.engine.Sequential.predict`) and
 ``predict_classes(X)``; run as a program it predicts on a ``.npy`` or
-``.npz`` file. Only NumPy is needed; the weights are read with
+``.npz`` file. A network trained on a table also gets ``standardize(X, w)``:
+``predict`` takes the table's raw rows and standardises them as nnviz did
+(the mean and std are in the .npz; see :mod:`.standardization`). Only NumPy is needed; the weights are read with
 ``np.load(allow_pickle=False)``.
 """
 
@@ -21,6 +23,7 @@ from nnviz.engine.atomic import check_save_target
 
 from .files import write_npz, write_text
 from .layers import NUMPY_HELPERS, export_layers, plain_text
+from .standardization import Standardization
 
 
 def weights_path(script_path) -> Path:
@@ -32,8 +35,26 @@ def _shape_text(shape) -> str:
     return "(m, " + ", ".join(str(d) for d in shape) + ")"
 
 
-def script_source(model, weights_name: str, class_names=(), title: str = "") -> str:
-    """The text of the NumPy script for ``model``, reading its weights from ``weights_name`` beside it."""
+#: the weights-file names of a table's standardisation (see :mod:`.standardization`)
+MEAN_KEY, STD_KEY = "standardize.mean", "standardize.std"
+
+STANDARDIZE_HELPER = '''
+
+def standardize(X, w):
+    """Raw table rows X (m, n) as the network saw them in training: (X - mean) / std, column by column.
+
+    mean and std are the training rows' (in the weights file); computed in float64, then rounded to DTYPE,
+    as nnviz standardises a table.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return ((X - w["{mean}"]) / w["{std}"]).astype(DTYPE)
+'''.replace("{mean}", MEAN_KEY).replace("{std}", STD_KEY)
+
+
+def script_source(model, weights_name: str, class_names=(), title: str = "",
+                  standardization: Standardization | None = None) -> str:
+    """The text of the NumPy script for ``model``, reading its weights from ``weights_name`` beside it;
+    with ``standardization``, ``predict`` standardises raw table rows first."""
     layers = export_layers(model)
     helpers, body = [], []
     for item in layers:
@@ -50,18 +71,34 @@ def script_source(model, weights_name: str, class_names=(), title: str = "") -> 
     else:
         output = f"(m, {units}): one probability per class (the class is the largest)"
     helper_text = "".join(NUMPY_HELPERS[h] for h in helpers)
+    if standardization is not None:
+        standardization.check(model)
+        columns = ", ".join(plain_text(n) for n in standardization.features) or f"{model.input_shape[0]} columns"
+        helper_text += STANDARDIZE_HELPER
+        rows_text = (f"raw rows of the table ({columns}); predict() standardises them as nnviz\n"
+                     "did (standardize()), forward() takes standardised rows")
+        standardized_arg, standardized_doc = ", standardized=False", (
+            "\n\n    X holds raw table rows, standardised here first; standardized=True: X is already "
+            "standardised.\n    ")
+        prepare = "    X = X.astype(DTYPE, copy=False) if standardized else standardize(X, w)"
+    else:
+        rows_text, standardized_arg, standardized_doc = "", "", ""
+        prepare = "    X = X.astype(DTYPE, copy=False)"
+    input_note = f"\nThe input: {rows_text}.\n" if rows_text else ""
+    predict_doc = f"Probabilities {output.split(':')[0]} for X, in batches, as nnviz's Sequential.predict gives " \
+                  f"them.{standardized_doc}"
     heading = plain_text(title or "A network")
     return f'''"""{heading}: a neural network exported from nnviz {__version__} on {_dt.date.today().isoformat()}.
 
 Everything the network computes to make a prediction is in forward() below, one line per layer;
 the numbers it learned are in {plain_text(weights_name)} beside this file. Only NumPy is needed.
-
+{input_note}
     python {{script}} INPUT.npy              # predicts every row of INPUT ({_shape_text(model.input_shape)})
     python {{script}} DATA.npz --key X_test  # one array of a .npz
 {{import_line}}
 The network, layer by layer:
 
-{_indent(plain_text(model.summary()), 4)}
+{_indent(_summary_text(model), 4)}
 """
 
 import sys
@@ -75,6 +112,8 @@ INPUT_SHAPE = {tuple(model.input_shape)!r}
 CLASS_NAMES = {names!r}
 #: the precision nnviz computed in
 DTYPE = np.{model.dtype.name}
+#: True for a network trained on a table: predict() standardises raw rows first (standardize() below)
+STANDARDIZE = {standardization is not None!r}
 {helper_text}
 
 def load_weights(path=WEIGHTS_FILE):
@@ -90,13 +129,13 @@ def forward(X, w):
     return a
 
 
-def predict(X, w=None, batch_size=256):
-    """Probabilities {output.split(":")[0]} for X, in batches, as nnviz's Sequential.predict gives them."""
+def predict(X, w=None, batch_size=256{standardized_arg}):
+    """{predict_doc}"""
     w = load_weights() if w is None else w
     X = np.asarray(X)
     if X.shape[1:] != INPUT_SHAPE:
         raise ValueError(f"expected input of shape (m, {{', '.join(map(str, INPUT_SHAPE))}}), got {{X.shape}}")
-    X = X.astype(DTYPE, copy=False)
+{prepare}
     return np.concatenate([forward(X[i:i + batch_size], w) for i in range(0, max(len(X), 1), batch_size)])
 
 
@@ -148,19 +187,29 @@ if __name__ == "__main__":
 '''
 
 
+def _summary_text(model) -> str:
+    """``model.summary()``, line by line safe inside the generated docstring."""
+    return "\n".join(plain_text(line) for line in model.summary().splitlines())
+
+
 def _indent(text: str, n: int) -> str:
     return "\n".join(" " * n + line if line else line for line in text.splitlines())
 
 
-def numpy_arrays(model) -> dict[str, np.ndarray]:
+def numpy_arrays(model, standardization: Standardization | None = None) -> dict[str, np.ndarray]:
     arrays = {}
     for item in export_layers(model):
         arrays.update(item.code.numpy_arrays)
+    if standardization is not None:
+        arrays[MEAN_KEY], arrays[STD_KEY] = standardization.mean.copy(), standardization.std.copy()
     return arrays
 
 
-def export_numpy(model, out_path, class_names=None, title: str = "") -> list[Path]:
+def export_numpy(model, out_path, class_names=None, title: str = "",
+                 standardization: Standardization | None = None) -> list[Path]:
     """Write the NumPy script ``out_path`` (a .py) and its weights (the same name ending in .npz).
+
+    ``standardization`` (a table's, see :mod:`.standardization`): the script's ``predict`` takes raw rows.
 
     Everything is checked first; ExportError names a layer that cannot be exported, SaveError the
     file that cannot be written. Returns the two files.
@@ -169,10 +218,10 @@ def export_numpy(model, out_path, class_names=None, title: str = "") -> list[Pat
     if path.suffix != ".py":
         path = path.with_name(path.name + ".py")
     weights = weights_path(path)
-    text = script_source(model, weights.name, class_names or (), title)
+    text = script_source(model, weights.name, class_names or (), title, standardization)
     importable = f"    from {path.stem} import predict; probs = predict(X)\n" if path.stem.isidentifier() else ""
     text = text.replace("{script}", plain_text(path.name)).replace("{import_line}", importable)
-    arrays = numpy_arrays(model)
+    arrays = numpy_arrays(model, standardization)
     check_save_target(path)  # a wrong folder is named as the script's, before anything is written
     write_npz(weights, arrays)
     write_text(path, text)

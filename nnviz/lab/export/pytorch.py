@@ -8,6 +8,7 @@
     OUT_DIR/train.py              trains the same network on the same data (CPU/GPU, torchrun → DDP)
     OUT_DIR/data.npz              X_train, y_train, X_test, y_test, class_names (when the data is given)
     OUT_DIR/README.txt
+    OUT_DIR/standardization.npz   a table's mean and std (float64): predict() standardises raw rows with them
 
 Input is batch-first as in nnviz: ``(m, features)`` or images ``(m, C, H, W)``;
 the output is what :meth:`nnviz.engine.Sequential.predict` returns: ``(m, 1)``
@@ -27,6 +28,7 @@ from nnviz import __version__
 from .files import prepare_folder, write_npz, write_text
 from .layers import TORCH_HELPERS, ExportError, export_layers, plain_text
 from .settings import TrainingSettings
+from .standardization import Standardization, from_dataset
 
 #: the files an export writes (data.npz only when the data is given)
 FILES = ("model.py", "weights.npz", "initial_weights.npz", "train.py", "data.npz", "README.txt")
@@ -35,6 +37,24 @@ FUSED = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"
 TORCH_DTYPES = {"float32": "torch.float32", "float64": "torch.float64"}
 #: nnviz optimizer → how train.py builds the PyTorch one (documented differences in train.py's text)
 OPTIMIZER_NAMES = ("sgd", "momentum", "rmsprop", "adagrad", "adam")
+#: written besides FILES for a network trained on a table: "mean" and "std" (float64) and "features"
+STANDARDIZATION_FILE = "standardization.npz"
+
+STANDARDIZE_SOURCE = '''
+#: the table's columns were standardised in training: predict() applies (raw - mean) / std to raw rows
+STANDARDIZATION_FILE = HERE / "standardization.npz"
+
+
+def standardize(X, path=STANDARDIZATION_FILE) -> np.ndarray:
+    """Raw table rows X (m, n) as the network saw them in training: (X - mean) / std, column by column.
+
+    mean and std are the training rows' (standardization.npz); computed in float64, then rounded to the
+    network's precision, as nnviz standardises a table. data.npz already holds standardised rows.
+    """
+    with np.load(path, allow_pickle=False) as f:
+        mean, std = f["mean"], f["std"]
+    return ((np.asarray(X, dtype=np.float64) - mean) / std).astype({dtype})
+'''
 
 
 def torch_state(model) -> dict[str, np.ndarray]:
@@ -56,8 +76,8 @@ def _shape_text(shape) -> str:
     return "(m, " + ", ".join(str(d) for d in shape) + ")"
 
 
-def model_source(model, class_names=(), title: str = "") -> str:
-    """The text of ``model.py`` for ``model``."""
+def model_source(model, class_names=(), title: str = "", standardization: Standardization | None = None) -> str:
+    """The text of ``model.py`` for ``model``; with ``standardization``, ``predict`` takes raw table rows."""
     layers = export_layers(model)
     rows, helpers = [], []
     for item in layers:
@@ -82,12 +102,27 @@ def model_source(model, class_names=(), title: str = "") -> str:
         output = f"(m, {units}): one probability per class ({act})" if act == "softmax" else f"(m, {units}), {act}"
     names = [str(n) for n in class_names] if class_names else [str(i) for i in range(max(2, units))]
     helper_text = "".join(TORCH_HELPERS[h] for h in helpers)
+    if standardization is not None:
+        standardization.check(model)
+        columns = ", ".join(plain_text(n) for n in standardization.features) or f"{model.input_shape[0]} columns"
+        helper_text += STANDARDIZE_SOURCE.replace("{dtype}", f"np.{model.dtype.name}")
+        use_note = (f"\n\nThe network was trained on a table whose columns ({columns}) were standardised: predict(X)\n"
+                    "takes raw rows and standardises them first (standardize(), with standardization.npz);\n"
+                    "the nn.Sequential itself, train.py and data.npz work on standardised rows.")
+        standardized_arg = ", standardized=False"
+        standardized_doc = ("\n\n    X holds raw table rows, standardised here first; standardized=True: X is "
+                            "already standardised.\n    ")
+        prepare = "    X = X if standardized else standardize(X)\n"
+    else:
+        use_note = standardized_arg = standardized_doc = prepare = ""
+    predict_doc = f"Probabilities for a NumPy batch ``X`` shaped {_shape_text(model.input_shape)}, as nnviz's " \
+                  f"predict gives them.{standardized_doc}"
     heading = plain_text(title or "A network")
     return f'''"""{heading}: exported from nnviz {__version__} on {_dt.date.today().isoformat()}.
 
 The layers, in order (as nnviz builds them):
 
-{_indent(plain_text(model.summary()), 4)}
+{_indent(_summary_text(model), 4)}
 
 Use it::
 
@@ -96,7 +131,7 @@ Use it::
     probs = net(torch.as_tensor(X))    # X batch-first, as in nnviz: {_shape_text(model.input_shape)}
     probs = predict(X)                 # the same from a NumPy array, returning a NumPy array
 
-The output is {output}, exactly as nnviz's Sequential.predict returns it.
+The output is {output}, exactly as nnviz's Sequential.predict returns it.{use_note}
 """
 
 from collections import OrderedDict
@@ -135,20 +170,25 @@ def load_model(path=HERE / "weights.npz", device="cpu") -> nn.Sequential:
     return load_weights(build_model(), path).to(device).eval()
 
 
-def predict(X, model=None) -> np.ndarray:
-    """Probabilities for a NumPy batch ``X`` shaped {_shape_text(model.input_shape)}, as nnviz's predict gives them."""
+def predict(X, model=None{standardized_arg}) -> np.ndarray:
+    """{predict_doc}"""
     model = load_model() if model is None else model
     device = next(model.parameters()).device
     X = np.asarray(X)
     if X.shape[1:] != INPUT_SHAPE:
         raise ValueError(f"expected input of shape (m, {{', '.join(map(str, INPUT_SHAPE))}}), got {{X.shape}}")
-    with torch.no_grad():
+{prepare}    with torch.no_grad():
         return model(torch.as_tensor(X, dtype=DTYPE, device=device)).cpu().numpy()
 
 
 if __name__ == "__main__":
     print(load_model())
 '''
+
+
+def _summary_text(model) -> str:
+    """``model.summary()``, line by line safe inside the generated docstring."""
+    return "\n".join(plain_text(line) for line in model.summary().splitlines())
 
 
 def _indent(text: str, n: int) -> str:
@@ -427,7 +467,7 @@ def dataset_arrays(model, dataset) -> dict[str, np.ndarray]:
 
 
 def export_pytorch(model, out_dir, settings: TrainingSettings | None = None, dataset=None,
-                   class_names=None, title: str = "") -> list[Path]:
+                   class_names=None, title: str = "", standardization: Standardization | None = None) -> list[Path]:
     """Write the PyTorch export of ``model`` into the folder ``out_dir`` (created; its parent must exist).
 
     ``settings`` are the run's (defaults of train.py), ``dataset`` an
@@ -435,11 +475,15 @@ def export_pytorch(model, out_dir, settings: TrainingSettings | None = None, dat
     Everything is checked before the first file is written; ExportError
     (a ValueError) names the layer or setting that cannot be exported,
     SaveError (an OSError) the file that cannot be written. Returns the files written.
+    ``standardization`` (default: the dataset's, for a table) adds standardization.npz and makes
+    ``predict`` in model.py take raw rows (see :mod:`.standardization`).
     """
     settings = settings or TrainingSettings()
+    if standardization is None and dataset is not None:
+        standardization = from_dataset(dataset)
     names = list(class_names or (dataset.class_names if dataset is not None else []) or [])
     title = title or (f"{settings.dataset} network" if settings.dataset else "nnviz network")
-    model_text = model_source(model, names, title)
+    model_text = model_source(model, names, title, standardization)
     train_text = train_source(model, settings)
     weights = torch_state(model)
     initial = torch_state(initial_model(model))
@@ -449,6 +493,10 @@ def export_pytorch(model, out_dir, settings: TrainingSettings | None = None, dat
                  if data is not None else
                  "  (no data.npz: the data was not exported; give train.py --data FILE.npz with X_train, y_train,\n"
                  "   X_test, y_test)")
+    if standardization is not None:
+        data_text += ("\n  standardization.npz   the table's training mean and std per column (float64): model.py's\n"
+                      "                        predict() standardises raw rows with them; data.npz holds\n"
+                      "                        standardised rows, as nnviz trained on.")
     readme = readme_source(model, settings, title, data_text)
     folder = prepare_folder(out_dir)
     written = []
@@ -457,6 +505,9 @@ def export_pytorch(model, out_dir, settings: TrainingSettings | None = None, dat
                         ("initial_weights.npz", lambda p: write_npz(p, initial)),
                         ("train.py", lambda p: write_text(p, train_text)),
                         ("data.npz", (lambda p: write_npz(p, data, compressed=True)) if data is not None else None),
+                        (STANDARDIZATION_FILE, (lambda p: write_npz(p, {
+                            **standardization.arrays(), "features": np.array(standardization.features, dtype=str)}))
+                         if standardization is not None else None),
                         ("README.txt", lambda p: write_text(p, readme))):
         if write is not None:
             write(folder / name)
