@@ -124,6 +124,11 @@ class HiddenSpaceProbe:
                 self._previous = None
             self._layer, self._mode, self._units = layer_index, mode, u
 
+    @property
+    def active(self) -> bool:
+        """False while the view is hidden: :meth:`compute` then returns None at no cost."""
+        return self._active
+
     def set_active(self, active: bool) -> None:
         with self._lock:
             self._active = bool(active)

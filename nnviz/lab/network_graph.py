@@ -111,6 +111,22 @@ def select_units(model, columns: list[Column], limit: int = 64) -> list[np.ndarr
 
 
 @dataclass
+class NeuronMap:
+    """One neuron's output over the input plane: ``values`` (ny, nx) at the grid points (xs, ys)."""
+
+    values: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    layer_index: int
+    unit: int
+    label: str
+    activation: str | None
+    output: bool          # a unit of the network's output layer
+    epoch: int = 0
+    iteration: int = 0
+
+
+@dataclass
 class NetworkFrame:
     """What the network graph draws for one moment of training.
 
@@ -143,6 +159,17 @@ class NetworkFrame:
                 where = np.flatnonzero(self.shown[k] == unit)
                 return self.maps[k][where[0]] if where.size else None
         return None
+
+    def neuron_map(self, layer_index: int, unit: int) -> NeuronMap | None:
+        """Unit ``unit`` of layer ``layer_index``'s map with what it is, for a large picture (None if not shown)."""
+        values = self.map_of(layer_index, unit)
+        if values is None:
+            return None
+        k = next(i for i, c in enumerate(self.columns) if c.layer_index == layer_index)
+        c = self.columns[k]
+        return NeuronMap(values=values, xs=self.xs, ys=self.ys, layer_index=layer_index, unit=unit,
+                         label=c.unit_label(unit), activation=c.activation, output=k == len(self.columns) - 1,
+                         epoch=self.epoch, iteration=self.iteration)
 
     @property
     def hidden_counts(self) -> list[int]:
@@ -233,6 +260,10 @@ class NetworkGraphProbe:
         with self._lock:
             self._active = bool(active)
 
+    @property
+    def active(self) -> bool:
+        return self._active
+
     def set_input(self, x, tag=None) -> None:
         with self._lock:
             self._sample, self._tag = np.array(x), tag
@@ -249,6 +280,6 @@ class NetworkGraphProbe:
         return network_frame(model, self.columns, self.shown, sample=sample, tag=tag)
 
 
-__all__ = ["Column", "graph_columns", "column_outputs", "unit_scores", "select_units", "NetworkFrame",
+__all__ = ["Column", "graph_columns", "column_outputs", "unit_scores", "select_units", "NeuronMap", "NetworkFrame",
            "network_frame", "SampleLayer", "sample_layers", "sample_columns",
            "NetworkGraphProbe", "SKIPPED_KINDS"]

@@ -13,11 +13,13 @@ from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
+from .hidden_space import HiddenSpaceView
+from .network import NetworkView
 from .prediction import PredictionView
 from .samples import SamplesView
 
-VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, GradCheckView,
-                EvaluationView]
+VIEW_CLASSES = [BoundaryView, SamplesView, CostView, NetworkView, HiddenSpaceView, PredictionView, ComparisonView,
+                FeatureMapView, GradCheckView, EvaluationView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
-           "FeatureMapView", "GradCheckView", "EvaluationView", "VIEW_CLASSES"]
+           "FeatureMapView", "GradCheckView", "EvaluationView", "NetworkView", "HiddenSpaceView", "VIEW_CLASSES"]

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+)
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
 from nnviz.lab.ood import is_image_shape
@@ -22,6 +28,7 @@ from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
 from .plot_tools import cache_axes
+from .tiles import diverging_lut
 
 GRID_SIZE = 100
 
@@ -29,6 +36,9 @@ GRID_SIZE = 100
 class BoundaryView(LiveView):
     title = "Decision boundary"
     placement = "main"
+
+    #: the view went back from a neuron's map (:meth:`show_neuron_map`) to the class boundary
+    neuronMapClosed = Signal()
 
     def __init__(self, parent=None, grid_size: int = GRID_SIZE):
         super().__init__(parent)
@@ -69,7 +79,15 @@ class BoundaryView(LiveView):
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
 
-        plot_page = column(self.heading, (self.plot_widget, 1), self.caption)
+        self.neuron = None             # the NeuronMap shown instead of the class boundary, if any
+        self.backButton = QPushButton("◀ Back to the decision boundary", objectName="boundaryBackButton")
+        self.backButton.setToolTip("Show the network's class boundary again instead of one neuron's map")
+        self.backButton.clicked.connect(self.show_class_boundary)
+        self.backButton.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.backButton)
+        plot_page = column(top, (self.plot_widget, 1), self.caption)
         self.message, self.stack = page_or_message(self, plot_page, "boundaryMessage")
         self.set_view_style(self.view_style)
 
@@ -86,6 +104,8 @@ class BoundaryView(LiveView):
         return [self._probe]
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
+        if self.neuron is not None:
+            self.show_class_boundary()
         self.frame = None
         self.frames_drawn = 0
         self._count_label = context.count_label
@@ -119,21 +139,82 @@ class BoundaryView(LiveView):
             self.show_snapshot(snapshot)
 
     def show_snapshot(self, snap) -> None:
+        if self.neuron is not None:
+            graph = snap.probes.get("network_graph")
+            neuron = graph.neuron_map(self.neuron.layer_index, self.neuron.unit) if graph is not None else None
+            if neuron is not None and neuron.values.shape == self.neuron.values.shape:
+                self._draw_neuron(neuron)
         frame = snap.probes.get(BoundaryProbe.key)
         if frame is None or self.grid is None:
             return
         if frame.probs.shape[:2] != self.grid.shape:
             return   # from a grid of an earlier dataset
-        if frame.probs.ndim == 2:
-            self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
-        else:
-            rgb = np.clip(frame.probs @ class_palette(frame.probs.shape[2]), 0, 255).astype(np.uint8)
-            self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
+        if self.neuron is not None:
+            self.frame = frame          # drawn when the view goes back to the class boundary
+            return
+        self._draw_boundary_image(frame)
         self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
         self.frame = frame
         self.frames_drawn += 1
         unit = "iteration" if self._count_label == "iterations" else "epoch"
         self.heading.setText(f"Decision boundary — {unit} {snap.epoch:,}")
+
+    # --- one neuron's map instead of the class boundary (from the Network tab) -------------------
+    def show_neuron_map(self, neuron, label: str) -> None:
+        """Show ``neuron`` (a :class:`~nnviz.lab.network_graph.NeuronMap`: values (ny, nx) on xs, ys) large,
+        with a legend naming it (``label``); later snapshots keep it live; :meth:`show_class_boundary` ends it."""
+        if self.grid is None:
+            return
+        self.neuron_label = str(label)
+        self.neuron = neuron
+        self.contour_item.setVisible(False)
+        self.backButton.show()
+        self._draw_neuron(neuron)
+
+    def show_class_boundary(self) -> None:
+        """Back from a neuron's map to the network's decision boundary."""
+        if self.neuron is None:
+            return
+        self.neuron = None
+        self.backButton.hide()
+        self.contour_item.setVisible(True)
+        self.image_item.setLookupTable(binary_lut())
+        self.image_item.setRect(self.image_rect)
+        frame = self.frame
+        if frame is not None and frame.probs.shape[:2] == self.grid.shape:
+            self._draw_boundary_image(frame)
+            self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
+        else:
+            self.image_item.setImage(np.full(self.grid.shape, 0.5, dtype=np.float32), levels=(0.0, 1.0))
+        self.heading.setText("Decision boundary")
+        self._update_caption(n_classes=max(2, len(self._class_names)))
+        self.neuronMapClosed.emit()
+
+    def _draw_neuron(self, neuron) -> None:
+        self.neuron = neuron
+        v = np.nan_to_num(np.asarray(neuron.values, dtype=np.float32))
+        lo, hi = float(v.min()), float(v.max())
+        if neuron.output and neuron.activation == "sigmoid":
+            lut, levels = binary_lut(), (0.0, 1.0)
+            legend = ("Shading: this output unit's value, the probability of class 1 (as the decision "
+                      "boundary is shaded).")
+        else:
+            m = max(abs(lo), abs(hi)) or 1.0
+            lut, levels = diverging_lut(), (-m, m)
+            legend = (f"Shading: this neuron's output at each point of the input plane, from {lo:.3g} to {hi:.3g}: "
+                      "<span style='color:#b2182b'><b>red</b></span> = positive, "
+                      "<span style='color:#2166ac'><b>blue</b></span> = negative, white = 0.")
+        self.image_item.setLookupTable(lut)
+        self.image_item.setImage(v, autoLevels=False, levels=levels)
+        xs, ys = neuron.xs, neuron.ys
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        self.image_item.setRect(QRectF(float(xs[0] - dx / 2), float(ys[0] - dy / 2),
+                                       float(dx * len(xs)), float(dy * len(ys))))
+        unit = "iteration" if self._count_label == "iterations" else "epoch"
+        count = neuron.iteration if unit == "iteration" else neuron.epoch
+        self.heading.setText(f"Neuron: {self.neuron_label} — {unit} {count:,}")
+        self.caption.setText(f"<b>{self.neuron_label}</b>. {legend} ● training points, ▲ test points. "
+                             "Click another neuron in the Network tab, or go back to the decision boundary.")
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
@@ -150,6 +231,13 @@ class BoundaryView(LiveView):
         return self.plot_widget
 
     # --- helpers ------------------------------------------------------------------
+    def _draw_boundary_image(self, frame) -> None:
+        if frame.probs.ndim == 2:
+            self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
+        else:
+            rgb = np.clip(frame.probs @ class_palette(frame.probs.shape[2]), 0, 255).astype(np.uint8)
+            self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
+
     def _plot_aspect(self) -> float:
         """Height / width of the plotting area, so the picture fills it (1 before the view is laid out)."""
         rect = self.plot.getViewBox().sceneBoundingRect()
@@ -174,6 +262,8 @@ class BoundaryView(LiveView):
         self.plot.setRange(self.image_rect, padding=0)
         if self._probe is not None:
             self._probe.grid = self.grid        # a running session computes the new grid from its next frame
+        if self.neuron is not None:
+            self._draw_neuron(self.neuron)
         self.refreshRequested.emit()
 
     def _show_message(self, text: str) -> None:
