@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
 
-from nnviz.gui.views.network_canvas import NEGATIVE, POSITIVE, WIDTHS, weight_bin
+from nnviz.gui.views.network_canvas import MAX_LINES, NEGATIVE, POSITIVE, WIDTHS, weight_bin
 
 
 def train(qtbot, w, epochs, timeout=120_000):
@@ -69,7 +70,13 @@ def test_weight_lines_follow_sign_and_magnitude_and_hover_reads_them(make_window
         value = float(W[i, j])
         item = c.line_items[(int(value < 0), int(weight_bin(value)))]
         pen = item.pen()
-        assert pen.color().name() == (POSITIVE if value > 0 else NEGATIVE)
+        color = pen.color()          # the sign's colour, paler for weaker weights (opaque, mixed with white)
+        base = QColor(POSITIVE if value > 0 else NEGATIVE)
+        assert color.alpha() == 255
+        t = (255 - color.red()) / (255 - base.red())
+        assert 0.2 < t <= 1.0
+        for got, full in ((color.green(), base.green()), (color.blue(), base.blue())):
+            assert abs(got - (255 + (full - 255) * t)) <= 2
         assert pen.widthF() == pytest.approx(WIDTHS[weight_bin(value)])
         # hovering a point of that line names a weight whose line passes through the point (lines cross)
         x0, y0, x1, y1 = (a[i * W.shape[1] + j] for a in c._segments[1])
@@ -80,12 +87,17 @@ def test_weight_lines_follow_sign_and_magnitude_and_hover_reads_them(make_window
         assert abs(hy0 + (px - hx0) / (hx1 - hx0) * (hy1 - hy0) - py) * c._scale < 1e-6
         hit_value = float(W[hit[2], hit[3]])
         assert f"{hit_value:+.4f}" in c.describe(hit)
-    # widths grow with magnitude, and every weight is drawn once, in the path of its (sign, width) bin
+    # widths grow with magnitude, and every weight with a line (all of them, or the MAX_LINES strongest
+    # between two wide layers) is drawn once, in the path of its (sign, width) bin
     assert np.all(np.diff(WIDTHS) > 0)
     counts = {}
-    for Wk in view.frame.weights:
+    for k, Wk in enumerate(view.frame.weights):
         if Wk is not None:
-            for v in Wk.reshape(-1):
+            w_all = Wk.reshape(-1)
+            drawn = c.drawn[k]
+            assert drawn.sum() == min(w_all.size, MAX_LINES)
+            assert np.abs(w_all[drawn]).min() >= np.abs(w_all[~drawn]).max(initial=0)
+            for v in w_all[drawn]:
                 key = (int(v < 0), int(weight_bin(v)))
                 counts[key] = counts.get(key, 0) + 1
     for key, item in c.line_items.items():

@@ -54,8 +54,9 @@ UNIT_LIMIT = 64         # units shown per layer at most (the most strongly wired
 
 LEGEND = ("<span style='color:#b2182b'><b>red</b></span> = positive, "
           "<span style='color:#2166ac'><b>blue</b></span> = negative, white = 0 — for a neuron's output over "
-          "the plane (each tile scaled to its own largest value), a weight line (thicker = larger), and a bias "
-          "(the small square). The output is shaded like the decision boundary.")
+          "the plane (each tile scaled to its own largest value), a weight line (thicker and darker = larger; "
+          "between wide layers only the 1,000 strongest are drawn), and a bias (the small square). The output "
+          "is shaded like the decision boundary. Mouse wheel: zoom.")
 
 
 class NetworkView(LiveView):

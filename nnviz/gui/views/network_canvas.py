@@ -43,7 +43,8 @@ WIDTH_BINS = len(WIDTHS)
 GAP = 0.2              # between two tiles of a column, in tiles
 BIAS = 0.3             # a bias square's side, in tiles
 MIN_TILE_PX = 22
-HOVER_PX = 4.0         # how near the pointer must be to a weight line, in screen pixels
+HOVER_PX = 4.0
+MAX_LINES = 1000       # weight lines drawn between two columns at most (the strongest)         # how near the pointer must be to a weight line, in screen pixels
 
 
 def weight_bin(w) -> np.ndarray:
@@ -59,23 +60,33 @@ def weight_pen(w: float) -> tuple[str, float]:
 _DIVERGING = diverging_lut()
 
 
+def _packed(lut: np.ndarray) -> np.ndarray:
+    """(n, 3) uint8 RGB → (n,) uint32 opaque RGBA as it lies in memory (R first)."""
+    rgba = np.concatenate([lut, np.full((len(lut), 1), 255, np.uint8)], axis=1)
+    return np.ascontiguousarray(rgba).view(np.uint32)[:, 0]
+
+
+_DIVERGING32 = _packed(_DIVERGING)
+FRAME32 = _packed(np.array([[150, 150, 150]], np.uint8))[0]
+
+
 def _rgba(values: np.ndarray, output_lut=None) -> np.ndarray:
-    """(n, ny, nx) values → (n, ny, nx, 4) uint8, each tile scaled to its own largest magnitude
+    """(n, ny, nx) values → (n, ny, nx) uint32 RGBA pixels, each tile scaled to its own largest magnitude
     (``output_lut``: (lut, lo, hi) for output tiles, fixed levels)."""
-    n = values.shape[0]
-    out = np.empty(values.shape + (4,), np.uint8)
-    out[..., 3] = 255
-    v = np.nan_to_num(values.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+    v = values.astype(np.float32, copy=False)
+    if not np.isfinite(v).all():
+        v = np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0)
     if output_lut is None:
-        scale = np.abs(v).reshape(n, -1).max(axis=1)
+        scale = np.abs(v).max(axis=(1, 2))
         scale[scale == 0] = 1.0
-        idx = np.clip(np.rint((v / scale[:, None, None] + 1.0) * 127.5), 0, 255).astype(np.intp)
-        out[..., :3] = _DIVERGING[idx]
+        t = v * (127.5 / scale)[:, None, None] + 128.0
+        lut32 = _DIVERGING32
     else:
         lut, lo, hi = output_lut
-        idx = np.clip(np.rint((v - lo) / (hi - lo) * (len(lut) - 1)), 0, len(lut) - 1).astype(np.intp)
-        out[..., :3] = lut[idx]
-    return out
+        t = (v - lo) * ((len(lut) - 1) / (hi - lo)) + 0.5
+        lut32 = _packed(lut)
+    np.clip(t, 0, len(lut32) - 1, out=t)
+    return lut32[t.astype(np.intp)]
 
 
 def _class_lut(k: int, unit: int) -> np.ndarray:
@@ -83,6 +94,13 @@ def _class_lut(k: int, unit: int) -> np.ndarray:
     t = np.linspace(0, 1, 256)[:, None]
     c = class_palette(k)[unit][None, :]
     return (255 + (c - 255) * t).round().astype(np.uint8)
+
+
+def _tint(color: str, strength: float) -> QColor:
+    """``color`` mixed with white, opaque: strength 1 is the colour, 0 is white."""
+    c = QColor(color)
+    mix = lambda v: int(round(255 + (v - 255) * strength))  # noqa: E731
+    return QColor(mix(c.red()), mix(c.green()), mix(c.blue()))
 
 
 def _pixmap(rgba: np.ndarray) -> QPixmap:
@@ -102,7 +120,9 @@ class GraphCanvas(QGraphicsView):
         super().__init__(parent)
         self.setObjectName("networkCanvas")
         self.setScene(QGraphicsScene(self))
-        self.setRenderHint(QPainter.Antialiasing, True)
+        # Lines are drawn opaque (weak weights as pale tints) and without antialiasing: alpha-blending
+        # thousands of smooth lines cost ten times as much to paint (about 0.3 s a frame on the moons net).
+        self.setRenderHint(QPainter.Antialiasing, False)
         self.setRenderHint(QPainter.SmoothPixmapTransform, True)
         self.setBackgroundBrush(QColor("white"))
         self.setViewportUpdateMode(QGraphicsView.MinimalViewportUpdate)
@@ -125,6 +145,7 @@ class GraphCanvas(QGraphicsView):
         self._scale = 1.0
         self._zoom = 1.0
         self.relayouts = 0
+        self.drawn: list = []            # per column: which weights have a line (the strongest MAX_LINES)
 
     # --- layout (when the network changes, or the view is resized) ----------------------------------
     def set_layout(self, columns, shown, tile: int, n_classes: int = 2) -> None:
@@ -143,9 +164,7 @@ class GraphCanvas(QGraphicsView):
         for sign in (0, 1):
             for b in range(WIDTH_BINS):
                 item = QGraphicsPathItem()
-                color = QColor(POSITIVE if sign == 0 else NEGATIVE)
-                color.setAlpha(int(ALPHAS[b]))
-                pen = QPen(color, float(WIDTHS[b]))
+                pen = QPen(_tint(POSITIVE if sign == 0 else NEGATIVE, ALPHAS[b] / 255), float(WIDTHS[b]))
                 pen.setCosmetic(True)            # screen pixels, whatever the zoom
                 item.setPen(pen)
                 item.setZValue(-20 + b)          # larger weights on top, whatever their sign
@@ -213,7 +232,8 @@ class GraphCanvas(QGraphicsView):
         sub_gap = (BIAS + 0.35) * T
         widths = [n * T + (n - 1) * sub_gap for n in self.nsub]
         n = len(self.columns)
-        spacing = float(np.clip((vw / scale - sum(widths) - 2 * T) / max(1, n - 1), 1.6 * T, 12 * T))
+        room_x = (vw - 110) / scale - sum(widths) - T       # 110 px on the right for the output's title
+        spacing = float(np.clip(room_x / max(1, n - 1), 1.6 * T, 12 * T))
         self.col_x, self.col_y0, self.node_x, self.node_y = [], [], [], []
         x = T
         for k, s in enumerate(self.shown):
@@ -234,7 +254,7 @@ class GraphCanvas(QGraphicsView):
             if self.more_items[k] is not None:
                 self.more_items[k].setPos(x - 0.1 * T, head + tallest + 0.2 * T)
             x += widths[k] + spacing
-        width = x - spacing + 2 * T
+        width = x - spacing + 110 / scale
         self.scene().setSceneRect(QRectF(0, 0, width, head + tallest + 45 / scale))
         policy = Qt.ScrollBarAlwaysOff if self._zoom == 1.0 else Qt.ScrollBarAsNeeded
         self.setVerticalScrollBarPolicy(policy)        # fitted: no scroll bars (they would resize the view)
@@ -289,30 +309,36 @@ class GraphCanvas(QGraphicsView):
         for k, maps in enumerate(frame.maps):
             n, ny, nx = maps.shape
             if k == last and n == 1:
-                rgba = _rgba(maps[:, ::-1, :], (binary_lut(), 0.0, 1.0))
+                px = _rgba(maps[:, ::-1, :], (binary_lut(), 0.0, 1.0))
             elif k == last:
-                rgba = np.concatenate([_rgba(maps[i:i + 1, ::-1, :], (_class_lut(n, i), 0.0, 1.0))
-                                       for i in range(n)])
+                px = np.concatenate([_rgba(maps[i:i + 1, ::-1, :], (_class_lut(n, i), 0.0, 1.0)) for i in range(n)])
             else:
-                rgba = _rgba(maps[:, ::-1, :])
-            rgba[:, [0, -1], :, :3] = 150          # a grey frame round each tile
-            rgba[:, :, [0, -1], :3] = 150
+                px = _rgba(maps[:, ::-1, :])
+            px[:, [0, -1], :] = FRAME32            # a grey frame round each tile
+            px[:, :, [0, -1]] = FRAME32
             nsub = self.nsub[k]
             for j in range(nsub):
-                part = rgba[j::nsub]
+                part = px[j::nsub]
                 m = len(part)
-                column = np.zeros((m, ny + gap, nx, 4), np.uint8)
+                column = np.zeros((m, ny + gap, nx), np.uint32)      # transparent gaps
                 column[:, :ny] = part
-                self.tile_items[k][j].setPixmap(_pixmap(column.reshape(m * (ny + gap), nx, 4)[: m * (ny + gap) - gap]))
+                rgba = column.reshape(m * (ny + gap), nx)[: m * (ny + gap) - gap].view(np.uint8)
+                self.tile_items[k][j].setPixmap(_pixmap(rgba.reshape(rgba.shape[0], nx, 4)))
                 if frame.biases[k] is not None and self.bias_items[k] is not None:
                     self.bias_items[k][j].setPixmap(self._bias_pixmap(frame.biases[k][j::nsub], ny, gap))
         segs_x, segs_y = {}, {}
+        self.drawn = [None] * len(self.columns)
         for k, W in enumerate(frame.weights):
             if W is None or self._segments[k] is None:
                 continue
             x0, y0, x1, y1 = self._segments[k]
             w = W.reshape(-1)
             key = (w < 0).astype(np.intp) * WIDTH_BINS + weight_bin(w)
+            if w.size > MAX_LINES:          # only the strongest: the faintest lines cost paint and show nothing
+                keep = np.argpartition(-np.abs(w), MAX_LINES - 1)[:MAX_LINES]
+                key = key.copy()
+                key[np.setdiff1d(np.arange(w.size), keep, assume_unique=True)] = 2 * WIDTH_BINS
+            self.drawn[k] = key < 2 * WIDTH_BINS
             order = np.argsort(key, kind="stable")
             bounds = np.searchsorted(key[order], np.arange(2 * WIDTH_BINS + 1))
             for j in range(2 * WIDTH_BINS):
@@ -329,9 +355,8 @@ class GraphCanvas(QGraphicsView):
             self._fade = fade
             for (sign, b), item in self.line_items.items():
                 pen = item.pen()
-                color = pen.color()
-                color.setAlpha(int(ALPHAS[b] * (fade + (1 - fade) * b / (WIDTH_BINS - 1))))
-                pen.setColor(color)
+                strength = ALPHAS[b] / 255 * (fade + (1 - fade) * b / (WIDTH_BINS - 1))
+                pen.setColor(_tint(POSITIVE if sign == 0 else NEGATIVE, strength))
                 item.setPen(pen)
         for (sign, b), item in self.line_items.items():
             j = sign * WIDTH_BINS + b
@@ -377,7 +402,8 @@ class GraphCanvas(QGraphicsView):
             if seg is None:
                 continue
             x0, y0, x1, y1 = seg
-            on = np.flatnonzero((x0 < x) & (x < x1))
+            drawn = self.drawn[k] if k < len(self.drawn) and self.drawn[k] is not None else True
+            on = np.flatnonzero((x0 < x) & (x < x1) & drawn)
             if not on.size:
                 continue
             t = (x - x0[on]) / (x1[on] - x0[on])
