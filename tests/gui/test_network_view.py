@@ -5,7 +5,13 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
-from nnviz.gui.views.network_canvas import MAX_LINES, NEGATIVE, POSITIVE, WIDTHS, weight_bin
+from nnviz.gui.views.network_canvas import (
+    MAX_LINES,
+    NEGATIVE,
+    POSITIVE,
+    WIDTHS,
+    weight_bin,
+)
 
 
 def train(qtbot, w, epochs, timeout=120_000):

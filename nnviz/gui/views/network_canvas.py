@@ -145,6 +145,7 @@ class GraphCanvas(QGraphicsView):
         self._scale = 1.0
         self._zoom = 1.0
         self.relayouts = 0
+        self.size: list[float] = []      # per column: its tiles' side in the scene
         self.drawn: list = []            # per column: which weights have a line (the strongest MAX_LINES)
 
     # --- layout (when the network changes, or the view is resized) ----------------------------------
@@ -226,30 +227,40 @@ class GraphCanvas(QGraphicsView):
         self.nsub = [int(np.ceil(len(s) / rows)) if len(s) > rows else 1 for s in self.shown]
         heights = [np.ceil(len(s) / n) * pitch + (pitch / n) * (n - 1) for s, n in zip(self.shown, self.nsub)]
         tallest = max(heights)
+        # the inputs and a small output get bigger tiles (up to 2× and 3×), as far as the tallest column allows
+        last = len(self.columns) - 1
+        self.size = []
+        for k, (s, h) in enumerate(zip(self.shown, heights)):
+            f = 3.0 if k == last else 2.0 if self.columns[k].layer_index < 0 else 1.0
+            f = max(1.0, min(f, tallest / h)) if len(s) <= 8 else 1.0
+            self.size.append(T * f)
+        heights = [h * S / T for h, S in zip(heights, self.size)]
         scale = min(1.5, room / tallest) * self._zoom
         self._scale = scale
         head = 42 / scale             # room for the two-line titles (screen pixels)
-        sub_gap = (BIAS + 0.35) * T
-        widths = [n * T + (n - 1) * sub_gap for n in self.nsub]
+        widths = [n * S + (n - 1) * (BIAS + 0.35) * S for n, S in zip(self.nsub, self.size)]
         n = len(self.columns)
         room_x = (vw - 110) / scale - sum(widths) - T       # 110 px on the right for the output's title
         spacing = float(np.clip(room_x / max(1, n - 1), 1.6 * T, 12 * T))
         self.col_x, self.col_y0, self.node_x, self.node_y = [], [], [], []
         x = T
         for k, s in enumerate(self.shown):
-            nsub = self.nsub[k]
+            nsub, S = self.nsub[k], self.size[k]
+            P, sub_gap = S * (1 + GAP), (BIAS + 0.35) * S
             y0 = head + (tallest - heights[k]) / 2
             self.col_x.append(float(x))
             self.col_y0.append(float(y0))
             i = np.arange(len(s))
             sub, row = i % nsub, i // nsub
-            self.node_x.append(x + sub * (T + sub_gap))
-            self.node_y.append(y0 + row * pitch + sub * pitch / nsub)
+            self.node_x.append(x + sub * (S + sub_gap))
+            self.node_y.append(y0 + row * P + sub * P / nsub)
             self._sub_items(k, nsub)
             for j in range(nsub):
-                self.tile_items[k][j].setPos(x + j * (T + sub_gap), y0 + j * pitch / nsub)
+                self.tile_items[k][j].setScale(S / T)
+                self.tile_items[k][j].setPos(x + j * (S + sub_gap), y0 + j * P / nsub)
                 if self.bias_items[k] is not None:
-                    self.bias_items[k][j].setPos(x + j * (T + sub_gap) - BIAS * T - 0.08 * T, y0 + j * pitch / nsub)
+                    self.bias_items[k][j].setScale(S / T)
+                    self.bias_items[k][j].setPos(x + j * (S + sub_gap) - (BIAS + 0.08) * S, y0 + j * P / nsub)
             self.title_items[k].setPos(x - 0.1 * T, 0.1 * T)
             if self.more_items[k] is not None:
                 self.more_items[k].setPos(x - 0.1 * T, head + tallest + 0.2 * T)
@@ -283,20 +294,21 @@ class GraphCanvas(QGraphicsView):
 
     def node_rect(self, k: int, i: int) -> QRectF:
         """Scene rectangle of the i-th shown node of column k."""
-        return QRectF(float(self.node_x[k][i]), float(self.node_y[k][i]), self.tile, self.tile)
+        S = self.size[k]
+        return QRectF(float(self.node_x[k][i]), float(self.node_y[k][i]), S, S)
 
     def _place_lines(self) -> None:
         """Segment end points for every dense column (weights filled in by :meth:`draw`): from the right
         edge of each shown unit of the previous column to the left edge (its bias square) of each unit."""
-        T = self.tile
         for k, c in enumerate(self.columns):
             if not c.dense:
                 continue
             na, nb = len(self.shown[k - 1]), len(self.shown[k])
-            y0 = np.repeat(self.node_y[k - 1] + T / 2, nb)
-            y1 = np.tile(self.node_y[k] + T / 2, na)
-            x0 = np.repeat(self.node_x[k - 1] + T, nb)
-            x1 = np.tile(self.node_x[k] - BIAS * T - 0.1 * T, na)
+            Sa, Sb = self.size[k - 1], self.size[k]
+            y0 = np.repeat(self.node_y[k - 1] + Sa / 2, nb)
+            y1 = np.tile(self.node_y[k] + Sb / 2, na)
+            x0 = np.repeat(self.node_x[k - 1] + Sa, nb)
+            x1 = np.tile(self.node_x[k] - (BIAS + 0.1) * Sb, na)
             self._segments[k] = (x0, y0, x1, y1)
 
     # --- drawing (every frame) --------------------------------------------------------------------
@@ -386,10 +398,9 @@ class GraphCanvas(QGraphicsView):
         (shown unit i of column k-1 to shown unit j of column k), or None. i, j index ``shown[k]``."""
         if not self.columns:
             return None
-        T = self.tile
         x, y = pos.x(), pos.y()
         for k in range(len(self.columns)):
-            nx_, ny_ = self.node_x[k], self.node_y[k]
+            nx_, ny_, T = self.node_x[k], self.node_y[k], self.size[k]
             inside = (ny_ <= y) & (y <= ny_ + T)
             node = np.flatnonzero(inside & (nx_ <= x) & (x <= nx_ + T))
             if node.size:
