@@ -67,6 +67,7 @@ class HiddenSpaceView(LiveView):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
+        self.plot.setAspectLocked(True)          # equal scales: distances in the layer's space stay true
         cache_axes(self.plot)
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
@@ -222,11 +223,11 @@ class HiddenSpaceView(LiveView):
         unit = "iteration" if self._count_label == "iterations" else "epoch"
         count = frame.iteration if unit == "iteration" else frame.epoch
         if frame.mode == "pca":
-            share = f" (they hold {frame.explained[0]:.0%} and {frame.explained[1]:.0%} of the points' spread)"
-            what = f"on its first two principal directions{share}"
+            what = (f"first two principal directions ({frame.explained[0]:.0%} + {frame.explained[1]:.0%} "
+                    "of the spread)")
         else:
-            what = f"on {frame.axis_names[0]} and {frame.axis_names[1]}"
-        self.heading.setText(f"The input plane as {frame.layer_name} sees it, {what} — {unit} {count:,}")
+            what = f"{frame.axis_names[0]} and {frame.axis_names[1]}"
+        self.heading.setText(f"The plane as {frame.layer_name} sees it: {what} — {unit} {count:,}")
         self.caption.setText(
             "Grey lines: a square grid over the input plane, carried through the layers up to "
             f"<b>{frame.layer_name}</b> (darker: lines that were vertical). Dots: training points in their "

@@ -145,6 +145,7 @@ class GraphCanvas(QGraphicsView):
         self._scale = 1.0
         self._zoom = 1.0
         self.relayouts = 0
+        self.input_labels: list[QGraphicsSimpleTextItem] = []
         self.size: list[float] = []      # per column: its tiles' side in the scene
         self.drawn: list = []            # per column: which weights have a line (the strongest MAX_LINES)
 
@@ -189,6 +190,14 @@ class GraphCanvas(QGraphicsView):
                 more.setFlag(QGraphicsItem.ItemIgnoresTransformations, True)
                 scene.addItem(more)
             self.more_items.append(more)
+        self.input_labels = []
+        if self.columns and self.columns[0].layer_index < 0 and len(self.shown[0]) <= 8:
+            for u in self.shown[0]:
+                label = QGraphicsSimpleTextItem(f"x{int(u) + 1}")
+                label.setFont(font)
+                label.setFlag(QGraphicsItem.ItemIgnoresTransformations, True)
+                scene.addItem(label)
+                self.input_labels.append(label)
         self.relayout()
 
     def _title(self, c, k: int) -> str:
@@ -243,7 +252,7 @@ class GraphCanvas(QGraphicsView):
         room_x = (vw - 110) / scale - sum(widths) - T       # 110 px on the right for the output's title
         spacing = float(np.clip(room_x / max(1, n - 1), 1.6 * T, 12 * T))
         self.col_x, self.col_y0, self.node_x, self.node_y = [], [], [], []
-        x = T
+        x = T + 20 / scale                       # room for the inputs' names
         for k, s in enumerate(self.shown):
             nsub, S = self.nsub[k], self.size[k]
             P, sub_gap = S * (1 + GAP), (BIAS + 0.35) * S
@@ -265,6 +274,8 @@ class GraphCanvas(QGraphicsView):
             if self.more_items[k] is not None:
                 self.more_items[k].setPos(x - 0.1 * T, head + tallest + 0.2 * T)
             x += widths[k] + spacing
+        for i, label in enumerate(self.input_labels):
+            label.setPos(self.node_x[0][i] - 22 / scale, self.node_y[0][i] + self.size[0] / 2 - 8 / scale)
         width = x - spacing + 110 / scale
         self.scene().setSceneRect(QRectF(0, 0, width, head + tallest + 45 / scale))
         policy = Qt.ScrollBarAlwaysOff if self._zoom == 1.0 else Qt.ScrollBarAsNeeded
@@ -471,5 +482,5 @@ class GraphCanvas(QGraphicsView):
         self.font_pt = pt
         font = QFont()
         font.setPointSize(pt)
-        for item in self.title_items + [m for m in self.more_items if m is not None]:
+        for item in self.title_items + self.input_labels + [m for m in self.more_items if m is not None]:
             item.setFont(font)
