@@ -70,6 +70,7 @@ def test_weight_lines_follow_sign_and_magnitude_and_hover_reads_them(make_window
     qtbot.waitUntil(lambda: view.frame is not None and view.frame.epoch == 20)
     view._draw_if_pending()
     c = view.canvas
+    qtbot.waitUntil(lambda: not c.lines_pending)            # lines follow the tiles within LINE_INTERVAL
     W = w.model.layers[0].params["W"]                        # inputs → dense_1: column 1
     assert np.array_equal(view.frame.weights[1], W)
     for i, j in [np.unravel_index(np.argmax(W), W.shape), np.unravel_index(np.argmin(W), W.shape)]:

@@ -16,9 +16,11 @@ tile is shaded like the decision boundary (class colours).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -44,6 +46,7 @@ GAP = 0.2              # between two tiles of a column, in tiles
 BIAS = 0.3             # a bias square's side, in tiles
 MIN_TILE_PX = 22
 HOVER_PX = 4.0
+LINE_INTERVAL = 0.25   # seconds between two redraws of the weight lines, at least
 MAX_LINES = 1000       # weight lines drawn between two columns at most (the strongest)         # how near the pointer must be to a weight line, in screen pixels
 
 
@@ -147,6 +150,9 @@ class GraphCanvas(QGraphicsView):
         self.relayouts = 0
         self.input_labels: list[QGraphicsSimpleTextItem] = []
         self.size: list[float] = []      # per column: its tiles' side in the scene
+        self._lines_at = -1e9
+        self._line_timer = QTimer(self, singleShot=True)
+        self._line_timer.timeout.connect(self._draw_pending_lines)
         self.drawn: list = []            # per column: which weights have a line (the strongest MAX_LINES)
 
     # --- layout (when the network changes, or the view is resized) ----------------------------------
@@ -286,7 +292,7 @@ class GraphCanvas(QGraphicsView):
         self.relayouts += 1
         self._place_lines()
         if self.frame is not None:
-            self.draw(self.frame)
+            self.draw(self.frame, lines=True)
 
     def wheelEvent(self, event) -> None:
         """The wheel zooms (from fitting the height up to 6×), the scroll bars move."""
@@ -323,9 +329,16 @@ class GraphCanvas(QGraphicsView):
             self._segments[k] = (x0, y0, x1, y1)
 
     # --- drawing (every frame) --------------------------------------------------------------------
-    def draw(self, frame) -> None:
-        """Update the pictures, biases and lines from a NetworkFrame (same layout)."""
+    def draw(self, frame, lines: bool | None = None) -> None:
+        """Update the pictures and biases from a NetworkFrame (same layout), and the weight lines: at most
+        every ``LINE_INTERVAL`` seconds (``lines=None``; a timer draws the latest frame's later), or now
+        (``lines=True``). Repainting the lines costs more than the rest, and weights change slowly."""
         self.frame = frame
+        now = time.perf_counter()
+        if lines or (lines is None and now - self._lines_at >= LINE_INTERVAL):
+            self._draw_lines(frame)
+        elif not self._line_timer.isActive():
+            self._line_timer.start(max(1, int((self._lines_at + LINE_INTERVAL - now) * 1000)))
         T = self.tile
         gap = int(round(GAP * T))
         last = len(self.columns) - 1
@@ -349,6 +362,18 @@ class GraphCanvas(QGraphicsView):
                 self.tile_items[k][j].setPixmap(_pixmap(rgba.reshape(rgba.shape[0], nx, 4)))
                 if frame.biases[k] is not None and self.bias_items[k] is not None:
                     self.bias_items[k][j].setPixmap(self._bias_pixmap(frame.biases[k][j::nsub], ny, gap))
+    @property
+    def lines_pending(self) -> bool:
+        """True while the lines show an older frame than the tiles (a timer will draw them)."""
+        return self._line_timer.isActive()
+
+    def _draw_pending_lines(self) -> None:
+        if self.frame is not None:
+            self._draw_lines(self.frame)
+
+    def _draw_lines(self, frame) -> None:
+        self._line_timer.stop()
+        self._lines_at = time.perf_counter()
         segs_x, segs_y = {}, {}
         self.drawn = [None] * len(self.columns)
         for k, W in enumerate(frame.weights):
@@ -389,7 +414,6 @@ class GraphCanvas(QGraphicsView):
                 item.setVisible(True)
             else:
                 item.setVisible(False)
-        _ = T
 
     def _bias_pixmap(self, b: np.ndarray, ny: int, gap: int) -> QPixmap:
         """A strip with one square per unit at its tile's lower left: colour = sign, strength = |b| (up to 1)."""
