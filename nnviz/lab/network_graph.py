@@ -149,6 +149,8 @@ class NetworkFrame:
     tag: object = None
     epoch: int = 0
     iteration: int = 0
+    #: one neuron's map on a grid of its own (the boundary view's), when a view asked for it
+    focus: NeuronMap | None = None
 
     def map_of(self, layer_index: int, unit: int) -> np.ndarray | None:
         """The (ny, nx) map of unit ``unit`` of the column of layer ``layer_index`` (-1: inputs), if shown."""
@@ -192,8 +194,20 @@ def _weights(model, columns, shown):
     return weights, biases
 
 
-def network_frame(model, columns, shown, grid=None, sample=None, tag=None) -> NetworkFrame:
-    """Compute a :class:`NetworkFrame` on ``grid`` (2-D data) or for one ``sample`` (its own shape)."""
+def neuron_map(model, columns, layer_index: int, unit: int, grid) -> NeuronMap:
+    """Unit ``unit`` of layer ``layer_index`` (-1: the inputs) over ``grid``, as a :class:`NeuronMap`."""
+    k = next(i for i, c in enumerate(columns) if c.layer_index == layer_index)
+    c = columns[k]
+    values = column_outputs(model, grid.points, [c])[0][:, unit].reshape(grid.shape)
+    h = model.history
+    return NeuronMap(values=np.array(values, dtype=np.float32), xs=np.array(grid.xs), ys=np.array(grid.ys),
+                     layer_index=layer_index, unit=unit, label=c.unit_label(unit), activation=c.activation,
+                     output=k == len(columns) - 1, epoch=h.epochs_done, iteration=h.iterations_done)
+
+
+def network_frame(model, columns, shown, grid=None, sample=None, tag=None, focus=None) -> NetworkFrame:
+    """Compute a :class:`NetworkFrame` on ``grid`` (2-D data) or for one ``sample`` (its own shape);
+    ``focus`` = (layer_index, unit, grid) adds that neuron's map on that grid."""
     weights, biases = _weights(model, columns, shown)
     h = model.history
     frame = NetworkFrame(columns=list(columns), shown=[np.array(s) for s in shown], weights=weights,
@@ -207,6 +221,8 @@ def network_frame(model, columns, shown, grid=None, sample=None, tag=None) -> Ne
     elif sample is not None:
         frame.values = [np.array(o[0], dtype=np.float32)
                         for o in column_outputs(model, np.asarray(sample)[None], columns)]
+    if focus is not None:
+        frame.focus = neuron_map(model, columns, *focus)
     return frame
 
 
@@ -255,6 +271,12 @@ class NetworkGraphProbe:
         self._lock = threading.Lock()
         self._sample, self._tag = (None if sample is None else np.array(sample)), tag
         self._active = True
+        self._focus = None
+
+    def set_focus(self, layer_index: int | None, unit: int = 0, grid=None) -> None:
+        """Also compute unit ``unit`` of layer ``layer_index`` on ``grid`` (a large picture); None: stop."""
+        with self._lock:
+            self._focus = None if layer_index is None else (int(layer_index), int(unit), grid)
 
     def set_active(self, active: bool) -> None:
         with self._lock:
@@ -270,16 +292,16 @@ class NetworkGraphProbe:
 
     def compute(self, model) -> NetworkFrame | None:
         with self._lock:
-            active, sample, tag = self._active, self._sample, self._tag
+            active, sample, tag, focus = self._active, self._sample, self._tag, self._focus
         if not active:
             return None
         if self.grid is not None:
-            return network_frame(model, self.columns, self.shown, grid=self.grid)
+            return network_frame(model, self.columns, self.shown, grid=self.grid, focus=focus)
         if sample is None:
             return None
         return network_frame(model, self.columns, self.shown, sample=sample, tag=tag)
 
 
 __all__ = ["Column", "graph_columns", "column_outputs", "unit_scores", "select_units", "NeuronMap", "NetworkFrame",
-           "network_frame", "SampleLayer", "sample_layers", "sample_columns",
+           "network_frame", "neuron_map", "SampleLayer", "sample_layers", "sample_columns",
            "NetworkGraphProbe", "SKIPPED_KINDS"]

@@ -125,9 +125,14 @@ def test_clicking_a_neuron_puts_its_map_in_the_boundary_view(make_window, qtbot)
     assert w.viewTabs.currentIndex() == 0 and boundary.isVisible()
     assert boundary.neuron is not None and (boundary.neuron.layer_index, boundary.neuron.unit) == (1, 7)
     assert "dense_2 unit 8" in boundary.heading.text() and "dense_2 unit 8" in boundary.caption.text()
-    ny, nx = view.grid.shape
-    direct = engine_columns(w.model, view.grid.points)[2][:, 7].reshape(ny, nx)
+    # drawn on the boundary view's own grid (it fills the plot), equal to the engine's activation there
+    ny, nx = boundary.grid.shape
+    direct = engine_columns(w.model, boundary.grid.points)[2][:, 7].reshape(ny, nx)
+    assert boundary.image_item.image.shape == (ny, nx)
     assert np.max(np.abs(boundary.image_item.image - direct)) < 1e-6
+    left, bottom, width, height = boundary.grid.rect
+    rect = boundary.image_item.mapRectToParent(boundary.image_item.boundingRect())
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == pytest.approx((left, bottom, width, height))
     assert boundary.backButton.isVisible()
     qtbot.mouseClick(boundary.backButton, Qt.LeftButton)
     assert boundary.neuron is None and boundary.heading.text().startswith("Decision boundary")

@@ -101,3 +101,18 @@ def test_sample_mode_values_are_the_layers_outputs():
     assert frame.tag == "sample 0"
     probe.set_active(False)
     assert probe.compute(model) is None
+
+
+def test_a_focused_neuron_is_computed_on_its_own_grid():
+    model = _moons_like(seed=4)
+    X = np.random.default_rng(3).normal(size=(30, 2))
+    cols = graph_columns(model)
+    probe = NetworkGraphProbe(cols, select_units(model, cols), grid=make_grid(X, n=12))
+    big = make_grid(X, n=50, aspect=1.3)
+    probe.set_focus(1, 2, big)                  # dense_2's third unit
+    focus = probe.compute(model).focus
+    direct = _by_hand(model, big.points)[1][:, 2].reshape(big.shape)
+    assert focus.values.shape == big.shape and np.max(np.abs(focus.values - direct)) < 1e-6
+    assert (focus.layer_index, focus.unit, focus.label, focus.output) == (1, 2, "dense_2 unit 3", False)
+    probe.set_focus(None)
+    assert probe.compute(model).focus is None

@@ -141,9 +141,11 @@ class BoundaryView(LiveView):
     def show_snapshot(self, snap) -> None:
         if self.neuron is not None:
             graph = snap.probes.get("network_graph")
-            neuron = graph.neuron_map(self.neuron.layer_index, self.neuron.unit) if graph is not None else None
-            if neuron is not None and neuron.values.shape == self.neuron.values.shape:
-                self._draw_neuron(neuron)
+            key = (self.neuron.layer_index, self.neuron.unit)
+            if graph is not None and graph.focus is not None and (graph.focus.layer_index, graph.focus.unit) == key:
+                self._draw_neuron(graph.focus)          # computed on this view's grid
+            elif graph is not None and graph.neuron_map(*key) is not None:
+                self._draw_neuron(graph.neuron_map(*key))
         frame = snap.probes.get(BoundaryProbe.key)
         if frame is None or self.grid is None:
             return
@@ -191,6 +193,7 @@ class BoundaryView(LiveView):
         self.neuronMapClosed.emit()
 
     def _draw_neuron(self, neuron) -> None:
+        """Draw ``neuron``'s map; the caption (a layout-bound QLabel) changes only with the kind of neuron."""
         self.neuron = neuron
         v = np.nan_to_num(np.asarray(neuron.values, dtype=np.float32))
         lo, hi = float(v.min()), float(v.max())
@@ -201,7 +204,7 @@ class BoundaryView(LiveView):
         else:
             m = max(abs(lo), abs(hi)) or 1.0
             lut, levels = diverging_lut(), (-m, m)
-            legend = (f"Shading: this neuron's output at each point of the input plane, from {lo:.3g} to {hi:.3g}: "
+            legend = ("Shading: this neuron's output at each point of the input plane: "
                       "<span style='color:#b2182b'><b>red</b></span> = positive, "
                       "<span style='color:#2166ac'><b>blue</b></span> = negative, white = 0.")
         self.image_item.setLookupTable(lut)
@@ -212,9 +215,11 @@ class BoundaryView(LiveView):
                                        float(dx * len(xs)), float(dy * len(ys))))
         unit = "iteration" if self._count_label == "iterations" else "epoch"
         count = neuron.iteration if unit == "iteration" else neuron.epoch
-        self.heading.setText(f"Neuron: {self.neuron_label} — {unit} {count:,}")
-        self.caption.setText(f"<b>{self.neuron_label}</b>. {legend} ● training points, ▲ test points. "
-                             "Click another neuron in the Network tab, or go back to the decision boundary.")
+        self.heading.setText(f"Neuron {self.neuron_label}: {lo:.3g} to {hi:.3g} — {unit} {count:,}")
+        caption = (f"<b>{self.neuron_label}</b>. {legend} ● training points, ▲ test points. "
+                   "Click another neuron in the Network tab, or go back to the decision boundary.")
+        if caption != self.caption.text():
+            self.caption.setText(caption)
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)

@@ -83,6 +83,8 @@ class NetworkView(LiveView):
         self._input_shape = ()
         self._pinned = False               # the boundary view shows one of our neurons: keep computing
         self._linked = False               # unpin is connected to the boundary view's neuronMapClosed
+        self._boundary = None              # the boundary view showing our neuron (once one was clicked)
+        self._focus_label = ""
         self.grid = None
 
         self.heading = LiveText("Network", objectName="networkHeading")
@@ -191,6 +193,8 @@ class NetworkView(LiveView):
             return
         if self._mode == "graph" and (frame.maps is None or frame.maps[0].shape[1:] != self.grid.shape):
             return
+        if frame.focus is not None and self._pinned and not self.running and self._boundary is not None:
+            self._boundary.show_neuron_map(frame.focus, self._focus_label)   # (during a run it has the snapshot)
         self._show_frame(frame, urgent=False)
 
     def set_view_style(self, style) -> None:
@@ -232,10 +236,12 @@ class NetworkView(LiveView):
         return bool(self._probe is not None and self._probe.active)
 
     def unpin(self) -> None:
-        """The boundary view went back to the class boundary: stop computing while hidden."""
+        """The boundary view went back to the class boundary: no focus, and no computing while hidden."""
         self._pinned = False
-        if self._probe is not None and not self.isVisible():
-            self._probe.set_active(False)
+        if self._probe is not None:
+            self._probe.set_focus(None)
+            if not self.isVisible():
+                self._probe.set_active(False)
 
     # --- drawing ------------------------------------------------------------------------------------
     def _draw(self) -> None:
@@ -289,19 +295,29 @@ class NetworkView(LiveView):
         if neuron is None:
             return
         c = frame.columns[k]
-        what = "output" if neuron.output else c.name
-        label = f"{neuron.label} ({what}, {c.activation or 'input'})" if c.layer_index >= 0 else neuron.label
+        if c.layer_index < 0:
+            label = neuron.label
+        elif neuron.output:
+            label = f"output unit {unit + 1} ({c.activation})" if c.units > 1 else f"the output ({c.activation})"
+        else:
+            label = f"{neuron.label} ({c.activation or 'no activation'})"
         self.neuronChosen.emit(neuron, label)
 
     def _to_boundary(self, neuron, label: str) -> None:
+        """Show ``neuron`` large in the boundary view (Training tab), first from this frame's small map,
+        then computed on the boundary view's own grid (the probe's focus), live while training."""
         boundary = self._show_view("boundaryPlot")
         if boundary is None or not hasattr(boundary, "show_neuron_map"):
             return
-        self._pinned = True
+        self._pinned, self._boundary, self._focus_label = True, boundary, label
         if hasattr(boundary, "neuronMapClosed") and not self._linked:
             boundary.neuronMapClosed.connect(self.unpin)
             self._linked = True
         boundary.show_neuron_map(neuron, label)
+        if self._probe is not None and getattr(boundary, "grid", None) is not None:
+            self._probe.set_active(True)
+            self._probe.set_focus(neuron.layer_index, neuron.unit, boundary.grid)
+            self.refreshRequested.emit()
 
     def _show_view(self, name: str):
         """Bring the window's view ``name`` (an objectName) to the front; returns it (None if absent)."""
