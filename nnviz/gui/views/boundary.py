@@ -80,7 +80,7 @@ class BoundaryView(LiveView):
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
 
         self.neuron = None             # the NeuronMap shown instead of the class boundary, if any
-        self.backButton = QPushButton("◀ Back to the decision boundary", objectName="boundaryBackButton")
+        self.backButton = QPushButton("◀ Class boundary", objectName="boundaryBackButton")
         self.backButton.setToolTip("Show the network's class boundary again instead of one neuron's map")
         self.backButton.clicked.connect(self.show_class_boundary)
         self.backButton.hide()
@@ -215,9 +215,9 @@ class BoundaryView(LiveView):
                                        float(dx * len(xs)), float(dy * len(ys))))
         unit = "iteration" if self._count_label == "iterations" else "epoch"
         count = neuron.iteration if unit == "iteration" else neuron.epoch
-        self.heading.setText(f"Neuron {self.neuron_label}: {lo:.3g} to {hi:.3g} — {unit} {count:,}")
+        self.heading.setText(f"{self.neuron_label}, {unit} {count:,}: from {lo:.3g} to {hi:.3g}")
         caption = (f"<b>{self.neuron_label}</b>. {legend} ● training points, ▲ test points. "
-                   "Click another neuron in the Network tab, or go back to the decision boundary.")
+                   "Click another neuron in the Network tab, or ◀ Class boundary to go back.")
         if caption != self.caption.text():
             self.caption.setText(caption)
 

@@ -39,11 +39,12 @@ class BarStrip(pg.PlotWidget):
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.setFixedHeight(150 if self.output else 120)
-        x = np.arange(units)
+        first = 0 if self.output else 1            # units are numbered from 1 (as the graph's hover text says)
+        x = np.arange(first, first + units)
         self.bars = pg.BarGraphItem(x=x, height=np.zeros(units), width=0.8 if units < 100 else 1.0,
                                     brush=POSITIVE, pen=None)
         self.addItem(self.bars)
-        self.setXRange(-0.6, units - 0.4, padding=0)
+        self.setXRange(first - 0.6, first + units - 0.4, padding=0)
         self.values = np.zeros(units)
         for ax in ("left", "bottom"):
             self.getAxis(ax).setPen(pg.mkPen("#444"))
