@@ -2,9 +2,11 @@
 
 One QGraphicsScene whose items are made when the network's shape changes
 (:meth:`GraphCanvas.set_layout`) and afterwards only updated
-(:meth:`GraphCanvas.draw`): per column one pixmap holding all its tiles and
-one holding its bias squares; the weight lines are 2 signs × ``WIDTH_BINS``
-path items, each a single path of many segments with one pen. The scene
+(:meth:`GraphCanvas.draw`): per column (or sub-column) one pixmap holding
+all its tiles and one holding its bias squares. The weight lines are 2
+signs × ``WIDTH_BINS`` paths of many segments, one pen each, painted as the
+view's cached background (redrawn only when the lines change, at most
+every ``LINE_INTERVAL``). The scene
 is in tile pixels (a tile is one grid point per pixel); the view scales it
 to fit the height (never making a tile smaller than ``MIN_TILE_PX`` on
 screen: below that it scrolls), texts keep their screen size.
@@ -21,10 +23,9 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
@@ -113,6 +114,31 @@ def _pixmap(rgba: np.ndarray) -> QPixmap:
     return QPixmap.fromImage(image)         # copies: the array may go
 
 
+class LineBin:
+    """The weight lines of one (sign, width) bin: one pen, one path of many segments (drawn as background)."""
+
+    def __init__(self, pen: QPen):
+        self._pen, self._path, self._visible = pen, QPainterPath(), False
+
+    def pen(self) -> QPen:
+        return QPen(self._pen)
+
+    def setPen(self, pen: QPen) -> None:
+        self._pen = QPen(pen)
+
+    def path(self) -> QPainterPath:
+        return self._path
+
+    def setPath(self, path: QPainterPath) -> None:
+        self._path = path
+
+    def isVisible(self) -> bool:
+        return self._visible
+
+    def setVisible(self, visible: bool) -> None:
+        self._visible = bool(visible)
+
+
 class GraphCanvas(QGraphicsView):
     """See the module docstring. Emits ``nodeClicked(column, unit)`` and ``hovered(text)``."""
 
@@ -128,6 +154,7 @@ class GraphCanvas(QGraphicsView):
         self.setRenderHint(QPainter.Antialiasing, False)
         self.setRenderHint(QPainter.SmoothPixmapTransform, True)
         self.setBackgroundBrush(QColor("white"))
+        self.setCacheMode(QGraphicsView.CacheBackground)
         self.setViewportUpdateMode(QGraphicsView.MinimalViewportUpdate)
         self.setMouseTracking(True)
         self.setAlignment(Qt.AlignHCenter | Qt.AlignTop)
@@ -138,7 +165,7 @@ class GraphCanvas(QGraphicsView):
         self.bias_items: list[QGraphicsPixmapItem | None] = []
         self.title_items: list[QGraphicsSimpleTextItem] = []
         self.more_items: list[QGraphicsSimpleTextItem | None] = []
-        self.line_items: dict[tuple[int, int], QGraphicsPathItem] = {}
+        self.line_items: dict[tuple[int, int], LineBin] = {}
         self.col_x: list[float] = []
         self.col_y0: list[float] = []
         self.frame = None
@@ -171,13 +198,9 @@ class GraphCanvas(QGraphicsView):
         font.setPointSize(self.font_pt)
         for sign in (0, 1):
             for b in range(WIDTH_BINS):
-                item = QGraphicsPathItem()
                 pen = QPen(_tint(POSITIVE if sign == 0 else NEGATIVE, ALPHAS[b] / 255), float(WIDTHS[b]))
                 pen.setCosmetic(True)            # screen pixels, whatever the zoom
-                item.setPen(pen)
-                item.setZValue(-20 + b)          # larger weights on top, whatever their sign
-                scene.addItem(item)
-                self.line_items[(sign, b)] = item
+                self.line_items[(sign, b)] = LineBin(pen)
         self._fade = None
         for k, c in enumerate(self.columns):
             self.tile_items.append([])
@@ -414,6 +437,20 @@ class GraphCanvas(QGraphicsView):
                 item.setVisible(True)
             else:
                 item.setVisible(False)
+        self.resetCachedContent()            # the lines are the cached background: draw it again
+        self.viewport().update()
+
+    def drawBackground(self, painter, rect) -> None:
+        """White, and the weight lines: thin ones first, the largest weights on top. Cached by the view
+        (CacheBackground), so a frame that only changes the tiles does not paint the lines again."""
+        painter.fillRect(rect, QColor("white"))
+        painter.setRenderHint(QPainter.Antialiasing, False)
+        for b in range(WIDTH_BINS):
+            for sign in (0, 1):
+                item = self.line_items.get((sign, b))
+                if item is not None and item.isVisible():
+                    painter.setPen(item.pen())
+                    painter.drawPath(item.path())
 
     def _bias_pixmap(self, b: np.ndarray, ny: int, gap: int) -> QPixmap:
         """A strip with one square per unit at its tile's lower left: colour = sign, strength = |b| (up to 1)."""
