@@ -278,6 +278,12 @@ class NetworkGraphProbe:
         with self._lock:
             self._focus = None if layer_index is None else (int(layer_index), int(unit), grid)
 
+    def set_focus_grid(self, grid) -> None:
+        """The focused neuron is wanted on another grid now (the large picture changed shape)."""
+        with self._lock:
+            if self._focus is not None and self._focus[2] is not grid:
+                self._focus = (*self._focus[:2], grid)
+
     def set_active(self, active: bool) -> None:
         with self._lock:
             self._active = bool(active)

@@ -114,5 +114,8 @@ def test_a_focused_neuron_is_computed_on_its_own_grid():
     direct = _by_hand(model, big.points)[1][:, 2].reshape(big.shape)
     assert focus.values.shape == big.shape and np.max(np.abs(focus.values - direct)) < 1e-6
     assert (focus.layer_index, focus.unit, focus.label, focus.output) == (1, 2, "dense_2 unit 3", False)
+    other = make_grid(X, n=20, aspect=0.5)     # the large picture changed shape
+    probe.set_focus_grid(other)
+    assert probe.compute(model).focus.values.shape == other.shape
     probe.set_focus(None)
     assert probe.compute(model).focus is None

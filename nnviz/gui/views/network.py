@@ -193,6 +193,8 @@ class NetworkView(LiveView):
             return
         if self._mode == "graph" and (frame.maps is None or frame.maps[0].shape[1:] != self.grid.shape):
             return
+        if self._pinned and self._boundary is not None and getattr(self._boundary, "grid", None) is not None:
+            self._probe.set_focus_grid(self._boundary.grid)      # the boundary view was resized meanwhile
         if frame.focus is not None and self._pinned and not self.running and self._boundary is not None:
             self._boundary.show_neuron_map(frame.focus, self._focus_label)   # (during a run it has the snapshot)
         self._show_frame(frame, urgent=False)
