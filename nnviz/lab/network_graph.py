@@ -77,7 +77,7 @@ def column_outputs(model, X, columns: list[Column]) -> list[np.ndarray]:
     a = model.check_inputs(X)
     wanted = {c.layer_index for c in columns}
     outputs = {-1: a}
-    for i, layer in enumerate(model.layers):
+    for i, layer in enumerate(model.layers[:max(wanted) + 1]):       # no further than the last one asked for
         a = layer.forward(a, training=False)
         if i in wanted:
             outputs[i] = a

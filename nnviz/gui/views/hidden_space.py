@@ -41,6 +41,7 @@ class HiddenSpaceView(LiveView):
         self._columns = []
         self._labels = None
         self._count_label = "epochs"
+        self._axis_names = None
 
         self.layerCombo = QComboBox(objectName="hiddenLayerCombo")
         self.layerCombo.setToolTip("The layer whose space is shown")
@@ -218,8 +219,10 @@ class HiddenSpaceView(LiveView):
             span = np.maximum(hi - lo, 1e-3 * np.maximum(1.0, np.abs(hi)))
             self.plot.setRange(xRange=(float(lo[0] - 0.15 * span[0]), float(hi[0] + 0.15 * span[0])),
                                yRange=(float(lo[1] - 0.15 * span[1]), float(hi[1] + 0.15 * span[1])), padding=0)
-        self.plot.setLabel("bottom", frame.axis_names[0])
-        self.plot.setLabel("left", frame.axis_names[1])
+        if frame.axis_names != self._axis_names:          # a new label lays the plot out again: only on change
+            self._axis_names = frame.axis_names
+            self.plot.setLabel("bottom", frame.axis_names[0])
+            self.plot.setLabel("left", frame.axis_names[1])
         unit = "iteration" if self._count_label == "iterations" else "epoch"
         count = frame.iteration if unit == "iteration" else frame.epoch
         if frame.mode == "pca":
@@ -228,11 +231,12 @@ class HiddenSpaceView(LiveView):
         else:
             what = f"{frame.axis_names[0]} and {frame.axis_names[1]}"
         self.heading.setText(f"The plane as {frame.layer_name} sees it: {what} — {unit} {count:,}")
-        self.caption.setText(
-            "Grey lines: a square grid over the input plane, carried through the layers up to "
-            f"<b>{frame.layer_name}</b> (darker: lines that were vertical). Dots: training points in their "
-            "class colours. The output layer can only cut this space with a straight line (a flat plane): "
-            "training bends the grid until the classes come apart.")
+        caption = ("Grey lines: a square grid over the input plane, carried through the layers up to "
+                   f"<b>{frame.layer_name}</b> (darker: lines that were vertical). Dots: training points in their "
+                   "class colours. The output layer can only cut this space with a straight line (a flat plane): "
+                   "training bends the grid until the classes come apart.")
+        if caption != self.caption.text():                 # a QLabel's new text lays the window out again
+            self.caption.setText(caption)
         self.frames_drawn += 1
 
     def _show_message(self, text: str) -> None:

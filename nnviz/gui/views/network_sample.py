@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.lab.palette import class_color
 
+from .live_text import LiveText
 from .tiles import TileGrid, as_display, gray_lut
 
 POSITIVE, NEGATIVE = "#b2182b", "#2166ac"
@@ -82,9 +83,8 @@ class SamplePanel(QWidget):
         self.input_grid = TileGrid(tile_px=110)
         self.input_grid.set_layout(1, (28, 28), 1)
         self.input_grid.setFixedSize(130, 130)
-        self.inputCaption = QLabel()
-        self.inputCaption.setWordWrap(True)
-        self.inputCaption.setTextFormat(Qt.RichText)
+        self.inputCaption = LiveText(lines=3)           # changes every frame: no layout pass for it
+        self.inputCaption.label.setTextFormat(Qt.RichText)
         top = QHBoxLayout()
         top.addWidget(self.input_grid)
         top.addWidget(self.inputCaption, 1)
