@@ -47,7 +47,7 @@ GAP = 0.2              # between two tiles of a column, in tiles
 BIAS = 0.3             # a bias square's side, in tiles
 MIN_TILE_PX = 22
 HOVER_PX = 4.0
-LINE_INTERVAL = 0.25   # seconds between two redraws of the weight lines, at least
+LINE_INTERVAL = 0.5    # seconds between two redraws of the weight lines, at least
 MAX_LINES = 1000       # weight lines drawn between two columns at most (the strongest)         # how near the pointer must be to a weight line, in screen pixels
 
 
