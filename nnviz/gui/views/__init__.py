@@ -13,16 +13,18 @@ from .cost import CostView
 from .evaluation import EvaluationView
 from .feature_maps import FeatureMapView
 from .gradcheck import GradCheckView
+from .hidden_space import HiddenSpaceView
 from .landscape import LandscapeView
 from .layer_stats import LayerStatsView
 from .lr_finder import LRFinderView
+from .network import NetworkView
 from .prediction import PredictionView
 from .samples import SamplesView
 from .step import StepView
 
-VIEW_CLASSES = [BoundaryView, SamplesView, CostView, PredictionView, ComparisonView, FeatureMapView, StepView,
-                GradCheckView, LandscapeView, EvaluationView, LayerStatsView]
+VIEW_CLASSES = [BoundaryView, SamplesView, CostView, NetworkView, HiddenSpaceView, PredictionView, ComparisonView,
+                FeatureMapView, StepView, GradCheckView, LandscapeView, EvaluationView, LayerStatsView]
 
 __all__ = ["LiveView", "ViewContext", "BoundaryView", "CostView", "PredictionView", "SamplesView", "ComparisonView",
            "FeatureMapView", "GradCheckView", "EvaluationView", "LayerStatsView", "StepView", "LandscapeView",
-           "LRFinderView", "VIEW_CLASSES"]
+           "LRFinderView", "NetworkView", "HiddenSpaceView", "VIEW_CLASSES"]

@@ -15,7 +15,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+)
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
 from nnviz.lab.ood import is_image_shape
@@ -27,6 +33,7 @@ from .layout import column, page_or_message
 from .live_text import LiveText
 from .painting import PaintBar
 from .plot_tools import cache_axes
+from .tiles import diverging_lut
 
 GRID_SIZE = 100
 
@@ -38,6 +45,8 @@ class BoundaryView(LiveView):
     #: a click on (within CLICK_PX pixels of) a training point: its index into X_train (the step view listens)
     sampleClicked = Signal(int)
     CLICK_PX = 10
+    #: the view went back from a neuron's map (:meth:`show_neuron_map`) to the class boundary
+    neuronMapClosed = Signal()
 
     def __init__(self, parent=None, grid_size: int = GRID_SIZE):
         super().__init__(parent)
@@ -85,8 +94,16 @@ class BoundaryView(LiveView):
 
         self.paint_bar = PaintBar(self.plot_widget)
         self.paint_bar.edit.connect(lambda edit: self.labRequest.emit(lambda lab: lab.edit_painted(edit)))
+        self.neuron = None             # the NeuronMap shown instead of the class boundary, if any
+        self.backButton = QPushButton("◀ Class boundary", objectName="boundaryBackButton")
+        self.backButton.setToolTip("Show the network's class boundary again instead of one neuron's map")
+        self.backButton.clicked.connect(self.show_class_boundary)
+        self.backButton.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.backButton)
 
-        plot_page = column(self.heading, self.paint_bar, (self.plot_widget, 1), self.caption)
+        plot_page = column(top, self.paint_bar, (self.plot_widget, 1), self.caption)
         self.message, self.stack = page_or_message(self, plot_page, "boundaryMessage")
         self.set_view_style(self.view_style)
 
@@ -103,6 +120,8 @@ class BoundaryView(LiveView):
         return [self._probe]
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
+        if self.neuron is not None:
+            self.show_class_boundary()
         self.frame = None
         self.frames_drawn = 0
         self._count_label = context.count_label
@@ -141,24 +160,87 @@ class BoundaryView(LiveView):
             self.show_snapshot(snapshot)
 
     def show_snapshot(self, snap) -> None:
+        if self.neuron is not None:
+            graph = snap.probes.get("network_graph")
+            key = (self.neuron.layer_index, self.neuron.unit)
+            if graph is not None and graph.focus is not None and (graph.focus.layer_index, graph.focus.unit) == key:
+                self._draw_neuron(graph.focus)          # computed on this view's grid
+            elif graph is not None and graph.neuron_map(*key) is not None:
+                self._draw_neuron(graph.neuron_map(*key))
         frame = snap.probes.get(BoundaryProbe.key)
         if frame is None or self.grid is None:
             return
         if not np.allclose(_frame_rect(frame), self.grid.rect, rtol=1e-5, atol=1e-9):
             return   # from a grid of an earlier dataset (live frames are coarser, over the same rectangle)
-        resized = self.image_item.image is None or self.image_item.image.shape[:2] != frame.probs.shape[:2]
-        if frame.probs.ndim == 2:
-            self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
-        else:
-            rgb = multiclass_rgb(frame.probs)
-            self.image_item.setImage(rgb, autoLevels=False, levels=(0, 255))
-        if resized:             # a live (coarse) frame after a still one, or back: the same rectangle
-            self.image_item.setRect(self.image_rect)
+        if self.neuron is not None:
+            self.frame = frame          # drawn when the view goes back to the class boundary
+            return
+        self._draw_boundary_image(frame)
         self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
         self.frame = frame
         self.frames_drawn += 1
         unit = "iteration" if self._count_label == "iterations" else "epoch"
         self.heading.setText(f"Decision boundary — {unit} {snap.epoch:,}")
+
+    # --- one neuron's map instead of the class boundary (from the Network tab) -------------------
+    def show_neuron_map(self, neuron, label: str) -> None:
+        """Show ``neuron`` (a :class:`~nnviz.lab.network_graph.NeuronMap`: values (ny, nx) on xs, ys) large,
+        with a legend naming it (``label``); later snapshots keep it live; :meth:`show_class_boundary` ends it."""
+        if self.grid is None:
+            return
+        self.neuron_label = str(label)
+        self.neuron = neuron
+        self.contour_item.setVisible(False)
+        self.backButton.show()
+        self._draw_neuron(neuron)
+
+    def show_class_boundary(self) -> None:
+        """Back from a neuron's map to the network's decision boundary."""
+        if self.neuron is None:
+            return
+        self.neuron = None
+        self.backButton.hide()
+        self.contour_item.setVisible(True)
+        self.image_item.setLookupTable(binary_lut())
+        self.image_item.setRect(self.image_rect)
+        frame = self.frame
+        if frame is not None and np.allclose(_frame_rect(frame), self.grid.rect, rtol=1e-5, atol=1e-9):
+            self._draw_boundary_image(frame)
+            self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
+        else:
+            self.image_item.setImage(np.full(self.grid.shape, 0.5, dtype=np.float32), levels=(0.0, 1.0))
+        self.heading.setText("Decision boundary")
+        self._update_caption(n_classes=max(2, len(self._class_names)))
+        self.neuronMapClosed.emit()
+
+    def _draw_neuron(self, neuron) -> None:
+        """Draw ``neuron``'s map; the caption (a layout-bound QLabel) changes only with the kind of neuron."""
+        self.neuron = neuron
+        v = np.nan_to_num(np.asarray(neuron.values, dtype=np.float32))
+        lo, hi = float(v.min()), float(v.max())
+        if neuron.output and neuron.activation == "sigmoid":
+            lut, levels = binary_lut(), (0.0, 1.0)
+            legend = ("Shading: this output unit's value, the probability of class 1 (as the decision "
+                      "boundary is shaded).")
+        else:
+            m = max(abs(lo), abs(hi)) or 1.0
+            lut, levels = diverging_lut(), (-m, m)
+            legend = ("Shading: this neuron's output at each point of the input plane: "
+                      "<span style='color:#b2182b'><b>red</b></span> = positive, "
+                      "<span style='color:#2166ac'><b>blue</b></span> = negative, white = 0.")
+        self.image_item.setLookupTable(lut)
+        self.image_item.setImage(v, autoLevels=False, levels=levels)
+        xs, ys = neuron.xs, neuron.ys
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        self.image_item.setRect(QRectF(float(xs[0] - dx / 2), float(ys[0] - dy / 2),
+                                       float(dx * len(xs)), float(dy * len(ys))))
+        unit = "iteration" if self._count_label == "iterations" else "epoch"
+        count = neuron.iteration if unit == "iteration" else neuron.epoch
+        self.heading.setText(f"{self.neuron_label}, {unit} {count:,}: from {lo:.3g} to {hi:.3g}")
+        caption = (f"<b>{self.neuron_label}</b>. {legend} ● training points, ▲ test points. "
+                   "Click another neuron in the Network tab, or ◀ Class boundary to go back.")
+        if caption != self.caption.text():
+            self.caption.setText(caption)
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
@@ -180,6 +262,16 @@ class BoundaryView(LiveView):
         self.paint_bar.set_running(running)
 
     # --- helpers ------------------------------------------------------------------
+    def _draw_boundary_image(self, frame) -> None:
+        image = self.image_item.image
+        resized = image is None or image.shape[:2] != frame.probs.shape[:2]
+        if frame.probs.ndim == 2:
+            self.image_item.setImage(frame.probs, autoLevels=False, levels=(0.0, 1.0))
+        else:
+            self.image_item.setImage(multiclass_rgb(frame.probs), autoLevels=False, levels=(0, 255))
+        if resized:             # a live (coarse) frame after a still one, or back: the same rectangle
+            self.image_item.setRect(self.image_rect)
+
     def _plot_aspect(self) -> float:
         """Height / width of the plotting area, so the picture fills it (1 before the view is laid out)."""
         rect = self.plot.getViewBox().sceneBoundingRect()
@@ -204,6 +296,8 @@ class BoundaryView(LiveView):
         self.plot.setRange(self.image_rect, padding=0)
         if self._probe is not None:
             self._probe.grid = self.grid        # a running session computes the new grid from its next frame
+        if self.neuron is not None:
+            self._draw_neuron(self.neuron)
         self.refreshRequested.emit()
 
     def _on_click(self, event) -> None:
