@@ -22,7 +22,7 @@ from nnviz.lab.session import RunResult, Snapshot, TrainingSession
 from .tasks import Task, TaskOutcome
 
 #: share of wall time the GUI thread may be busy (handling, painting, layout) during a run
-GUI_BUDGET = 0.04
+GUI_BUDGET = 0.08
 
 
 class TrainingRunner(QObject):
