@@ -4,6 +4,7 @@ preset runs are in benchmarks/lr_finder_check.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -121,3 +122,36 @@ def test_the_suggestion_trains_at_least_as_well_as_the_preset(name, epochs):
         accuracy[key] = net.evaluate(ds.X_test, ds.y_test)["accuracy"]
     print(name, epochs, "epochs:", cfg.lr, "→", accuracy["preset"], ";", r.suggestion, "→", accuracy["suggested"])
     assert accuracy["suggested"] >= accuracy["preset"]
+
+
+def test_on_mnist_dense_the_suggestion_beats_the_preset_on_average_over_seeds_in_its_full_epochs():
+    """The preset's own 5 epochs, three initialisation seeds: the mean test accuracy at the suggestion is at
+    least the mean at the preset's 0.001 (one seed alone can lose a few images of 2,000 either way). BLAS on
+    one thread: on a busy two-core machine it is ~3 s a run instead of ~30."""
+    from pathlib import Path
+
+    from threadpoolctl import threadpool_limits
+    cfg0 = load_preset("mnist-dense")
+    data_dir = Path("/work/shared/data") if Path("/work/shared/data").exists() else None
+    try:
+        ds = datasets.load(cfg0.dataset, cfg0.dataset_options, data_dir)
+    except datasets.DatasetError as exc:
+        pytest.skip(str(exc))
+    accuracy = {"preset": [], "suggested": []}
+    with threadpool_limits(limits=1, user_api="blas"):
+        _train_three_seeds(cfg0, ds, accuracy)
+    print("mnist-dense", cfg0.epochs, "epochs, seeds 0-2:", accuracy)
+    assert np.mean(accuracy["suggested"]) >= np.mean(accuracy["preset"])
+
+
+def _train_three_seeds(cfg0, ds, accuracy):
+    for seed in (0, 1, 2):
+        cfg = dataclasses.replace(cfg0, seed=seed)
+        model = cfg.build_model(ds.input_shape)
+        r = find_lr(model, ds.X_train, ds.y_train, cfg.build_optimizer(), batch_size=cfg.batch_size)
+        assert r.suggestion is not None
+        for key, lr in (("preset", cfg.lr), ("suggested", r.suggestion)):
+            net = model.copy()
+            net.fit(ds.X_train, ds.y_train, optimizer=cfg.build_optimizer(lr=lr), epochs=cfg.epochs,
+                    batch_size=cfg.batch_size)
+            accuracy[key].append(net.evaluate(ds.X_test, ds.y_test)["accuracy"])
