@@ -41,6 +41,54 @@ FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}
 MAX_SIDE = 10_000
 
 
+def _is_plot(item) -> bool:
+    """True for what pyqtgraph's exporters take (its widgets, graphics items and scenes); False for any
+    other widget (e.g. the network graph's own canvas, the step view's tables), which is rendered as drawn."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+
+    if isinstance(item, pg.GraphicsView):
+        return True
+    if isinstance(item, QGraphicsView):
+        return isinstance(item.scene(), pg.GraphicsScene)
+    return isinstance(item, (QGraphicsItem, QGraphicsScene))
+
+
+def _export_widget(widget: QWidget, path, fmt: str, width: int | None) -> tuple[int, int]:
+    """A plain widget as it is drawn: PNG from its pixels (scaled to ``width``), SVG through QSvgGenerator."""
+    from PySide6.QtCore import QRect, QSize, Qt
+    from PySide6.QtGui import QPainter
+
+    size = widget.size() if widget.width() > 1 and widget.height() > 1 else widget.sizeHint()
+    native_w, native_h = max(1, size.width()), max(1, size.height())
+    w = int(width) if width is not None else native_w
+    h = max(1, int(round(w * native_h / native_w)))
+    if fmt == "png":
+        if widget.size() != size:
+            widget.resize(size)
+        pixmap = widget.grab()
+        if (w, h) != (native_w, native_h):
+            pixmap = pixmap.scaled(w, h, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+        if not pixmap.save(str(path), "PNG"):
+            raise OSError(f"{path}: the picture could not be written")
+        return pixmap.width(), pixmap.height()
+    from PySide6.QtSvg import QSvgGenerator
+
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(native_w, native_h))
+    generator.setViewBox(QRect(0, 0, native_w, native_h))
+    painter = QPainter(generator)
+    widget.render(painter)
+    painter.end()
+    text = Path(path).read_text(encoding="utf-8")
+    text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', r"\1", text, count=1)
+    text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', r"\1", text, count=1)
+    text = re.sub(r"<svg\b", f'<svg width="{w}" height="{h}"', text, count=1)
+    Path(path).write_text(text, encoding="utf-8")
+    return w, h
+
+
 def _source(item):
     """What pyqtgraph's exporters take: a graphics item or scene; a plot widget (a QGraphicsView) gives its scene."""
     if isinstance(item, QGraphicsView):
@@ -58,6 +106,8 @@ def _exporter(item, fmt: str):
 
 def export_size(item) -> tuple[int, int]:
     """(width, height) in pixels of the plot as it is drawn now."""
+    if isinstance(item, QWidget) and not _is_plot(item):
+        return max(1, item.width()), max(1, item.height())
     from pyqtgraph.exporters import ImageExporter
     rect = ImageExporter(_source(item)).getTargetRect()
     return max(1, int(rect.width())), max(1, int(rect.height()))
@@ -78,6 +128,10 @@ def export_plot_file(item, path, width: int | None = None) -> tuple[int, int]:
     The height follows the plot's aspect ratio as shown. Returns the (width, height) written.
     """
     fmt = export_format(path)
+    if width is not None and not 1 <= int(width) <= MAX_SIDE:
+        raise ValueError(f"export width must be between 1 and {MAX_SIDE:,} pixels. Received: {width}")
+    if isinstance(item, QWidget) and not _is_plot(item):
+        return _export_widget(item, path, fmt, width)
     exporter = _exporter(item, fmt)
     params = exporter.parameters()
     native_w, native_h = export_size(item)

@@ -191,7 +191,7 @@ def test_image_data_shows_bar_strips_for_a_test_sample_and_links_to_feature_maps
     assert np.allclose(view.sample.strips[dense[-1]].values, view.frame.values[-1])
     assert len(view.sample.links) == 4                       # conv_1, maxpool_1, conv_2, maxpool_2
     qtbot.mouseClick(view.sample.links[0], Qt.LeftButton)
-    assert w.viewTabs.currentWidget() is w.view("featureMapView")
+    assert w.viewTabs.current_view() is w.view("featureMapView")
     # the next sample is another input
     show(w, qtbot, "networkView")
     view.nextButton.click()

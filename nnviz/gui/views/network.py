@@ -207,7 +207,7 @@ class NetworkView(LiveView):
         self.canvas.set_font_pt(style.tick_pt)
 
     def export_item(self):
-        return None
+        return self.canvas         # a plain graphics view: exported as drawn (see plot_export._export_widget)
 
     def set_input(self, x, label_text: str = "your image") -> bool:
         """Show the values for ``x`` (the Prediction tab's input); False for 2-D data (the plane is shown)."""

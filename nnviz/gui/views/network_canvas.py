@@ -176,7 +176,7 @@ class GraphCanvas(QGraphicsView):
         self._zoom = 1.0
         self.relayouts = 0
         self.input_labels: list[QGraphicsSimpleTextItem] = []
-        self.size: list[float] = []      # per column: its tiles' side in the scene
+        self.tile_sides: list[float] = []      # per column: its tiles' side in the scene
         self._lines_at = -1e9
         self._line_timer = QTimer(self, singleShot=True)
         self._line_timer.timeout.connect(self._draw_pending_lines)
@@ -267,23 +267,23 @@ class GraphCanvas(QGraphicsView):
         tallest = max(heights)
         # the inputs and a small output get bigger tiles (up to 2× and 3×), as far as the tallest column allows
         last = len(self.columns) - 1
-        self.size = []
+        self.tile_sides = []
         for k, (s, h) in enumerate(zip(self.shown, heights)):
             f = 3.0 if k == last else 2.0 if self.columns[k].layer_index < 0 else 1.0
             f = max(1.0, min(f, tallest / h)) if len(s) <= 8 else 1.0
-            self.size.append(T * f)
-        heights = [h * S / T for h, S in zip(heights, self.size)]
+            self.tile_sides.append(T * f)
+        heights = [h * S / T for h, S in zip(heights, self.tile_sides)]
         scale = min(1.5, room / tallest) * self._zoom
         self._scale = scale
         head = 42 / scale             # room for the two-line titles (screen pixels)
-        widths = [n * S + (n - 1) * (BIAS + 0.35) * S for n, S in zip(self.nsub, self.size)]
+        widths = [n * S + (n - 1) * (BIAS + 0.35) * S for n, S in zip(self.nsub, self.tile_sides)]
         n = len(self.columns)
         room_x = (vw - 110) / scale - sum(widths) - T       # 110 px on the right for the output's title
         spacing = float(np.clip(room_x / max(1, n - 1), 1.6 * T, 12 * T))
         self.col_x, self.col_y0, self.node_x, self.node_y = [], [], [], []
         x = T + 20 / scale                       # room for the inputs' names
         for k, s in enumerate(self.shown):
-            nsub, S = self.nsub[k], self.size[k]
+            nsub, S = self.nsub[k], self.tile_sides[k]
             P, sub_gap = S * (1 + GAP), (BIAS + 0.35) * S
             y0 = head + (tallest - heights[k]) / 2
             self.col_x.append(float(x))
@@ -304,7 +304,7 @@ class GraphCanvas(QGraphicsView):
                 self.more_items[k].setPos(x - 0.1 * T, head + tallest + 0.2 * T)
             x += widths[k] + spacing
         for i, label in enumerate(self.input_labels):
-            label.setPos(self.node_x[0][i] - 22 / scale, self.node_y[0][i] + self.size[0] / 2 - 8 / scale)
+            label.setPos(self.node_x[0][i] - 22 / scale, self.node_y[0][i] + self.tile_sides[0] / 2 - 8 / scale)
         width = x - spacing + 110 / scale
         self.scene().setSceneRect(QRectF(0, 0, width, head + tallest + 45 / scale))
         policy = Qt.ScrollBarAlwaysOff if self._zoom == 1.0 else Qt.ScrollBarAsNeeded
@@ -334,7 +334,7 @@ class GraphCanvas(QGraphicsView):
 
     def node_rect(self, k: int, i: int) -> QRectF:
         """Scene rectangle of the i-th shown node of column k."""
-        S = self.size[k]
+        S = self.tile_sides[k]
         return QRectF(float(self.node_x[k][i]), float(self.node_y[k][i]), S, S)
 
     def _place_lines(self) -> None:
@@ -344,7 +344,7 @@ class GraphCanvas(QGraphicsView):
             if not c.dense:
                 continue
             na, nb = len(self.shown[k - 1]), len(self.shown[k])
-            Sa, Sb = self.size[k - 1], self.size[k]
+            Sa, Sb = self.tile_sides[k - 1], self.tile_sides[k]
             y0 = np.repeat(self.node_y[k - 1] + Sa / 2, nb)
             y1 = np.tile(self.node_y[k] + Sb / 2, na)
             x0 = np.repeat(self.node_x[k - 1] + Sa, nb)
@@ -472,7 +472,7 @@ class GraphCanvas(QGraphicsView):
             return None
         x, y = pos.x(), pos.y()
         for k in range(len(self.columns)):
-            nx_, ny_, T = self.node_x[k], self.node_y[k], self.size[k]
+            nx_, ny_, T = self.node_x[k], self.node_y[k], self.tile_sides[k]
             inside = (ny_ <= y) & (y <= ny_ + T)
             node = np.flatnonzero(inside & (nx_ <= x) & (x <= nx_ + T))
             if node.size:

@@ -286,7 +286,7 @@ class StepView(LiveView):
             self._show_cards()          # formulas and number cells follow the new font sizes
 
     def export_item(self):
-        return None
+        return self                # the matrices as shown (see plot_export._export_widget)
 
     # --- the tab's title: shorter when the window's tab bar has no room for it ----------
     #: the title, then shorter forms tried in turn when the tab bar would need scroll arrows
