@@ -261,3 +261,13 @@ def parse_points_csv(text: str, source: str = "the points file"):
     X = np.array(points, dtype=np.float64).reshape(-1, 2)
     y = np.array([index[n] for n in labels], dtype=np.int64)
     return X, y, names
+
+
+def plane_points(ds) -> np.ndarray:
+    """(m, 2) float32: the points a view of the input plane spans — the dataset's, plus the painting
+    canvas's corners for painted data (or data with no points yet), so there is room to paint."""
+    points = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else np.asarray(ds.X_train)
+    points = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    if ds.name == PAINTED or len(points) == 0:
+        points = np.concatenate([points, np.array([CANVAS[0::2], CANVAS[1::2]], dtype=np.float32)])
+    return points

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.lab.boundary import BoundaryProbe, make_grid
 from nnviz.lab.ood import is_image_shape
-from nnviz.lab.painted import CANVAS, PAINTED
+from nnviz.lab.painted import plane_points
 from nnviz.lab.palette import binary_lut, class_color, multiclass_rgb
 
 from .base import LiveView, ViewContext, set_heading_font
@@ -141,9 +141,7 @@ class BoundaryView(LiveView):
                 "and the confusion matrix in the Test results tab.")
             return
         self.stack.setCurrentIndex(0)
-        self._points = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
-        if ds.name == PAINTED:        # a fixed canvas to paint on, grown to take every point
-            self._points = np.concatenate([self._points, [CANVAS[0::2], CANVAS[1::2]]]).astype(np.float32)
+        self._points = plane_points(ds)       # painted data: a fixed canvas to paint on, grown to take every point
         self.paint_bar.set_dataset(ds)
         self.grid = make_grid(self._points, n=self.grid_size, aspect=self._plot_aspect())
         self._class_names = list(getattr(ds, "class_names", []) or [])

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox
 
 from nnviz.lab.hidden_space import HiddenSpaceProbe, grid_lines
 from nnviz.lab.network_graph import graph_columns
+from nnviz.lab.painted import plane_points
 from nnviz.lab.palette import class_color
 
 from .base import LiveView, ViewContext, set_heading_font
@@ -117,8 +118,7 @@ class HiddenSpaceView(LiveView):
             keep = np.sort(rng.choice(len(X), MAX_POINTS, replace=False))
             X, y = X[keep], y[keep]
         self._labels = y
-        lines = grid_lines(np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train,
-                           n_lines=N_LINES, samples=SAMPLES)
+        lines = grid_lines(plane_points(ds), n_lines=N_LINES, samples=SAMPLES)
         self._probe = HiddenSpaceProbe(X, lines, SAMPLES, self._columns)
         self._probe.set_active(self.isVisible())
         self._make_points(y)

@@ -41,6 +41,7 @@ from nnviz.lab.network_graph import (
     sample_layers,
     select_units,
 )
+from nnviz.lab.painted import plane_points
 
 from .base import LiveView, ViewContext, set_heading_font
 from .feature_maps import class_name, describe_output
@@ -154,8 +155,7 @@ class NetworkView(LiveView):
         if tuple(ds.input_shape) == (2,):
             columns = graph_columns(model, getattr(ds, "feature_names", None))
             shown = select_units(model, columns, self.unit_limit)
-            points = np.concatenate([ds.X_train, ds.X_test]) if len(ds.X_test) else ds.X_train
-            self.grid = make_grid(points, n=self.grid_size, aspect=1.0)
+            self.grid = make_grid(plane_points(ds), n=self.grid_size, aspect=1.0)
             self.canvas.set_layout(columns, shown, tile=self.grid_size, n_classes=max(2, len(self._class_names)))
             self._probe = NetworkGraphProbe(columns, shown, grid=self.grid)
             self._mode = "graph"
