@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-MAX_RATE = 30.0          # snapshots per second, at most (but see EARLY_EPOCHS)
+MAX_RATE = 22.0          # snapshots per second, at most (but see EARLY_EPOCHS)
 #: epochs of a run (counted from its start) that always get a snapshot, however fast they go
 EARLY_EPOCHS = frozenset({1, 4, 16, 64})
 PROBE_BUDGET = 0.06      # fraction of wall time the probes may take
