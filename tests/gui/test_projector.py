@@ -250,3 +250,25 @@ def test_grouped_views_are_reached_wherever_they_sit(window, qtbot):
     for group in tabs.groups.values():           # each group's own bar fits too
         bar = group.tabBar()
         assert bar.sizeHint().width() <= bar.width() + 1
+
+
+def test_the_boundary_points_bounds_follow_zoom_and_marker_size(window, qtbot):
+    """The cached bounding rectangle of the boundary's static points is the one pyqtgraph computes, after a
+    zoom and after the markers grow (presentation mode)."""
+    import pyqtgraph as pg
+
+    w = window
+    fit(w, qtbot)
+    view = w.view("boundaryPlot")
+    item = view.scatter_items[0]
+
+    def fresh():
+        return pg.ScatterPlotItem.boundingRect(item)
+
+    assert item.boundingRect() == fresh()
+    view.plot.getViewBox().scaleBy((0.5, 0.5))
+    settle(qtbot)
+    assert item.boundingRect() == fresh()
+    w.presentationAction.trigger()
+    settle(qtbot)
+    assert item.boundingRect() == fresh()

@@ -38,6 +38,30 @@ from .tiles import diverging_lut
 GRID_SIZE = 100
 
 
+class StaticScatter(pg.ScatterPlotItem):
+    """Points that do not move while a run trains: their bounding rectangle is computed once per view
+    transform (pyqtgraph computes it, in Python, every time Qt asks: several times a frame)."""
+
+    _bounds = None
+
+    def boundingRect(self):  # noqa: N802  (Qt's name)
+        if self._bounds is None:
+            self._bounds = super().boundingRect()
+        return self._bounds
+
+    def viewTransformChanged(self):  # noqa: N802
+        self._bounds = None
+        super().viewTransformChanged()
+
+    def setSize(self, *args, **kwargs):  # noqa: N802
+        self._bounds = None
+        super().setSize(*args, **kwargs)
+
+    def setData(self, *args, **kwargs):  # noqa: N802
+        self._bounds = None
+        super().setData(*args, **kwargs)
+
+
 class BoundaryView(LiveView):
     title = "Decision boundary"
     placement = "main"
@@ -343,7 +367,7 @@ class BoundaryView(LiveView):
                 continue
             for k in np.unique(y):
                 pts = X[y == k]
-                item = pg.ScatterPlotItem(pts[:, 0], pts[:, 1], symbol=symbol,
+                item = StaticScatter(pts[:, 0], pts[:, 1], symbol=symbol,
                                           size=size * (1.25 if symbol == "t1" else 1.0),
                                           brush=pg.mkBrush(class_color(int(k))),
                                           pen=pg.mkPen("#1a1a1a", width=1.2 if symbol == "t1" else 0.8),
