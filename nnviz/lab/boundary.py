@@ -27,10 +27,7 @@ class Grid:
     @property
     def rect(self) -> tuple[float, float, float, float]:
         """(left, bottom, width, height) covering whole pixels centred on the grid points."""
-        dx = self.xs[1] - self.xs[0]
-        dy = self.ys[1] - self.ys[0]
-        return (float(self.xs[0] - dx / 2), float(self.ys[0] - dy / 2),
-                float(dx * len(self.xs)), float(dy * len(self.ys)))
+        return pixel_rect(self.xs, self.ys)
 
     def resampled(self, n: int) -> "Grid":
         """A grid over the same rectangle with ``n`` points along its longer side (square pixels)."""
@@ -43,6 +40,12 @@ class Grid:
         ys = bottom + (np.arange(ny) + 0.5) * (height / ny)
         gx, gy = np.meshgrid(xs, ys)
         return Grid(xs=xs, ys=ys, points=np.column_stack([gx.ravel(), gy.ravel()]).astype(self.points.dtype))
+
+
+def pixel_rect(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
+    """(left, bottom, width, height) of the whole pixels centred on a regular grid's ``xs`` and ``ys``."""
+    dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+    return float(xs[0] - dx / 2), float(ys[0] - dy / 2), float(dx * len(xs)), float(dy * len(ys))
 
 
 def make_grid(X: np.ndarray, n: int = 100, pad: float = 0.1, aspect: float | None = 1.0,
@@ -94,6 +97,11 @@ class BoundaryFrame:
     ys: np.ndarray
     contour_x: np.ndarray
     contour_y: np.ndarray
+
+    @property
+    def rect(self) -> tuple[float, float, float, float]:
+        """The rectangle its grid covers (:attr:`Grid.rect`): live frames are coarser over the same one."""
+        return pixel_rect(self.xs, self.ys)
 
 
 def boundary_frame(predict, grid: Grid) -> BoundaryFrame:

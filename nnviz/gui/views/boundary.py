@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QHBoxLayout,
@@ -32,7 +32,7 @@ from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
 from .painting import PaintBar
-from .plot_tools import cache_axes
+from .plot_tools import cache_axes, set_tick_font
 from .tiles import diverging_lut
 
 GRID_SIZE = 100
@@ -192,7 +192,7 @@ class BoundaryView(LiveView):
         frame = snap.probes.get(BoundaryProbe.key)
         if frame is None or self.grid is None:
             return
-        if not np.allclose(_frame_rect(frame), self.grid.rect, rtol=1e-5, atol=1e-9):
+        if not np.allclose(frame.rect, self.grid.rect, rtol=1e-5, atol=1e-9):
             return   # from a grid of an earlier dataset (live frames are coarser, over the same rectangle)
         if self.neuron is not None:
             self.frame = frame          # drawn when the view goes back to the class boundary
@@ -226,7 +226,7 @@ class BoundaryView(LiveView):
         self.image_item.setLookupTable(binary_lut())
         self.image_item.setRect(self.image_rect)
         frame = self.frame
-        if frame is not None and np.allclose(_frame_rect(frame), self.grid.rect, rtol=1e-5, atol=1e-9):
+        if frame is not None and np.allclose(frame.rect, self.grid.rect, rtol=1e-5, atol=1e-9):
             self._draw_boundary_image(frame)
             self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
         else:
@@ -266,10 +266,7 @@ class BoundaryView(LiveView):
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setStyle(tickFont=tick)
+        set_tick_font([self.plot], style.tick_pt)
         self.contour_item.setPen(pg.mkPen("#111", width=style.contour_width))
         for item in self.scatter_items:
             item.setSize(style.point_size * (1.25 if item.opts.get("symbol") == "t1" else 1.0))
@@ -390,9 +387,3 @@ class BoundaryView(LiveView):
             text = ("Shading: the predicted class (" + ", ".join(swatch(k) for k in range(len(names)))
                     + "); black lines: class boundaries. ● training points, ▲ test points.")
         self.caption.setText(text)
-
-
-def _frame_rect(frame) -> tuple[float, float, float, float]:
-    """(left, bottom, width, height) of the whole pixels of ``frame``'s grid (as :attr:`Grid.rect`)."""
-    dx, dy = frame.xs[1] - frame.xs[0], frame.ys[1] - frame.ys[0]
-    return (frame.xs[0] - dx / 2, frame.ys[0] - dy / 2, dx * len(frame.xs), dy * len(frame.ys))

@@ -34,6 +34,7 @@ from ..series import SeriesRunner
 from ..tasks import run_and_wait
 from .base import LiveView
 from .layout import column, fill_with_splitter
+from .plot_tools import set_tick_font
 
 #: distinct for colour-blind viewers first (Okabe–Ito), then further distinct hues
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7F7F7F",
@@ -181,11 +182,8 @@ class ComparisonView(LiveView):
     # --- LiveView ----------------------------------------------------------------------------
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
+        set_tick_font((self.cost_plot, self.acc_plot, self.norm_plot), style.tick_pt)
         for plot in (self.cost_plot, self.acc_plot, self.norm_plot):
-            plot.getAxis("left").setStyle(tickFont=tick)
-            plot.getAxis("bottom").setStyle(tickFont=tick)
             plot.setTitle(plot.titleLabel.text, size=f"{style.title_pt}pt", color="#222")
         self.legend.setLabelTextSize(f"{style.label_pt}pt")
         detail = QFont(self.caption.font())

@@ -17,14 +17,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout
 
 from ..style import TEST_COLOR, TRAIN_COLOR
 from .base import LiveView, ViewContext
 from .live_text import LiveText
 from .lr_curve import LRCurve
-from .plot_tools import cache_axes, grown_range
+from .plot_tools import cache_axes, grown_range, set_tick_font
 
 #: redraws per second at most while training (the data keep arriving in between)
 MAX_FPS = 10.0
@@ -235,11 +234,7 @@ class CostView(LiveView):
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
-        for plot in (self.cost_plot, self.acc_plot):
-            plot.getAxis("left").setStyle(tickFont=tick)
-            plot.getAxis("bottom").setStyle(tickFont=tick)
+        set_tick_font((self.cost_plot, self.acc_plot), style.tick_pt)
         for curve, color, dash in ((self.train_curve, TRAIN_COLOR, False), (self.test_curve, TEST_COLOR, True),
                                    (self.train_acc_curve, TRAIN_COLOR, False),
                                    (self.test_acc_curve, TEST_COLOR, True)):

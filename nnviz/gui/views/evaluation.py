@@ -24,6 +24,7 @@ from ..style import TRAIN_COLOR
 from .base import LiveView, ViewContext, set_heading_font
 from .feature_maps import class_name
 from .layout import column, page_or_message
+from .plot_tools import set_tick_font
 from .tiles import TileGrid, as_display, gray_lut
 
 GALLERY_SIZE = 32
@@ -200,10 +201,7 @@ class EvaluationView(LiveView):
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
         set_heading_font(self.heading, style)
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
-        for ax in ("left", "bottom"):
-            self.confusion.plot.getAxis(ax).setStyle(tickFont=tick)
+        set_tick_font([self.confusion.plot], style.tick_pt)
         self.confusion.set_labels(style.label_pt)
         self.confusion.set_text_pt(style.label_pt)
         self.gallery.set_caption_pt(style.tick_pt)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox
 
 from nnviz.lab.hidden_space import HiddenSpaceProbe, grid_lines
@@ -24,7 +23,7 @@ from nnviz.lab.palette import class_color
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
-from .plot_tools import cache_axes
+from .plot_tools import cache_axes, set_tick_font
 
 N_LINES, SAMPLES = 15, 60
 MAX_POINTS = 600
@@ -143,10 +142,7 @@ class HiddenSpaceView(LiveView):
 
     def set_view_style(self, style) -> None:
         super().set_view_style(style)
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setStyle(tickFont=tick)
+        set_tick_font([self.plot], style.tick_pt)
         for item in self.scatter_items:
             item.setSize(style.point_size)
         set_heading_font(self.heading, style)

@@ -35,6 +35,7 @@ from nnviz.lab.palette import class_color
 from ..style import TRAIN_COLOR
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
+from .plot_tools import set_tick_font
 
 QUANTITIES = {
     "grads": ("Gradients |∂J/∂W|", True),
@@ -181,7 +182,7 @@ class LayerStatsView(LiveView):
                 axis = plot.getAxis(side)
                 axis.setPen(pg.mkPen("#444"))
                 axis.setTextPen(pg.mkPen("#222"))
-                axis.setStyle(tickFont=_font(style.tick_pt))
+            set_tick_font([plot], style.tick_pt)
             plot.getAxis("left").setLogMode(log)
             plot.setLabel("bottom", self.x_label, **{"font-size": f"{style.label_pt}pt", "color": "#222"})
             if first is None:
@@ -310,10 +311,3 @@ class LayerStatsView(LiveView):
         head = f"At {self.x_label} {last.epoch:,}" + (": " if parts else ".")
         return head + "; ".join(parts) + ("." if parts else "")
 
-
-def _font(pt: int):
-    from PySide6.QtGui import QFont
-
-    font = QFont()
-    font.setPointSize(pt)
-    return font

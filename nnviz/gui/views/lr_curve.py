@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
 
-from .plot_tools import cache_axes
+from .plot_tools import cache_axes, set_tick_font
 
 LR_COLOR = "#7b3294"
 
@@ -73,10 +72,7 @@ class LRCurve:
         return float(v[-1]) if v.size and np.isfinite(v[-1]) else None
 
     def set_style(self, style) -> None:
-        tick = QFont()
-        tick.setPointSize(style.tick_pt)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setStyle(tickFont=tick)
+        set_tick_font([self.plot], style.tick_pt)
         self.plot.setLabel("left", "learning rate", **{"font-size": f"{style.label_pt}pt", "color": "#222"})
         self.curve.setPen(pg.mkPen(LR_COLOR, width=style.line_width))
 

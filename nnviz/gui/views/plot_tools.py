@@ -21,6 +21,17 @@ def cache_axes(plot) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
+def set_tick_font(plots, pt: int) -> None:
+    """Tick labels of the left and bottom axes of every plot in ``plots`` (PlotItems) at ``pt`` points."""
+    from PySide6.QtGui import QFont
+
+    font = QFont()
+    font.setPointSize(pt)
+    for plot in plots:
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+
+
 def grown_range(current, lo: float, hi: float, log: bool = False, floor_zero: bool = True):
     """A range holding [lo, hi], or None if ``current`` already holds it.
 
