@@ -116,8 +116,7 @@ class LayerStatsView(LiveView):
             self._show_message("Build a network with at least one Dense or Conv2D layer to see its statistics.")
             return
         self.x_label = context.count_label.rstrip("s")
-        self.layers = [(layer.name, f"{layer.name}: {layer.describe()}" if hasattr(layer, "describe")
-                        else layer.name) for layer in weighted_layers(model)]
+        self.layers = [(layer.name, _caption(layer)) for layer in weighted_layers(model)]
         self.sample_size = min(SAMPLE_LIMIT, len(ds.X_test))
         self.stack.setCurrentIndex(0)
         self._rebuild()
@@ -177,7 +176,7 @@ class LayerStatsView(LiveView):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setTitle(captions.get(name, QUANTITIES[key][0]), size=f"{style.label_pt}pt")
+            plot.setTitle(captions.get(name, QUANTITIES[key][0]), size=f"{style.label_pt}pt", color="#222")
             for side in ("left", "bottom"):
                 axis = plot.getAxis(side)
                 axis.setPen(pg.mkPen("#444"))
@@ -237,8 +236,14 @@ class LayerStatsView(LiveView):
             epochs, values = epochs[keep], values[keep]
             if log and epochs.size:     # exact zeros (e.g. dead units' gradients) sit a decade below the rest
                 values = np.where(np.isfinite(values), values, np.nanmin(values) - 1.0)
-            if epochs.size == 0:
+            if epochs.size == 0:        # e.g. gradients before the first step: say so, not empty log ticks
+                plot.getAxis("left").setStyle(showValues=False)
+                note = pg.TextItem("none yet: train the network" if key == "grads" else "none yet",
+                                   color="#666", anchor=(0.5, 0.5))
+                plot.addItem(note)
+                note.setPos(*plot.getViewBox().viewRect().center().toTuple())
                 continue
+            plot.getAxis("left").setStyle(showValues=True)
             color = pg.mkColor(TRAIN_COLOR)
             curves = [pg.PlotDataItem(epochs, values[:, j], pen=pg.mkPen(None)) for j in range(5)]
             for lo, hi, alpha in ((0, 4, 45), (1, 3, 100)):
@@ -311,3 +316,9 @@ class LayerStatsView(LiveView):
         head = f"At {self.x_label} {last.epoch:,}" + (": " if parts else ".")
         return head + "; ".join(parts) + ("." if parts else "")
 
+
+def _caption(layer) -> str:
+    """A plot title short enough for four side by side on a projector: ``dense_2: 50 relu``."""
+    units = layer.params["W"].shape[0] if layer.params["W"].ndim == 4 else layer.params["W"].shape[-1]
+    activation = getattr(getattr(layer, "activation", None), "name", "")
+    return f"{layer.name}: {units} {activation}".rstrip()
