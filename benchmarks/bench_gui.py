@@ -122,9 +122,10 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from nnviz.engine import tune_process
-    from nnviz.gui import _pyside_fix
+    from nnviz.gui import _pyside_fix, pg_setup
 
     _pyside_fix.apply()                       # what nnviz.gui.app.run() does before the window opens
+    pg_setup.configure(antialias=True)
     tune_process(switch_interval=0.001)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -41,11 +41,9 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
 
     ``open_file``: a run, model or classroom file opened once the window is shown (``nnviz open FILE``).
     """
-    from . import _pyside_fix
+    from . import _pyside_fix, pg_setup
 
     _pyside_fix.apply()
-    import pyqtgraph as pg
-
     from nnviz.engine import tune_process
 
     from .icons import app_icon
@@ -57,7 +55,7 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
     app.setOrganizationName("nnviz")
     app.setApplicationDisplayName("nnviz")
     app.setWindowIcon(app_icon())
-    pg.setConfigOptions(antialias=True)
+    pg_setup.configure(antialias=True)     # and pyqtgraph's views paint without holding the GIL
 
     window = MainWindow(data_dir=data_dir, preset=preset)
     if _env_flag("NNVIZ_PRESENTATION"):

@@ -186,7 +186,9 @@ def thinned_curves(scene, scale: float = 1.0):
     pixels show (:func:`thin_for_pixels`); its data are put back afterwards."""
     import pyqtgraph as pg
 
-    saved, modes = [], []
+    from .views.qt_items import PathCurve
+
+    saved, modes, curves = [], [], []
     items = scene.items() if hasattr(scene, "items") else []
     try:
         for item in items:
@@ -194,6 +196,16 @@ def thinned_curves(scene, scale: float = 1.0):
                 # one <path> per curve, not one <polyline> per segment (pyqtgraph's mode for thick solid pens)
                 modes.append((item, item.opts.get("segmentedLineMode", "auto")))
                 item.setSegmentedLineMode("off")
+            if isinstance(item, PathCurve):
+                view = item.view_box()
+                if view is None or item.log_mode[0]:
+                    continue
+                columns = int(np.ceil(view.sceneBoundingRect().width() * scale))
+                x_range = tuple(view.viewRange()[0])
+                curves.append((item, item.thinning))
+                item.thinning = lambda x, y, r=x_range, c=columns: thin_for_pixels(x, y, r, c)
+                item.refresh()
+                continue
             if not isinstance(item, pg.PlotDataItem):
                 continue
             x, y = item.getOriginalDataset()
@@ -209,6 +221,9 @@ def thinned_curves(scene, scale: float = 1.0):
     finally:
         for item, x, y in saved:
             item.setData(x, y)
+        for item, thinning in curves:
+            item.thinning = thinning
+            item.refresh()
         for item, mode in modes:
             item.setSegmentedLineMode(mode)
 

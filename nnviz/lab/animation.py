@@ -29,7 +29,7 @@ from .palette import binary_lut, class_color, hex_to_rgb, multiclass_rgb
 
 EVERY = 50
 MAX_FRAMES = 200
-FRAME_BUDGET = 0.02      # fraction of training time the recorded frames may take
+FRAME_BUDGET = 0.01      # fraction of training time the recorded frames may take
 FRAME_MS = 80
 LAST_FRAME_MS = 2000
 CAPTION_PX = 34

@@ -195,13 +195,16 @@ class BoundaryProbe:
     ``live`` (set by the training session: True for the snapshots of a run in
     progress, False for paused and final ones) picks a coarser grid over the
     same rectangle (``live_n`` points along its longer side), cheap enough to
-    compute for every frame; the view scales either up smoothly.
+    compute for every frame; the view scales either up smoothly. While
+    ``active`` is False (its view is off screen) live frames are skipped:
+    ``compute`` returns None at no cost; paused and final ones are made.
     """
 
     key = "boundary"
 
     def __init__(self, grid: Grid, live_n: int = LIVE_GRID):
         self.live = False
+        self.active = True
         self.live_n = live_n
         self.grid = grid
 
@@ -214,5 +217,7 @@ class BoundaryProbe:
         self._grid = grid
         self._live_grid = grid.resampled(self.live_n) if max(grid.shape) > self.live_n else grid
 
-    def compute(self, model) -> BoundaryFrame:
+    def compute(self, model) -> BoundaryFrame | None:
+        if self.live and not self.active:
+            return None
         return boundary_frame(model.predict, self._live_grid if self.live else self._grid)

@@ -42,7 +42,7 @@ UPDATE_RATIO_GUIDE = 1e-3
 SATURATION_MARGIN = 0.01
 SATURATED_SHARE = 0.95
 #: share of the run's wall time the measurements may take; a due epoch is skipped when over it
-TIME_BUDGET = 0.03
+TIME_BUDGET = 0.01
 
 
 def percentiles(values: np.ndarray) -> np.ndarray:

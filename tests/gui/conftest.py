@@ -13,11 +13,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
-from nnviz.gui import _pyside_fix  # noqa: E402
+from nnviz.gui import _pyside_fix, pg_setup  # noqa: E402
 
 from .helpers import wait_for_dataset, wait_for_layout  # noqa: E402
 
 _pyside_fix.apply()   # the binding check app.run() does, before any test
+pg_setup.configure()  # and pyqtgraph as the app sets it up
 
 
 @pytest.fixture(autouse=True)

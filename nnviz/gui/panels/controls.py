@@ -126,7 +126,6 @@ class ControlBar(QWidget):
         if snap.reason == "progress" and now - self._last_progress < PROGRESS_INTERVAL:
             return
         self._last_progress = now
-        self.progressBar.setValue(int(round(snap.progress * 1000)))
         total_epochs = snap.run_start_epoch + snap.run_epochs
         text = f"{unit.capitalize()} {snap.epoch:,} / {total_epochs:,}"
         if unit == "epoch" and snap.iterations_per_epoch > 1:
@@ -136,9 +135,15 @@ class ControlBar(QWidget):
             text += f" · ETA {format_seconds(snap.eta)}"
         if snap.reason == "paused":
             text += " · paused"
+        self._set_bar(int(round(snap.progress * 1000)), text)
+
+    def _set_bar(self, value: int, text: str) -> None:
+        """QProgressBar.setValue repaints the bar at once, with the GIL held, so training waits; with updates
+        off it only stores the value, and turning them on again asks for an ordinary, later repaint."""
+        self.progressBar.setUpdatesEnabled(False)
+        self.progressBar.setValue(value)
         self.progressBar.setFormat(text)
+        self.progressBar.setUpdatesEnabled(True)
 
     def show_text(self, text: str, fraction: float | None = None) -> None:
-        if fraction is not None:
-            self.progressBar.setValue(int(round(fraction * 1000)))
-        self.progressBar.setFormat(text)
+        self._set_bar(self.progressBar.value() if fraction is None else int(round(fraction * 1000)), text)

@@ -33,6 +33,7 @@ from .layout import column, page_or_message
 from .live_text import LiveText
 from .painting import PaintBar
 from .plot_tools import cache_axes, set_tick_font
+from .qt_items import LutImage, PathCurve
 from .tiles import diverging_lut
 
 GRID_SIZE = 100
@@ -93,17 +94,15 @@ class BoundaryView(LiveView):
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
             self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
-        self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setLookupTable(binary_lut())
-        self.image_item.setLevels((0.0, 1.0))
+        # the grid's cells are scaled up bilinearly on screen (smooth shading, no stair steps), by Qt
+        self.image_item = LutImage(binary_lut(), levels=(0.0, 1.0))
         self.image_item.setZValue(-10)
         self.plot.addItem(self.image_item)
-        # the grid's cells are scaled up bilinearly on screen: smooth shading, no stair steps
         self.plot_widget.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         self.plot.getViewBox().sigResized.connect(self._on_resized)
         self._points = None            # all the data's points (m, 2), for a new grid when the plot's shape changes
         self._probe: BoundaryProbe | None = None
-        self.contour_item = pg.PlotDataItem([], [], connect="pairs", pen=pg.mkPen("#111", width=2.5))
+        self.contour_item = PathCurve(pg.mkPen("#111", width=2.5), connect="pairs")
         self.contour_item.setZValue(5)
         self.plot.addItem(self.contour_item)
         self.scatter_items: list[pg.ScatterPlotItem] = []
@@ -141,7 +140,24 @@ class BoundaryView(LiveView):
         if self.grid is None or context.model is None:
             return []
         self._probe = BoundaryProbe(self.grid)
+        self._probe.active = not self._off_screen()
         return [self._probe]
+
+    # --- computing only while seen: a run's live frames skip this view while another tab is in front -----
+    def _off_screen(self) -> bool:
+        return self.window().isVisible() and not self.isVisible()
+
+    def showEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        super().showEvent(event)
+        if self._probe is not None and not self._probe.active:
+            self._probe.active = True
+            if self.running:
+                self.refreshRequested.emit()      # the running session sends a frame at its next step
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        super().hideEvent(event)
+        if self._probe is not None and self._off_screen():
+            self._probe.active = False
 
     def reset(self, context: ViewContext, snapshot=None) -> None:
         if self.neuron is not None:
@@ -198,7 +214,7 @@ class BoundaryView(LiveView):
             self.frame = frame          # drawn when the view goes back to the class boundary
             return
         self._draw_boundary_image(frame)
-        self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
+        self.contour_item.setData(frame.contour_x, frame.contour_y)
         self.frame = frame
         self.frames_drawn += 1
         unit = "iteration" if self._count_label == "iterations" else "epoch"
@@ -228,7 +244,7 @@ class BoundaryView(LiveView):
         frame = self.frame
         if frame is not None and np.allclose(frame.rect, self.grid.rect, rtol=1e-5, atol=1e-9):
             self._draw_boundary_image(frame)
-            self.contour_item.setData(frame.contour_x, frame.contour_y, connect="pairs")
+            self.contour_item.setData(frame.contour_x, frame.contour_y)
         else:
             self.image_item.setImage(np.full(self.grid.shape, 0.5, dtype=np.float32), levels=(0.0, 1.0))
         self.heading.setText("Decision boundary")

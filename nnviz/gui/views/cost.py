@@ -1,9 +1,9 @@
 """The cost and accuracy curves (objectName ``costPlot``).
 
 Snapshots carry only the history entries added since the last one; they
-are appended to growing buffers and the curves are redrawn with
-pyqtgraph's peak downsampling and clip-to-view, so a 10,000-epoch run
-costs the GUI thread the same at the end as at the start.
+are appended to growing buffers and the curves are redrawn peak-downsampled
+(:class:`~.qt_items.PathCurve`, painted by Qt outside the GIL), so a
+10,000-epoch run costs the GUI thread the same at the end as at the start.
 
 When the time machine rewinds the run (``context.moment``, a
 :class:`~nnviz.lab.timeline.WeightSnapshot`), the curves stay whole and a
@@ -24,6 +24,7 @@ from .base import LiveView, ViewContext
 from .live_text import LiveText
 from .lr_curve import LRCurve
 from .plot_tools import cache_axes, grown_range, set_tick_font
+from .qt_items import add_curve
 
 #: redraws per second at most while training (the data keep arriving in between)
 MAX_FPS = 10.0
@@ -169,11 +170,7 @@ class CostView(LiveView):
         self.set_view_style(self.view_style)
 
     def _curve(self, plot, color, name, dash=False):
-        pen = pg.mkPen(color, width=2, style=Qt.DashLine if dash else Qt.SolidLine)
-        curve = plot.plot([], [], pen=pen, name=name)
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
-        return curve
+        return add_curve(plot, pg.mkPen(color, width=2, style=Qt.DashLine if dash else Qt.SolidLine), name)
 
     # --- LiveView ---------------------------------------------------------------
     def reset(self, context: ViewContext, snapshot=None) -> None:

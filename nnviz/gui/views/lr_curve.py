@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .plot_tools import cache_axes, set_tick_font
+from .qt_items import add_curve
 
 LR_COLOR = "#7b3294"
 
@@ -36,9 +37,7 @@ class LRCurve:
             self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setWidth(55)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen(LR_COLOR, width=2), name="learning rate")
-        self.curve.setDownsampling(auto=True, method="peak")
-        self.curve.setClipToView(True)
+        self.curve = add_curve(self.plot, pg.mkPen(LR_COLOR, width=2))
         self.visible = True
         self._set_visible(False)
 
