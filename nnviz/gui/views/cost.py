@@ -24,7 +24,7 @@ from .base import LiveView, ViewContext
 from .live_text import LiveText
 from .lr_curve import LRCurve
 from .plot_tools import cache_axes, grown_range, set_tick_font
-from .qt_items import add_curve
+from .qt_items import GridLines, add_curve
 
 #: redraws per second at most while training (the data keep arriving in between)
 MAX_FPS = 10.0
@@ -136,8 +136,9 @@ class CostView(LiveView):
         self.acc_plot.enableAutoRange(x=False, y=False)
         self.acc_plot.setYRange(0, 1.05, padding=0)
         self.acc_plot.setLimits(yMin=-0.05, yMax=1.1)
+        self.grids = []
         for plot in (self.cost_plot, self.acc_plot):
-            plot.showGrid(x=True, y=True, alpha=0.25)
+            self.grids.append(GridLines(plot, alpha=0.25))
             plot.setMenuEnabled(False)
             plot.hideButtons()
             cache_axes(plot)

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .plot_tools import cache_axes, set_tick_font
-from .qt_items import add_curve
+from .qt_items import GridLines, add_curve
 
 LR_COLOR = "#7b3294"
 
@@ -29,7 +29,7 @@ class LRCurve:
         self.plot.setXLink(link)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.grid = GridLines(self.plot, alpha=0.25)
         self.plot.enableAutoRange(x=False, y=True)
         cache_axes(self.plot)
         for ax in ("left", "bottom"):

@@ -225,3 +225,42 @@ def add_curve(plot, pen, name: str | None = None) -> PathCurve:
     if name is not None and getattr(plot, "legend", None) is not None:
         plot.legend.addItem(curve, name=name)
     return curve
+
+
+class GridLines(QGraphicsPathItem):
+    """A plot's grid as one Qt path item behind its curves, at the ticks of its bottom and left axes.
+
+    pyqtgraph draws a grid from its axis items, which paint in Python over the whole plot and so again
+    with every frame of a live curve; this one is rebuilt only when the view's range or size changes.
+    """
+
+    def __init__(self, plot, alpha: float = 0.25):
+        super().__init__()
+        self.plot = plot
+        pen = pg.mkPen((0, 0, 0, int(round(255 * alpha))), width=1)
+        self.setPen(pen)
+        self.setZValue(-100)
+        plot.addItem(self, ignoreBounds=True)
+        view = plot.getViewBox()
+        view.sigRangeChanged.connect(self.rebuild)
+        view.sigResized.connect(self.rebuild)
+        self.rebuild()
+
+    def rebuild(self, *_args) -> None:
+        view = self.plot.getViewBox()
+        (x0, x1), (y0, y1) = view.viewRange()
+        size = view.size()
+        path = QPainterPath()
+        for axis, lo, hi, length, vertical in (("bottom", x0, x1, size.width(), True),
+                                              ("left", y0, y1, size.height(), False)):
+            if not (hi > lo) or length <= 0:
+                continue
+            for _spacing, values in self.plot.getAxis(axis).tickValues(lo, hi, length)[:2]:
+                for v in values:
+                    if vertical:
+                        path.moveTo(v, y0)
+                        path.lineTo(v, y1)
+                    else:
+                        path.moveTo(x0, v)
+                        path.lineTo(x1, v)
+        self.setPath(path)

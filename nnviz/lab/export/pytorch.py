@@ -408,6 +408,7 @@ def main():
             os.replace(tmp, ARGS.save)
             print(f"saved the trained weights to {{ARGS.save}}")
     if world > 1:
+        dist.barrier()          # no rank tears gloo down while another is still in a collective
         dist.destroy_process_group()
 
 
