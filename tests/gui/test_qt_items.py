@@ -9,7 +9,13 @@ from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtWidgets import QGraphicsView, QProgressBar
 
 from nnviz.gui import pg_setup
-from nnviz.gui.views.qt_items import LutImage, PathCurve, add_curve, peak_downsample, rgba_image
+from nnviz.gui.views.qt_items import (
+    LutImage,
+    PathCurve,
+    add_curve,
+    peak_downsample,
+    rgba_image,
+)
 from nnviz.lab.palette import binary_lut
 
 
