@@ -119,3 +119,18 @@ def test_the_progress_bar_repaints_later_not_inside_the_call(qtbot):
     bar.show_text("Epoch 10 / 100", 0.1)
     assert counter.paints == 0 and progress.value() == 100 and progress.format() == "Epoch 10 / 100"
     qtbot.waitUntil(lambda: counter.paints > 0)         # the ordinary repaint comes from the event loop
+
+
+def test_a_diverged_cost_on_a_log_axis_draws_what_it_can(qtbot):
+    """A run that blew up: costs of 0, -1, inf and NaN on a log axis leave gaps, never an error or a wild range."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    curve = add_curve(plot, pg.mkPen("b"))
+    plot.setLogMode(y=True)
+    curve.setData(np.arange(6.0), [0.7, 0.0, -1.0, np.inf, np.nan, 0.07])
+    x, y = curve.getData()
+    assert x.tolist() == [0.0, 5.0] and np.allclose(y, np.log10([0.7, 0.07]))
+    assert curve.dataBounds(1) == pytest.approx((np.log10(0.07), np.log10(0.7)))
+    curve.setData([], [])
+    assert curve.getData()[0].size == 0 and curve.dataBounds(0) == (None, None) and curve.path().isEmpty()
