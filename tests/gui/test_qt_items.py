@@ -37,7 +37,7 @@ def test_peak_downsampling_keeps_every_bins_extremes():
     y[5_000] = 40.0                                  # one spike
     xs, ys = peak_downsample(x, y, 1_000)
     assert xs.size <= 1_002 and ys.max() == 40.0 and ys.min() == y.min()
-    per_bin = int(np.ceil(x.size / 500))
+    per_bin = 32                                      # the power of two ≥ 10,001 / 500
     for b in (0, 17, 250):                            # each bin: its min and max, at its first x
         chunk = y[b * per_bin:(b + 1) * per_bin]
         assert (xs[2 * b], ys[2 * b], ys[2 * b + 1]) == (x[b * per_bin], chunk.min(), chunk.max())
@@ -134,3 +134,24 @@ def test_a_diverged_cost_on_a_log_axis_draws_what_it_can(qtbot):
     assert curve.dataBounds(1) == pytest.approx((np.log10(0.07), np.log10(0.7)))
     curve.setData([], [])
     assert curve.getData()[0].size == 0 and curve.dataBounds(0) == (None, None) and curve.path().isEmpty()
+
+
+def test_a_growing_curve_strokes_only_its_tail_again():
+    curve = PathCurve(pg.mkPen("b", width=2))
+    x = np.arange(1.0, 20_001.0)
+    y = 1.0 / x
+    settled = []
+    for n in range(500, 20_001, 250):                 # a run's snapshots, 250 epochs apart
+        curve.setData(x[:n], y[:n])
+        shown_x, _ = curve.getData()
+        settled.append(curve.settled_size)
+        tail = curve._tail.path()
+        # the settled part and the tail together draw every shown vertex, the tail from the last settled one
+        assert curve.path().elementCount() == curve.settled_size
+        assert tail.elementCount() == shown_x.size - max(0, curve.settled_size - 1)
+        assert tail.elementCount() <= PathCurve.TAIL + 2
+        if curve.settled_size:
+            assert tail.elementAt(0).x == shown_x[curve.settled_size - 1]
+    changes = sum(a != b for a, b in zip(settled, settled[1:]))
+    assert changes <= len(settled) // 3                 # the cached part is redrawn now and then, not every frame
+    assert curve.cacheMode() == curve.CacheMode.DeviceCoordinateCache

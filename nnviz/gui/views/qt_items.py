@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainterPath, QPixmap, QTransform
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsPixmapItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem
 
 
 def rgba_image(values: np.ndarray, lut: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
@@ -109,13 +109,26 @@ class PathCurve(QGraphicsPathItem):
     """A line through (x, y), peak-downsampled to at most ``max_points`` vertices (each bin keeps its
     lowest and highest value, so spikes survive), for a pyqtgraph plot. ``setData``, ``getData`` (what is
     drawn, after the log transform), ``getOriginalDataset``, ``setPen`` and ``opts['pen']`` as a
-    ``PlotDataItem`` has them; ``name`` puts it in the plot's legend."""
+    ``PlotDataItem`` has them; ``name`` puts it in the plot's legend.
 
-    def __init__(self, pen=None, name: str | None = None, max_points: int = 2000, connect: str = "all"):
+    A curve that grows at its end (a cost curve during a run) is drawn in two parts: this item holds the
+    settled beginning, painted once into a pixmap cache that Qt blits, and a child item the last
+    ``TAIL`` vertices or so, stroked again each frame; the beginning moves on when the tail is full.
+    Stroking a 2-pixel antialiased line costs milliseconds per thousand vertices, so a whole curve
+    stroked anew at every frame would take a sizeable share of a core. Nothing changes on screen.
+    """
+
+    TAIL = 128
+
+    def __init__(self, pen=None, name: str | None = None, max_points: int = 1000, connect: str = "all"):
         super().__init__()
         if connect not in ("all", "pairs"):
             raise ValueError(f"connect must be 'all' or 'pairs'. Received: {connect!r}")
         self.connect = connect          # "pairs": separate segments (x[0], x[1]), (x[2], x[3]), … (never thinned)
+        self._tail = QGraphicsPathItem(self) if connect == "all" else None
+        self._settled = (np.empty(0), np.empty(0))     # the vertices this item (not the tail) draws
+        if self._tail is not None:
+            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.max_points = max(4, int(max_points))
         self.opts = {"pen": None, "name": name, "symbol": None, "fillLevel": None, "fillBrush": None,
                      "antialias": pg.getConfigOption("antialias")}
@@ -133,6 +146,8 @@ class PathCurve(QGraphicsPathItem):
         pen = pg.mkPen(*args, **kwargs)
         self.opts["pen"] = pen
         super().setPen(pen)
+        if getattr(self, "_tail", None) is not None:
+            self._tail.setPen(pen)
 
     def setData(self, x, y) -> None:  # noqa: N802
         self._x = np.asarray(x, dtype=np.float64).ravel()
@@ -190,8 +205,27 @@ class PathCurve(QGraphicsPathItem):
         if self.connect == "all":
             x, y = self.thinning(x, y)
         self._shown = (x, y)
-        self.setPath(pg.arrayToQPath(x, y, connect=self.connect) if x.size else QPainterPath())
+        if self._tail is None:
+            self.setPath(_path(x, y, self.connect))
+        else:
+            self._draw_in_two_parts(x, y)
         self._bounds_changed()
+
+    @property
+    def settled_size(self) -> int:
+        """Vertices drawn from the cache (the rest, from one before, by the tail)."""
+        return self._settled[0].size
+
+    def _draw_in_two_parts(self, x: np.ndarray, y: np.ndarray) -> None:
+        hx, hy = self._settled
+        h = hx.size
+        same_start = h <= x.size and np.array_equal(x[:h], hx) and np.array_equal(y[:h], hy)
+        if not same_start or x.size - h > self.TAIL:
+            h = max(0, x.size - self.TAIL // 4)        # settle all but a short tail (it may still change)
+            self._settled = (x[:h].copy(), y[:h].copy())
+            self.setPath(_path(x[:h], y[:h], "all"))
+        start = max(0, h - 1)                           # the tail starts where the settled part ends
+        self._tail.setPath(_path(x[start:], y[start:], "all"))
 
     def _bounds_changed(self) -> None:
         """Tell the ViewBox holding this item that its data bounds moved (for auto-range)."""
@@ -200,13 +234,19 @@ class PathCurve(QGraphicsPathItem):
             view.itemBoundsChanged(self)
 
 
+def _path(x: np.ndarray, y: np.ndarray, connect: str) -> QPainterPath:
+    return pg.arrayToQPath(x, y, connect=connect) if x.size else QPainterPath()
+
+
 def peak_downsample(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``max_points`` vertices: consecutive points grouped into bins, each drawn as its minimum and
-    maximum at the bin's first x (the same shape as pyqtgraph's "peak" downsampling). Short data as is."""
+    maximum at the bin's first x (the same shape as pyqtgraph's "peak" downsampling). Short data as is.
+    A bin holds a power of two of points, so the bins of a growing series stay where they were (and the
+    settled part of a :class:`PathCurve` with them) until the series doubles."""
     n = x.size
     if n <= max_points:
         return x, y
-    per_bin = int(np.ceil(n / (max_points // 2)))
+    per_bin = 1 << int(np.ceil(np.log2(n / (max_points // 2))))
     bins = n // per_bin
     cut = bins * per_bin
     yb = y[:cut].reshape(bins, per_bin)
