@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass
@@ -28,7 +28,10 @@ class History:
         return len(self.iteration_cost)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Every field, lists copied (dataclasses.asdict would deep-copy each of their numbers: a tenth of a
+        second for a 10,000-epoch run, at the end of every run)."""
+        return {f.name: list(v) if isinstance(v, list) else v
+                for f in fields(self) for v in (getattr(self, f.name),)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "History":
