@@ -155,3 +155,34 @@ def test_a_growing_curve_strokes_only_its_tail_again():
     changes = sum(a != b for a, b in zip(settled, settled[1:]))
     assert changes <= len(settled) // 3                 # the cached part is redrawn now and then, not every frame
     assert curve.cacheMode() == curve.CacheMode.DeviceCoordinateCache
+
+
+def test_live_text_repaints_once_per_new_text(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.gui.views.live_text import LiveText
+
+    text = LiveText("Decision boundary", lines=1)
+    qtbot.addWidget(text)
+    text.resize(400, 30)
+    text.show()
+    qtbot.waitExposed(text)
+
+    class Count(QObject):
+        paints = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                self.paints += 1
+            return False
+
+    counter = Count()
+    text.label.installEventFilter(counter)
+    for epoch in (1, 2, 3):
+        before = counter.paints
+        text.setText(f"Decision boundary — epoch {epoch:,}")
+        qtbot.waitUntil(lambda: counter.paints > before)
+        for _ in range(5):
+            QApplication.processEvents()
+        assert counter.paints == before + 1
+    assert text.toolTip() == "Decision boundary — epoch 3"

@@ -4,7 +4,10 @@ Each ``QLabel.setText`` asks the label's parent layout to recompute, and
 the request climbs to the main window: a few milliseconds of GUI time per
 frame for a heading like "epoch 1,234". :class:`LiveText` keeps its label
 in a container without a layout and a fixed number of lines, so a new text
-only repaints the label.
+only repaints the label. The text is not selectable: a selectable label
+repaints a second time, a moment later, for each new text (its text
+control lays the text out again), which doubled the window's repaints
+while a run trains. The whole text is in the tooltip.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class LiveText(QWidget):
         self.label = QLabel(text, self)
         self.label.setWordWrap(self.lines > 1)
         self.label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.label.setTextInteractionFlags(Qt.NoTextInteraction)
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self._fit_height()
 
