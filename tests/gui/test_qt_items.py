@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QEvent, QObject, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsView, QProgressBar
 
 from nnviz.gui import pg_setup
@@ -17,6 +17,8 @@ from nnviz.gui.views.qt_items import (
     rgba_image,
 )
 from nnviz.lab.palette import binary_lut
+
+from .helpers import PaintCounter
 
 
 def test_rgba_image_follows_the_lookup_table_by_hand():
@@ -105,15 +107,7 @@ def test_the_progress_bar_repaints_later_not_inside_the_call(qtbot):
     bar.show()
     qtbot.waitExposed(bar)
 
-    class Count(QObject):
-        paints = 0
-
-        def eventFilter(self, obj, event):  # noqa: N802
-            if event.type() == QEvent.Type.Paint:
-                self.paints += 1
-            return False
-
-    counter = Count()
+    counter = PaintCounter()
     progress = bar.findChild(QProgressBar, "progressBar")
     progress.installEventFilter(counter)
     bar.show_text("Epoch 10 / 100", 0.1)
@@ -168,15 +162,7 @@ def test_live_text_repaints_once_per_new_text(qtbot):
     text.show()
     qtbot.waitExposed(text)
 
-    class Count(QObject):
-        paints = 0
-
-        def eventFilter(self, obj, event):  # noqa: N802
-            if event.type() == QEvent.Type.Paint:
-                self.paints += 1
-            return False
-
-    counter = Count()
+    counter = PaintCounter()
     text.label.installEventFilter(counter)
     for epoch in (1, 2, 3):
         before = counter.paints

@@ -32,7 +32,7 @@ from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
 from .painting import PaintBar
-from .plot_tools import cache_axes, set_tick_font
+from .plot_tools import cache_axes, dark_axes, set_tick_font
 from .qt_items import LutImage, PathCurve
 from .tiles import diverging_lut
 
@@ -91,9 +91,7 @@ class BoundaryView(LiveView):
         self.plot.setAspectLocked(True)
         self.plot.hideButtons()
         cache_axes(self.plot)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(self.plot)
         # the grid's cells are scaled up bilinearly on screen (smooth shading, no stair steps), by Qt
         self.image_item = LutImage(binary_lut(), levels=(0.0, 1.0))
         self.image_item.setZValue(-10)

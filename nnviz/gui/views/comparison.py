@@ -34,7 +34,7 @@ from ..series import SeriesRunner
 from ..tasks import run_and_wait
 from .base import LiveView
 from .layout import column, fill_with_splitter
-from .plot_tools import set_tick_font
+from .plot_tools import dark_axes, set_tick_font
 
 #: distinct for colour-blind viewers first (Okabe–Ito), then further distinct hues
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7F7F7F",
@@ -147,9 +147,8 @@ class ComparisonView(LiveView):
         for plot in (self.cost_plot, self.acc_plot, self.norm_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
+            dark_axes(plot)
             for ax in ("left", "bottom"):
-                plot.getAxis(ax).setPen(pg.mkPen("#444"))
-                plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
                 plot.getAxis(ax).enableAutoSIPrefix(False)     # "cost (x0.001)" confuses more than it helps
         self.norm_plot.setLabel("bottom", "layer (input side → output side)", color="#222")
         self.norm_plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)   # every layer gets its name

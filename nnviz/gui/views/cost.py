@@ -23,7 +23,7 @@ from ..style import TEST_COLOR, TRAIN_COLOR
 from .base import LiveView, ViewContext
 from .live_text import LiveText
 from .lr_curve import LRCurve
-from .plot_tools import cache_axes, grown_range, set_tick_font
+from .plot_tools import cache_axes, dark_axes, grown_range, set_tick_font
 from .qt_items import GridLines, add_curve
 
 #: redraws per second at most while training (the data keep arriving in between)
@@ -143,9 +143,7 @@ class CostView(LiveView):
             plot.hideButtons()
             cache_axes(plot)
             plot.getAxis("left").enableAutoSIPrefix(False)     # "cost", not "cost (×0.001)"
-            for ax in ("left", "bottom"):
-                plot.getAxis(ax).setPen(pg.mkPen("#444"))
-                plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+            dark_axes(plot)
         self.cost_legend = self.cost_plot.addLegend(offset=(-10, 10), labelTextColor="#222")
         self.acc_legend = self.acc_plot.addLegend(offset=(-10, -10), labelTextColor="#222")
         self.train_curve = self._curve(self.cost_plot, TRAIN_COLOR, "train cost")

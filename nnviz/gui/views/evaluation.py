@@ -24,7 +24,7 @@ from ..style import TRAIN_COLOR
 from .base import LiveView, ViewContext, set_heading_font
 from .feature_maps import class_name
 from .layout import column, page_or_message
-from .plot_tools import set_tick_font
+from .plot_tools import dark_axes, set_tick_font
 from .tiles import TileGrid, as_display, gray_lut
 
 GALLERY_SIZE = 32
@@ -48,9 +48,7 @@ class ConfusionPlot(pg.PlotWidget):
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(self.plot)
         self.image = pg.ImageItem(np.zeros((2, 2)), axisOrder="row-major")
         self.image.setLookupTable(share_lut())
         self.plot.addItem(self.image)

@@ -23,7 +23,7 @@ from nnviz.lab.palette import class_color
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column, page_or_message
 from .live_text import LiveText
-from .plot_tools import cache_axes, set_tick_font
+from .plot_tools import cache_axes, dark_axes, set_tick_font
 
 N_LINES, SAMPLES = 15, 60
 MAX_POINTS = 600
@@ -71,9 +71,7 @@ class HiddenSpaceView(LiveView):
         self.plot.hideButtons()
         self.plot.setAspectLocked(True)          # equal scales: distances in the layer's space stay true
         cache_axes(self.plot)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(self.plot)
         self.vlines = pg.PlotDataItem([], [], connect="finite", pen=pg.mkPen("#8a8a8a", width=1.2))
         self.hlines = pg.PlotDataItem([], [], connect="finite", pen=pg.mkPen("#b0b0b0", width=1.2))
         self.plot.addItem(self.vlines)

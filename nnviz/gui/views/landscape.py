@@ -35,7 +35,7 @@ from nnviz.lab.landscape import (
 
 from ..tasks import Task, TaskOutcome
 from .base import LiveView, ViewContext, set_heading_font
-from .plot_tools import cache_axes
+from .plot_tools import cache_axes, dark_axes
 
 MODE_LABELS = {"pca": "principal directions of the path", "random": "random directions (filter-normalised)"}
 CONTOURS = 14
@@ -95,9 +95,8 @@ class LandscapeView(LiveView):
         plot.hideButtons()
         plot.setAspectLocked(False)
         cache_axes(plot)
+        dark_axes(plot)
         for ax in ("left", "bottom"):
-            plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
             plot.getAxis(ax).enableAutoSIPrefix(False)      # "0.6", not "600 (×0.001)"
         self.cmap = pg.colormap.get("viridis")
         self.image = pg.ImageItem()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from .plot_tools import cache_axes, set_tick_font
+from .plot_tools import cache_axes, dark_axes, set_tick_font
 from .qt_items import GridLines, add_curve
 
 LR_COLOR = "#7b3294"
@@ -32,9 +32,7 @@ class LRCurve:
         self.grid = GridLines(self.plot, alpha=0.25)
         self.plot.enableAutoRange(x=False, y=True)
         cache_axes(self.plot)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            self.plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(self.plot)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setWidth(55)
         self.curve = add_curve(self.plot, pg.mkPen(LR_COLOR, width=2))

@@ -22,7 +22,7 @@ from nnviz.lab.lr_finder import ITERATIONS, LR_MAX, LR_MIN, LRFinderResult, find
 
 from ..tasks import Task, TaskOutcome
 from .base import LiveView, ViewContext, set_heading_font
-from .plot_tools import cache_axes
+from .plot_tools import cache_axes, dark_axes
 
 
 class LRFinderView(LiveView):
@@ -71,9 +71,7 @@ class LRFinderView(LiveView):
         plot.setMenuEnabled(False)
         plot.hideButtons()
         cache_axes(plot)
-        for ax in ("left", "bottom"):
-            plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(plot)
         plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend = plot.addLegend(offset=(10, 10), labelTextColor="#222")
         self.raw_curve = plot.plot([], [], pen=pg.mkPen("#bbbbbb", width=1), name="loss of each step")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from nnviz.lab.palette import class_color
 
 from .live_text import LiveText
+from .plot_tools import dark_axes
 from .tiles import TileGrid, as_display, gray_lut
 
 POSITIVE, NEGATIVE = "#b2182b", "#2166ac"
@@ -47,9 +48,7 @@ class BarStrip(pg.PlotWidget):
         self.addItem(self.bars)
         self.setXRange(first - 0.6, first + units - 0.4, padding=0)
         self.values = np.zeros(units)
-        for ax in ("left", "bottom"):
-            self.getAxis(ax).setPen(pg.mkPen("#444"))
-            self.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(self)
         if self.output:
             names = [str(n) for n in class_names] or [str(i) for i in range(units)]
             self.getAxis("bottom").setTicks([[(i, names[i] if i < len(names) else str(i)) for i in range(units)]])

@@ -21,6 +21,17 @@ def cache_axes(plot) -> None:
         plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
+def dark_axes(plot, pen: str = "#444", text: str = "#222") -> None:
+    """The left and bottom axes of ``plot`` (a PlotItem) in dark grey lines and near-black labels, readable
+    on a white background and a projector (pyqtgraph's defaults are for a dark one)."""
+    import pyqtgraph as pg
+
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(pen))
+        axis.setTextPen(pg.mkPen(text))
+
+
 def set_tick_font(plots, pt: int) -> None:
     """Tick labels of the left and bottom axes of every plot in ``plots`` (PlotItems) at ``pt`` points."""
     from PySide6.QtGui import QFont

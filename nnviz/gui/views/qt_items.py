@@ -68,12 +68,16 @@ class LutImage(QGraphicsPixmapItem):
         self._rect: QRectF | None = None
 
     def setLookupTable(self, lut) -> None:  # noqa: N802  (pyqtgraph's name)
-        self.lut = np.asarray(lut, dtype=np.uint8)
-        self._render()
+        lut = np.asarray(lut, dtype=np.uint8)
+        if lut.shape != self.lut.shape or not np.array_equal(lut, self.lut):    # a neuron's map sets it every frame
+            self.lut = lut
+            self._render()
 
     def setLevels(self, levels) -> None:  # noqa: N802
-        self.levels = (float(levels[0]), float(levels[1]))
-        self._render()
+        levels = (float(levels[0]), float(levels[1]))
+        if levels != self.levels:
+            self.levels = levels
+            self._render()
 
     def setImage(self, image, levels=None, autoLevels=False) -> None:  # noqa: N802, N803
         """``image``: (ny, nx) values (row 0 at the rectangle's bottom, as ``pg.ImageItem`` row-major draws

@@ -24,6 +24,7 @@ from nnviz.lab.samples import SamplesFrame, SamplesProbe
 from .base import LiveView, ViewContext, set_heading_font
 from .layout import column
 from .live_text import LiveText
+from .plot_tools import dark_axes
 from .prediction_picture import PredictionPicture
 from .tiles import TileGrid, as_display, gray_lut
 
@@ -68,9 +69,7 @@ class SamplesView(LiveView):
         plot.setYRange(0, 1.0, padding=0.02)
         plot.showGrid(x=False, y=True, alpha=0.25)
         plot.setLabel("left", "share right")
-        for ax in ("left", "bottom"):
-            plot.getAxis(ax).setPen(pg.mkPen("#444"))
-            plot.getAxis(ax).setTextPen(pg.mkPen("#222"))
+        dark_axes(plot)
         self.accuracy_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#9bbbd9", pen=pg.mkPen(None))
         plot.addItem(self.accuracy_bars)
         self.overall_line = pg.InfiniteLine(angle=0, pos=0,
