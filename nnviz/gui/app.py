@@ -87,13 +87,21 @@ def run(data_dir=None, preset: str | None = None, argv=None, open_file=None) -> 
             window.trainingFinished.connect(lambda _result: pending and window.predict_images(pending.pop()))
         elif drop:
             window.predict_images(drop)
-        tab = os.environ.get("NNVIZ_TAB", "").strip().lower()
-        for title, page in window.viewTabs.all_pages() if tab else ():
-            if tab in (title.lower(), page.objectName().lower()):
-                window.viewTabs.show_view(page)
+        tab = os.environ.get("NNVIZ_TAB", "").strip()
+        pages = [(title, page) for title, page in window.viewTabs.all_pages()
+                 if tab.lower() in (title.lower(), page.objectName().lower())] if tab else []
+        for _title, page in pages:
+            window.viewTabs.show_view(page)
+        if tab and not pages:
+            names = ", ".join(title for title, _page in window.viewTabs.all_pages())
+            print(f"nnviz: NNVIZ_TAB={tab!r} names no view (a view's title or objectName: {names}); "
+                  "the first tab is shown.", file=sys.stderr, flush=True)
         epochs = os.environ.get("NNVIZ_EPOCHS", "").strip()
         if epochs.isdigit() and int(epochs) > 0:
             window.epochsSpin.setValue(int(epochs))
+        elif epochs:
+            print(f"nnviz: NNVIZ_EPOCHS must be a whole number of epochs above 0. Received: {epochs!r}; the "
+                  "preset's epochs are kept.", file=sys.stderr, flush=True)
         replay = os.environ.get("NNVIZ_REPLAY", "").strip().lower()
         if _env_flag("NNVIZ_REPLAY") or replay in ("slow", "normal", "fast"):
             speed = window.timeBar.speedCombo

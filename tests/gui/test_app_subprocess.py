@@ -126,3 +126,14 @@ def test_nnviz_open_restores_a_classroom_file(tmp_path):
     assert f"nnviz: opened {path}: moons settings, 30 epochs of history" in proc.stderr
     assert f"nnviz: classroom mode: note {note!r}, 3 hidden controls" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_bad_screenshot_variables_are_named_and_the_app_still_opens(tmp_path):
+    env = _env(tmp_path, NNVIZ_QUIT_AFTER_MS="1500", NNVIZ_EPOCHS="-5", NNVIZ_TAB="nonsense")
+    proc = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "nnviz: window shown" in proc.stderr
+    assert "NNVIZ_EPOCHS must be a whole number of epochs above 0. Received: '-5'" in proc.stderr
+    assert "NNVIZ_TAB='nonsense' names no view" in proc.stderr and "Compare runs" in proc.stderr
+    assert "Traceback" not in proc.stderr
